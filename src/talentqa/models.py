@@ -1,0 +1,120 @@
+"""Data that crosses module and process boundaries: articles, chunks, citations and answers.
+
+One `Answer` type serves every front-end (CLI, REPL, Discord, evaluation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Article(BaseModel):
+    """One loaded article: normalised text plus metadata, before chunking."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str = Field(description="Stable identity: front-matter/record id, canonical URL, or file stem.")
+    title: str = ""
+    text: str = Field(description="Normalised article text; every offset points into this string.")
+    url: str | None = None
+    author: str | None = None
+    published: dt.date | None = None
+    source: str = Field(default="", description="Where it was loaded from (path or URL).")
+    content_hash: str = Field(default="", description="Hash of text and metadata; decides 'changed'.")
+
+
+class Chunk(BaseModel):
+    """A passage of an article, located by character offsets into the stored article text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    doc_id: str
+    n: int = Field(description="Chunk number within the article, from 0.")
+    start: int
+    end: int
+    text: str
+    title: str = ""
+    url: str | None = None
+    published: dt.date | None = None
+
+
+class DocumentInfo(BaseModel):
+    """What the store knows about one stored article (without its text)."""
+
+    doc_id: str
+    title: str = ""
+    url: str | None = None
+    author: str | None = None
+    published: dt.date | None = None
+    source: str = ""
+    chunks: int = 0
+    chars: int = 0
+    content_hash: str = ""
+    ingested_at: str = ""
+
+
+class Citation(BaseModel):
+    """A verbatim quote: always `quote == stored_text(doc_id)[start:end]`."""
+
+    n: int = Field(description="Citation number as shown to the user, from 1.")
+    doc_id: str
+    title: str = ""
+    url: str | None = None
+    link: str | None = Field(default=None, description="URL with a #:~:text= fragment for the quote.")
+    published: dt.date | None = None
+    quote: str
+    start: int
+    end: int
+    score: float = 0.0
+
+
+class Answer(BaseModel):
+    """What every front-end renders."""
+
+    question: str
+    text: str
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(
+        default_factory=list, description="Closest passages when abstaining; not an answer."
+    )
+    as_of: dt.date | None = Field(default=None, description="Latest publication date among cited sources.")
+    answerer: str = "extractive"
+    standalone_question: str | None = Field(
+        default=None, description="The follow-up rewritten into a standalone question, when it was."
+    )
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    debug: dict[str, Any] = Field(default_factory=dict)
+
+
+class IngestItem(BaseModel):
+    """The outcome for one input of an ingest batch."""
+
+    source: str
+    doc_id: str | None = None
+    title: str | None = None
+    status: str = Field(description="added | updated | unchanged | failed")
+    chunks: int = 0
+    reason: str | None = None
+
+
+class IngestReport(BaseModel):
+    """The outcome of one ingest batch."""
+
+    items: list[IngestItem] = Field(default_factory=list)
+    seconds: float = 0.0
+    chunks_embedded: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+    @property
+    def failed(self) -> list[IngestItem]:
+        return [item for item in self.items if item.status == "failed"]
+
+    def summary(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("added", "updated", "unchanged", "failed")}

@@ -1,0 +1,118 @@
+"""One settings object for every front-end.
+
+Values come from (highest first) explicit arguments, `TALENTQA_*` environment variables, a `.env` file,
+then the defaults here. Nested sections use `__`: `TALENTQA_RETRIEVAL__K=8`. The few settings people set
+most often are top-level so their variables are short: `TALENTQA_STORE`, `TALENTQA_CHROMA_URL`,
+`TALENTQA_DISCORD_TOKEN`, `TALENTQA_ALLOW_PRIVATE_NETWORKS`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingSettings(BaseModel):
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-transformers model: the packaged name 'all-MiniLM-L6-v2' or a local folder.",
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts per embedding batch.")
+    device: str = Field(default="cpu", description="Torch device for the embedding model.")
+    threads: int | None = Field(default=None, description="Torch threads; None leaves torch's default.")
+
+
+class ChunkSettings(BaseModel):
+    target_tokens: int = Field(default=200, ge=20, description="Aim for chunks of about this many tokens.")
+    max_tokens: int = Field(default=240, ge=20, description="Never exceed this unless one sentence does.")
+    overlap_tokens: int = Field(default=40, ge=0, description="Tokens of trailing sentences repeated.")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(default=40, ge=1, description="Depth of each of the dense and keyword lists.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    keyword_weight: float = Field(default=0.5, ge=0, description="Weight of the keyword ranking.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    max_per_doc: int = Field(default=3, ge=1, description="Most passages from one article in the top k.")
+
+
+class AnswerSettings(BaseModel):
+    answerer: Literal["extractive", "llm"] = Field(default="extractive", description="Who writes answers.")
+    max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
+    abstain_threshold: float = Field(
+        default=0.5, description="Extractive confidence below which the answer abstains (calibrated)."
+    )
+    max_question_chars: int = Field(default=1000, ge=1, description="Longer questions are refused.")
+    related: int = Field(default=3, ge=0, description="Related passages shown when abstaining.")
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["openai", "ollama"] = Field(
+        default="openai", description="'openai' for any OpenAI-compatible endpoint (llama.cpp, vLLM)."
+    )
+    base_url: str | None = Field(default=None, description="Endpoint, e.g. http://127.0.0.1:8080/v1.")
+    model: str = Field(default="gpt-4o-mini", description="Model name the endpoint expects.")
+    api_key: SecretStr = Field(default=SecretStr("not-needed"), description="Key for the endpoint.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds per request.")
+    temperature: float = Field(default=0.0, ge=0)
+    max_tokens: int = Field(default=512, ge=1)
+
+
+class BotSettings(BaseModel):
+    token_file: Path | None = Field(default=None, description="File holding the Discord token.")
+    max_concurrent: int = Field(default=4, ge=1, description="Questions answered at once.")
+    cooldown_seconds: float = Field(default=5.0, ge=0, description="Per-user pause between questions.")
+    mentions: bool = Field(default=True, description="Answer @mentions (needs the message-content intent).")
+    feedback_db: Path = Field(default=Path("feedback.sqlite3"), description="SQLite feedback log.")
+    ingest_role: str | None = Field(default=None, description="Role name or id allowed to /ingest.")
+    audit_log: Path = Field(default=Path("audit.jsonl"), description="Who ingested or forgot what.")
+
+
+class IngestSettings(BaseModel):
+    inbox: Path = Field(default=Path("ingest/inbox"), description="Folder ingested when no path is given.")
+    glob: str = Field(default="**/*", description="Pattern for files inside folders.")
+    docs_per_batch: int = Field(default=64, ge=1, description="Articles embedded and written together.")
+    max_file_bytes: int = Field(default=50_000_000, ge=1, description="Larger files are refused.")
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds per HTTP request.")
+    fetch_max_bytes: int = Field(default=10_000_000, ge=1, description="Largest body fetched.")
+    user_agent: str = Field(default="talentqa/0.1 (+https://github.com/talentqa)", description="HTTP UA.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with a default and a description."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TALENTQA_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    store: Path = Field(default=Path("vectorstore"), description="Embedded Chroma folder.")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (http://host:port); switches to server mode."
+    )
+    collection: str = Field(default="talentqa", description="Collection name prefix.")
+    cache_dir: Path | None = Field(
+        default=None, description="Where the keyword index is cached in server mode (default: user cache)."
+    )
+    allow_private_networks: bool = Field(
+        default=False, description="Let URL ingest reach loopback and private addresses (tests, intranets)."
+    )
+    discord_token: SecretStr | None = Field(default=None, description="Discord bot token.")
+
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @property
+    def mode(self) -> Literal["embedded", "server"]:
+        return "server" if self.chroma_url else "embedded"
