@@ -1,0 +1,1 @@
+"""Answerers (extractive and LLM), quote verification and the answer chain."""

@@ -1,0 +1,150 @@
+"""Locating and verifying quotes against stored article text, and building citation links.
+
+The one rule: a citation is only ever built from `text[start:end]` of the stored article, so
+`citation.quote == stored_text[start:end]` holds by construction, whatever proposed the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote as percent_quote
+
+from rapidfuzz import fuzz
+
+from talentqa.models import Chunk, Citation
+from talentqa.text import fold_char_map
+
+FUZZY_MIN = 0.9
+_FRAGMENT_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Located:
+    start: int
+    end: int
+    exact: bool
+    similarity: float
+
+
+def locate_quote(text: str, quote: str, *, fuzzy_min: float = FUZZY_MIN) -> Located | None:
+    """Where `quote` stands in `text`: exactly, after folding quotes/dashes/case/whitespace, or as a fuzzy
+    match of at least `fuzzy_min` snapped to whole words of the source. None when it cannot be found."""
+    needle = quote.strip()
+    if len(needle) < 3:
+        return None
+    at = text.find(needle)
+    if at >= 0:
+        return Located(at, at + len(needle), True, 1.0)
+
+    folded_text, index = fold_char_map(text)
+    folded_needle = fold_char_map(needle)[0].strip()
+    # A model often wraps a quote in quotation marks or ends it with an ellipsis; neither is in the source.
+    folded_needle = folded_needle.strip("\"' ").removesuffix("...").strip()
+    if len(folded_needle) < 3:
+        return None
+    at = folded_text.find(folded_needle)
+    if at >= 0:
+        start = index[at]
+        end = index[at + len(folded_needle) - 1] + 1
+        return Located(start, end, True, 1.0)
+
+    if len(folded_needle) < 12:
+        return None
+    alignment = fuzz.partial_ratio_alignment(folded_needle, folded_text, score_cutoff=fuzzy_min * 100)
+    if alignment is None or alignment.dest_end <= alignment.dest_start:
+        return None
+    # partial_ratio aligns a window as long as the needle; it can undershoot a longer source span.
+    similarity = alignment.score / 100
+    start = index[alignment.dest_start]
+    end = index[min(alignment.dest_end, len(index)) - 1] + 1
+    start, end = snap_to_words(text, start, end)
+    if end - start < 0.8 * len(needle):
+        return None
+    return Located(start, end, False, similarity)
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span so it neither begins nor ends inside a word."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def text_fragment_link(url: str | None, quote: str) -> str | None:
+    """A URL whose `#:~:text=` fragment makes a browser scroll to and highlight the quote."""
+    if not url:
+        return None
+    words = quote.split()
+    if not words:
+        return url
+    if len(words) <= 2 * _FRAGMENT_WORDS:
+        directive = _fragment_part(" ".join(words))
+    else:
+        directive = (
+            f"{_fragment_part(' '.join(words[:_FRAGMENT_WORDS]))},"
+            f"{_fragment_part(' '.join(words[-_FRAGMENT_WORDS:]))}"
+        )
+    base = url.split("#", 1)[0]
+    return f"{base}#:~:text={directive}"
+
+
+def _fragment_part(text: str) -> str:
+    # '-', ',' and '&' are syntax inside a text directive and must be percent-encoded.
+    return percent_quote(text, safe="").replace("-", "%2D")
+
+
+def make_citation(
+    *,
+    n: int,
+    chunk: Chunk,
+    text: str,
+    start: int,
+    end: int,
+    score: float,
+) -> Citation:
+    """The only constructor of citations: the quote is cut from the stored text itself."""
+    if not (0 <= start < end <= len(text)):
+        raise ValueError(f"span {start}:{end} outside article {chunk.doc_id!r} of {len(text)} characters")
+    quote = text[start:end]
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        url=chunk.url,
+        link=text_fragment_link(chunk.url, quote),
+        published=chunk.published,
+        quote=quote,
+        start=start,
+        end=end,
+        score=round(float(score), 4),
+    )
+
+
+def verify_citations(citations: list[Citation], text_of: Callable[[str], str]) -> list[Citation]:
+    """Keep only citations whose quote is exactly their stored span (a last gate before any user)."""
+    return [c for c in citations if text_of(c.doc_id)[c.start : c.end] == c.quote]
+
+
+_WS = re.compile(r"\s+")
+
+
+def paragraph_around(text: str, start: int, end: int, *, max_chars: int = 1500) -> str:
+    """The paragraph(s) holding [start, end), trimmed to about `max_chars` around the span."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    if para_end < 0:
+        para_end = len(text)
+    if para_end - para_start > max_chars:
+        half = max(0, (max_chars - (end - start)) // 2)
+        para_start = max(para_start, start - half)
+        para_end = min(para_end, end + half)
+        para_start, para_end = snap_to_words(text, para_start, para_end)
+    return text[para_start:para_end]

@@ -1,0 +1,83 @@
+"""Evidence features of a candidate sentence for a question: term coverage and answer-type cues.
+
+Kept separate from the answerer so calibration and evaluation compute exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_STOP = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then there these
+    they this to was will with what which who whom whose when where why how do does did done has have had
+    having been being were am i me my we our you your he him his she her its them than so can could would
+    should may might must shall about above after again against all any because before below between both
+    during each few from further here more most other out over own same some too under until up very
+    while also just only s t name named called tell say said according many much one ones""".split()
+)
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                     r"forty|fifty|hundred|thousand|million|billion|half|dozen|percent)\b", re.I)
+_YEAR_OR_DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|century|decade|year|month|"
+    r"week|today|yesterday|ago)\b",
+    re.I,
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed, lower-cased content words (numbers kept as written, e.g. '1,250')."""
+    return {_stem(w.lower()) for w in _TOKEN.findall(text) if w.lower() not in _STOP}
+
+
+def question_type(question: str) -> str:
+    q = question.lower()
+    if re.search(r"\bhow (many|much|long|old|far|big|large|often)\b|\bwhat (percentage|number|amount)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time|decade|century)\b|\bwhich year\b", q):
+        return "date"
+    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
+        return "person"
+    if re.search(r"\bwhere\b|\bwhich (country|city|place|state|university|company)\b", q):
+        return "place"
+    return "other"
+
+
+def type_match(qtype: str, sentence: str, question_terms: set[str]) -> float:
+    """1.0 when the sentence holds the kind of thing the question asks for, beyond the question's words."""
+    if qtype == "number":
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    if qtype == "date":
+        return 1.0 if _YEAR_OR_DATE.search(sentence) else 0.0
+    if qtype in {"person", "place"}:
+        names = {_stem(m.group().lower()) for m in _CAPITALISED.finditer(sentence)}
+        return 1.0 if names - question_terms else 0.0
+    return 0.5
+
+
+def coverage(question_terms: set[str], terms: set[str]) -> float:
+    if not question_terms:
+        return 0.0
+    return len(question_terms & terms) / len(question_terms)
+
+
+def novelty(question_terms: set[str], terms: set[str]) -> float:
+    """Share of the sentence's content words the question does not already contain."""
+    if not terms:
+        return 0.0
+    return len(terms - question_terms) / len(terms)

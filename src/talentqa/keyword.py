@@ -1,0 +1,166 @@
+"""The bm25s keyword index, kept in step with the chunk collection.
+
+The index is saved beside the embedded store (or in a cache folder in server mode) together with the
+collection `revision` it was built from. Any write replaces that revision, in this process or another, so
+`KeywordIndex.current()` notices and rebuilds from the chunks stored in Chroma: Chroma stays the only
+source of truth and the index can always be thrown away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from talentqa.store import Store
+
+logger = logging.getLogger(__name__)
+
+_META = "talentqa-keyword.json"
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class KeywordIndex:
+    """BM25 over chunk texts; maps index rows back to chunk ids and their article ids."""
+
+    def __init__(self, retriever: Any, ids: list[str], doc_ids: list[str], published: list[int], revision: str):
+        self.retriever = retriever
+        self.ids = ids
+        self.doc_ids = np.asarray(doc_ids, dtype=object)
+        self.published = np.asarray(published, dtype=np.int64)
+        self.revision = revision
+        self._stem = _stemmer()
+
+    @classmethod
+    def build(cls, store: Store, revision: str) -> KeywordIndex:
+        import bm25s
+
+        ids: list[str] = []
+        texts: list[str] = []
+        doc_ids: list[str] = []
+        published: list[int] = []
+        for chunk_id, text, meta in store.iter_chunks():
+            ids.append(chunk_id)
+            # Titles carry the words people search for; index them with the passage.
+            texts.append(f"{meta.get('title', '')}\n{text}")
+            doc_ids.append(str(meta.get("doc_id", "")))
+            published.append(int(meta.get("published_ord", 0) or 0))
+        retriever = bm25s.BM25()
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, ids, doc_ids, published, revision)
+
+    def save(self, folder: Path) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.retriever.save(str(tmp), show_progress=False)
+        meta = {
+            "revision": self.revision,
+            "ids": self.ids,
+            "doc_ids": self.doc_ids.tolist(),
+            "published": self.published.tolist(),
+        }
+        (tmp / _META).write_text(json.dumps(meta))
+        # Replace atomically enough that a reader never sees half an index.
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        import bm25s
+
+        meta_path = folder / _META
+        if not meta_path.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text())
+            retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
+            return None
+        return cls(retriever, meta["ids"], meta["doc_ids"], meta["published"], meta["revision"])
+
+    def search(
+        self,
+        query: str,
+        n: int,
+        *,
+        sources: Sequence[str] | None = None,
+        since_ord: int | None = None,
+        until_ord: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Chunk ids and BM25 scores, best first; filters applied before ranking."""
+        import bm25s
+
+        if not self.ids or n <= 0:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False)
+        if not tokens.vocab:
+            return []
+        mask: np.ndarray[Any, Any] | None = None
+        if sources or since_ord or until_ord:
+            keep = np.ones(len(self.ids), dtype=bool)
+            if sources:
+                keep &= np.isin(self.doc_ids, list(sources))
+            if since_ord:
+                keep &= self.published >= since_ord
+            if until_ord:
+                keep &= self.published <= until_ord
+            if not keep.any():
+                return []
+            mask = keep.astype(np.float32)
+        k = min(n, len(self.ids))
+        results, scores = self.retriever.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        hits: list[tuple[str, float]] = []
+        for row, score in zip(results[0], scores[0], strict=True):
+            if score <= 0:
+                continue
+            hits.append((self.ids[int(row)], float(score)))
+        return hits
+
+
+class KeywordIndexCache:
+    """Hands out a current index, rebuilding (and persisting) it when the collection moved on."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.folder = store.keyword_dir()
+        self._index: KeywordIndex | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> KeywordIndex:
+        revision = self.store.revision()
+        with self._lock:
+            if self._index is not None and self._index.revision == revision:
+                return self._index
+            loaded = KeywordIndex.load(self.folder)
+            if loaded is not None and loaded.revision == revision:
+                self._index = loaded
+                return loaded
+            index = KeywordIndex.build(self.store, revision)
+            try:
+                index.save(self.folder)
+            except OSError as exc:
+                logger.warning("could not save keyword index to %s: %s", self.folder, exc)
+            self._index = index
+            return index

@@ -1,0 +1,45 @@
+"""Rich rendering of an `Answer` for the terminal (CLI and REPL share it)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from talentqa.models import Answer, Citation
+
+
+def _citation_block(citation: Citation, label: str) -> RenderableType:
+    head = Text()
+    head.append(f"{label} ", style="bold cyan")
+    head.append(citation.title or citation.doc_id, style="bold")
+    if citation.published:
+        head.append(f"  {citation.published.isoformat()}", style="dim")
+    lines: list[RenderableType] = [head, Text(f"   \u201c{citation.quote}\u201d", style="italic")]
+    link = citation.link or citation.url
+    if link:
+        lines.append(Text.from_markup(f"   [link={escape(link)}]{escape(link)}[/link]", style="blue"))
+    else:
+        lines.append(Text(f"   {citation.doc_id}  [{citation.start}:{citation.end}]", style="dim"))
+    return Group(*lines)
+
+
+def render_answer(answer: Answer, *, show_timings: bool = False) -> RenderableType:
+    parts: list[RenderableType] = []
+    if answer.standalone_question:
+        parts.append(Text(f"(understood as: {answer.standalone_question})", style="dim"))
+    if answer.abstained:
+        parts.append(Text(answer.text, style="bold yellow"))
+        if answer.related:
+            parts.append(Text("\nRelated passages (not an answer):", style="dim"))
+            parts.extend(_citation_block(c, f"~{c.n}") for c in answer.related)
+    else:
+        parts.append(Text(answer.text))
+        parts.append(Text(""))
+        parts.extend(_citation_block(c, f"[{c.n}]") for c in answer.citations)
+    if show_timings and answer.timings:
+        total = answer.timings.get("total_ms")
+        parts.append(Text(f"\n{answer.answerer} answer in {total:.0f} ms" if total else "", style="dim"))
+    title = "talentqa" if not answer.abstained else "talentqa: no answer in the sources"
+    return Panel(Group(*parts), title=title, title_align="left", border_style="yellow" if answer.abstained else "green")

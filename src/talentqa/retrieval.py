@@ -1,0 +1,187 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (bm25s) rankings fused by weighted reciprocal rank fusion,
+with a cap on passages per article so one long article cannot crowd out the rest.
+
+`TalentQARetriever` wraps it as a LangChain `BaseRetriever`, so it composes with any LangChain chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from talentqa.embeddings import Embedder
+from talentqa.keyword import KeywordIndexCache
+from talentqa.models import Chunk
+from talentqa.settings import RetrievalSettings
+from talentqa.store import Store, build_where
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with the evidence of how it was found."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    dense_score: float = 0.0
+    keyword_score: float = 0.0
+
+
+@dataclass
+class Retrieved:
+    passages: list[Passage]
+    timings: dict[str, float] = field(default_factory=dict)
+    question_vector: Any = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    sources: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    keyword: Sequence[tuple[str, float]],
+    settings: RetrievalSettings,
+) -> list[tuple[str, float, int | None, int | None]]:
+    """Weighted reciprocal rank fusion: (chunk id, fused score, dense rank, keyword rank), best first."""
+    scores: dict[str, float] = {}
+    dense_rank: dict[str, int] = {}
+    keyword_rank: dict[str, int] = {}
+    for rank, (chunk_id, _score) in enumerate(dense, start=1):
+        dense_rank[chunk_id] = rank
+        scores[chunk_id] = scores.get(chunk_id, 0.0) + settings.dense_weight / (settings.rrf_k + rank)
+    for rank, (chunk_id, _score) in enumerate(keyword, start=1):
+        keyword_rank[chunk_id] = rank
+        scores[chunk_id] = scores.get(chunk_id, 0.0) + settings.keyword_weight / (settings.rrf_k + rank)
+    ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [(cid, score, dense_rank.get(cid), keyword_rank.get(cid)) for cid, score in ordered]
+
+
+def diversify(passages: Sequence[Passage], k: int, max_per_doc: int) -> list[Passage]:
+    """Top k with at most `max_per_doc` per article; the cap relaxes only if too few articles exist."""
+    chosen: list[Passage] = []
+    per_doc: dict[str, int] = {}
+    held_back: list[Passage] = []
+    for passage in passages:
+        doc = passage.chunk.doc_id
+        if per_doc.get(doc, 0) < max_per_doc:
+            chosen.append(passage)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+        else:
+            held_back.append(passage)
+        if len(chosen) >= k:
+            return chosen
+    return chosen + held_back[: k - len(chosen)]
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: Store, embedder: Embedder, keyword: KeywordIndexCache, settings: RetrievalSettings
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.keyword = keyword
+        self.settings = settings
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
+        settings = self.settings
+        k = k or settings.k
+        filters = filters or Filters()
+        depth = max(settings.candidates, k)
+        timings: dict[str, float] = {}
+
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(question)
+        t1 = time.perf_counter()
+        where = build_where(filters.sources, filters.since, filters.until)
+        dense_hits = self.store.dense_search(vector, depth, where) if settings.dense_weight > 0 else []
+        t2 = time.perf_counter()
+        keyword_hits: list[tuple[str, float]] = []
+        if settings.keyword_weight > 0:
+            keyword_hits = self.keyword.current().search(
+                question,
+                depth,
+                sources=filters.sources or None,
+                since_ord=filters.since.toordinal() if filters.since else None,
+                until_ord=filters.until.toordinal() if filters.until else None,
+            )
+        t3 = time.perf_counter()
+
+        dense_pairs = [(hit.chunk.id, hit.score) for hit in dense_hits]
+        fused = fuse(dense_pairs, keyword_hits, settings)
+        known = {hit.chunk.id: hit.chunk for hit in dense_hits}
+        dense_scores = dict(dense_pairs)
+        keyword_scores = dict(keyword_hits)
+        # Only keyword-only hits that can still make the cut need fetching from Chroma.
+        wanted = [cid for cid, *_ in fused[: depth] if cid not in known]
+        for chunk in self.store.get_chunks(wanted):
+            known[chunk.id] = chunk
+        passages = [
+            Passage(
+                chunk=known[cid],
+                score=score,
+                dense_rank=d_rank,
+                keyword_rank=k_rank,
+                dense_score=dense_scores.get(cid, 0.0),
+                keyword_score=keyword_scores.get(cid, 0.0),
+            )
+            for cid, score, d_rank, k_rank in fused
+            if cid in known
+        ]
+        top = diversify(passages, k, settings.max_per_doc)
+        t4 = time.perf_counter()
+        timings.update(
+            embed_ms=(t1 - t0) * 1000,
+            dense_ms=(t2 - t1) * 1000,
+            keyword_ms=(t3 - t2) * 1000,
+            fusion_ms=(t4 - t3) * 1000,
+        )
+        return Retrieved(top, timings, vector)
+
+
+def passage_to_document(passage: Passage) -> Document:
+    chunk = passage.chunk
+    return Document(
+        page_content=chunk.text,
+        id=chunk.id,
+        metadata={
+            "doc_id": chunk.doc_id,
+            "chunk": chunk.n,
+            "start": chunk.start,
+            "end": chunk.end,
+            "title": chunk.title,
+            "url": chunk.url,
+            "published": chunk.published.isoformat() if chunk.published else None,
+            "score": passage.score,
+            "dense_rank": passage.dense_rank,
+            "keyword_rank": passage.keyword_rank,
+        },
+    )
+
+
+class TalentQARetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain retriever (a Runnable: `invoke`, `batch`, composition)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: HybridRetriever
+    k: int | None = None
+    filters: Filters = Filters()
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        retrieved = self.hybrid.retrieve(query, self.k, self.filters)
+        return [passage_to_document(p) for p in retrieved.passages]
