@@ -397,3 +397,23 @@ def repl(
             Repl(qa, console=out, use_llm=llm).run()
         finally:
             qa.close()
+
+
+# Feature areas add their own subcommands (eval, feeds, bot) from their own modules.
+_EXTENSIONS = ("talentqa.cli_eval", "talentqa.cli_feeds", "talentqa.cli_bot")
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in _EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app)
+
+
+_register_extensions()

@@ -70,6 +70,9 @@ class BotSettings(BaseModel):
     feedback_db: Path = Field(default=Path("feedback.sqlite3"), description="SQLite feedback log.")
     ingest_role: str | None = Field(default=None, description="Role name or id allowed to /ingest.")
     audit_log: Path = Field(default=Path("audit.jsonl"), description="Who ingested or forgot what.")
+    answer_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds a question may take, queueing included, before the user is told."
+    )
 
 
 class IngestSettings(BaseModel):

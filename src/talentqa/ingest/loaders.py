@@ -24,6 +24,7 @@ from talentqa.text import content_hash, normalise, slugify
 
 LoadResult = Article | LoadError
 
+MIN_HTML_WORDS = 8
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 
 
@@ -97,10 +98,15 @@ def decode_bytes(data: bytes, source: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise LoadError(source, "binary file or unknown text encoding")
-    text = str(best)
+    # Short Western-European texts fit several code pages equally well; news archives are mostly
+    # Windows-1252/Latin-1, so prefer those when the detector considers them plausible.
+    plausible = {match.encoding for match in matches}
+    preferred = next((enc for enc in ("cp1252", "latin_1", "iso8859_15") if enc in plausible), None)
+    text = data.decode(preferred) if preferred else str(best)
     printable = sum(ch.isprintable() or ch.isspace() for ch in text[:4096])
     if printable < 0.95 * min(len(text), 4096):
         raise LoadError(source, "binary file (not text)")
@@ -174,11 +180,16 @@ def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadR
     import trafilatura
 
     document = trafilatura.bare_extraction(
-        raw, url=url, with_metadata=True, include_comments=False, include_tables=False, as_dict=True
+        raw, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
-    data: Mapping[str, Any] = document if isinstance(document, dict) else {}
+    data: Mapping[str, Any] = {}
+    if isinstance(document, dict):
+        data = document
+    elif document is not None:
+        data = document.as_dict()
     text = data.get("text") or ""
-    if not str(text).strip():
+    # Navigation-only pages leave a few stray words ("Home", "Menu"); that is not an article.
+    if len(str(text).split()) < MIN_HTML_WORDS:
         raise LoadError(str(path), "no article text found in the HTML page")
     page_url = _str_or_none(data.get("url")) or url
     if page_url and not page_url.startswith(("http://", "https://")):

@@ -211,14 +211,19 @@ def declared_canonical_url(tree: Any, page_url: str) -> str | None:
 # --- what a URL is ---------------------------------------------------------------------------------
 
 
+_UNSAFE_XML = {
+    "EntitiesForbidden": "it declares entities (billion-laughs and external-entity attacks)",
+    "ExternalReferenceForbidden": "it references external resources",
+    "DTDForbidden": "it has a DTD",
+}
+
+
 def _safe_xml_root(page: FetchedPage) -> ET.Element:
     """Parse XML with entity declarations and external references refused; raise LoadError if unsafe."""
     try:
         root: ET.Element = defusedxml.ElementTree.fromstring(page.body)
     except defusedxml.DefusedXmlException as exc:
-        raise LoadError(
-            page.url, f"unsafe XML refused ({type(exc).__name__}: entity declarations or external references)"
-        ) from exc
+        raise LoadError(page.url, f"unsafe XML refused: {_UNSAFE_XML.get(type(exc).__name__, exc)}") from exc
     except ET.ParseError as exc:
         raise LoadError(page.url, f"malformed XML: {exc}") from exc
     return root

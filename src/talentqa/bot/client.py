@@ -1,0 +1,179 @@
+"""The Discord client: a `commands.Bot` given its dependencies, one extension per feature.
+
+The bot talks to the library only through the `QAService` protocol. The service is created once by
+the caller; the bot never builds one per question. Every service call runs in a worker thread;
+questions are also bounded (`settings.bot.max_concurrent`) and rate limited per user
+(`settings.bot.cooldown_seconds`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from talentqa.bot.memory import AnswerCache, Conversations
+from talentqa.bot.formatting import SHUTTING_DOWN_TEXT
+from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+from talentqa.bot.throttle import Cooldown, Slots
+from talentqa.feedback import FeedbackStore
+from talentqa.models import Answer
+from talentqa.service import QAService, Turn
+from talentqa.settings import Settings
+
+log = logging.getLogger("talentqa.bot")
+
+T = TypeVar("T")
+
+EXTENSIONS = (
+    "talentqa.bot.cogs.ask",
+    "talentqa.bot.cogs.answer_actions",
+    "talentqa.bot.cogs.mentions",
+    "talentqa.bot.cogs.sources",
+    "talentqa.bot.cogs.about",
+)
+
+# How long a closing bot lets questions already being answered finish and be delivered.
+SHUTDOWN_GRACE_SECONDS = 10.0
+DM_IDLE_SECONDS = 3600.0
+
+
+def bot_intents(mentions: bool) -> discord.Intents:
+    """Slash commands need no privileged intent; reading "@bot question" messages needs message content."""
+    intents = discord.Intents.none()
+    # The channel and thread cache that thread replies rely on.
+    intents.guilds = True
+    if mentions:
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.message_content = True
+    return intents
+
+
+class TalentQATree(app_commands.CommandTree["TalentQABot"]):
+    """Last line of defence for slash commands: whatever escaped a command still gets a reply."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[TalentQABot], error: app_commands.AppCommandError
+    ) -> None:
+        original: BaseException = error
+        if isinstance(error, app_commands.CommandInvokeError):
+            original = error.original
+        name = interaction.command.name if interaction.command else "command"
+        await send_text(interaction, explain_failure(original, what=f"/{name}"))
+
+
+class TalentQABot(commands.Bot):
+    """The talentqa Discord bot.
+
+    Args:
+        service: the question-answering service, created once by the caller.
+        settings: all settings; the bot reads `settings.bot`.
+        feedback: where the feedback buttons write.
+        sync_guild: sync the slash commands to this guild at start-up (instant; for development).
+        sync_global: sync them globally at start-up (takes up to an hour to show everywhere).
+        clock: monotonic clock for cooldowns and conversation expiry (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        service: QAService,
+        settings: Settings,
+        feedback: FeedbackStore,
+        *,
+        sync_guild: int | None = None,
+        sync_global: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(settings.bot.mentions),
+            help_command=None,
+            allowed_mentions=NO_PINGS,
+            tree_cls=TalentQATree,
+        )
+        self.service = service
+        self.settings = settings
+        self.feedback = feedback
+        self.sync_guild = sync_guild
+        self.sync_global = sync_global
+        self.slots = Slots(settings.bot.max_concurrent)
+        self.cooldowns = Cooldown(settings.bot.cooldown_seconds, clock=clock)
+        self.answers = AnswerCache()
+        self.threads = Conversations(clock=clock)
+        self.dms = Conversations(idle_seconds=DM_IDLE_SECONDS, clock=clock)
+        self.shutting_down = False
+        self._jobs: set[asyncio.Task[Any]] = set()
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        # Syncing is rate limited and slow to propagate, so it happens only when asked for.
+        if self.sync_guild is not None:
+            guild = discord.Object(id=self.sync_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.sync_guild)
+        if self.sync_global:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: the mentions cog answers "@bot question" itself.
+        return
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("unhandled error in %s", event_method)
+
+    # --- the service, off the event loop ------------------------------------------------------
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        sources: Sequence[str] | None = None,
+        since: dt.date | None = None,
+    ) -> Answer:
+        """Answer in a worker thread, at most `max_concurrent` at once, within `answer_timeout`."""
+        call = functools.partial(self.service.ask, question, history=list(history), sources=sources, since=since)
+        return await self.slots.run(call, timeout=self.settings.bot.answer_timeout)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """A quick service call (documents, passage, about) in a worker thread."""
+        return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.settings.bot.answer_timeout)
+
+    # --- shutdown -----------------------------------------------------------------------------
+
+    def track(self) -> None:
+        """Mark the current task as answering someone, so that close() lets it finish first."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+            task.add_done_callback(self._jobs.discard)
+
+    async def close(self) -> None:
+        if not self.shutting_down:
+            self.shutting_down = True
+            pending = {t for t in self._jobs if t is not asyncio.current_task() and not t.done()}
+            if pending:
+                log.info("waiting up to %.0f s for %d answers in progress", SHUTDOWN_GRACE_SECONDS, len(pending))
+                await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+        await super().close()
+
+    async def refuse_if_closing(self, interaction: discord.Interaction[Any]) -> bool:
+        if self.shutting_down:
+            await send_text(interaction, SHUTTING_DOWN_TEXT)
+            return True
+        return False

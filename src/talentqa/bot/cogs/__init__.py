@@ -1,0 +1,1 @@
+"""One extension per feature, each loaded by `TalentQABot.setup_hook`."""

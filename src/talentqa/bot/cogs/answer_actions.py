@@ -1,0 +1,213 @@
+"""The buttons under an answer: "Show passage N", "More sources", "Helpful" and "Wrong citation".
+
+Clicks are routed by custom id (`components.py`) to the dynamic items here, which look the answer
+up in the bot's answer cache. Replies are ephemeral: one person's click changes nobody else's view.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self, cast
+
+import discord
+from discord.ext import commands
+
+from talentqa.bot.client import TalentQABot
+from talentqa.bot.components import (
+    FEEDBACK_TEMPLATE,
+    MORE_TEMPLATE,
+    PASSAGE_TEMPLATE,
+    WRONG_SELECT_TEMPLATE,
+    answer_view,
+    feedback_id,
+    more_id,
+    passage_id,
+    wrong_citation_view,
+    wrong_select_id,
+)
+from talentqa.bot.formatting import EXPIRED_TEXT, cited, citations_page, page_count, passage_messages
+from talentqa.bot.memory import ShownAnswer
+from talentqa.bot.replies import NO_PINGS, explain_failure, send_embeds, send_text
+from talentqa.feedback import FeedbackKind
+from talentqa.models import Citation
+
+Button = discord.ui.Button[discord.ui.View]
+Select = discord.ui.Select[discord.ui.View]
+
+
+def _bot(interaction: discord.Interaction[Any]) -> TalentQABot:
+    return cast(TalentQABot, interaction.client)
+
+
+async def _shown(interaction: discord.Interaction[Any], key: str) -> ShownAnswer | None:
+    shown = _bot(interaction).answers.get(key)
+    if shown is None:
+        await send_text(interaction, EXPIRED_TEXT)
+    return shown
+
+
+class PassageButton(discord.ui.DynamicItem[Button], template=PASSAGE_TEMPLATE):
+    """The paragraph around one quote, shown only to whoever clicked."""
+
+    def __init__(self, key: str, index: int) -> None:
+        super().__init__(discord.ui.Button(label=f"Show passage {index + 1}", custom_id=passage_id(key, index)))
+        self.key = key
+        self.index = index
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["key"], int(match["index"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        try:
+            shown = await _shown(interaction, self.key)
+            if shown is None:
+                return
+            items = cited(shown.answer)
+            if not 0 <= self.index < len(items):
+                await send_text(interaction, EXPIRED_TEXT)
+                return
+            citation = items[self.index]
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            passage = await bot.call(bot.service.passage, citation.doc_id, citation.start, citation.end)
+            embeds = passage_messages(citation, passage, number=self.index + 1)
+            await send_embeds(interaction, embeds, view=None, ephemeral=True)
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="Show passage"))
+
+
+class MoreSourcesButton(discord.ui.DynamicItem[Button], template=MORE_TEMPLATE):
+    """The next page of an answer's sources, with its own passage buttons."""
+
+    def __init__(self, key: str, page: int) -> None:
+        super().__init__(discord.ui.Button(label="More sources", custom_id=more_id(key, page)))
+        self.key = key
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["key"], int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            shown = await _shown(interaction, self.key)
+            if shown is None:
+                return
+            page = min(self.page, page_count(shown.answer) - 1)
+            await interaction.response.send_message(
+                embed=citations_page(shown.answer, page),
+                view=answer_view(self.key, shown.answer, page, feedback=False),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="More sources"))
+
+
+async def _record(
+    interaction: discord.Interaction[Any], key: str, shown: ShownAnswer, kind: FeedbackKind, flagged: list[Citation]
+) -> None:
+    bot = _bot(interaction)
+    await bot.call(
+        lambda: bot.feedback.record(
+            kind=kind,
+            answer=shown.answer,
+            answer_key=key,
+            user_id=interaction.user.id,
+            flagged=flagged,
+            channel_id=interaction.channel_id,
+            guild_id=interaction.guild_id,
+        )
+    )
+
+
+class FeedbackButton(discord.ui.DynamicItem[Button], template=FEEDBACK_TEMPLATE):
+    """"Helpful" records at once; "Wrong citation" asks which one when there are several."""
+
+    def __init__(self, key: str, kind: str) -> None:
+        super().__init__(discord.ui.Button(label=kind, custom_id=feedback_id(key, kind)))
+        self.key = key
+        self.kind = kind
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["key"], match["kind"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            shown = await _shown(interaction, self.key)
+            if shown is None:
+                return
+            citations = shown.answer.citations
+            if self.kind == "wrong" and len(citations) > 1:
+                await interaction.response.send_message(
+                    "Which citation is wrong? Pick one or more.",
+                    view=wrong_citation_view(self.key, shown.answer),
+                    ephemeral=True,
+                    allowed_mentions=NO_PINGS,
+                )
+                return
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            if self.kind == "helpful":
+                await _record(interaction, self.key, shown, "helpful", [])
+                await send_text(interaction, "Thanks! Recorded as helpful.")
+            else:
+                await _record(interaction, self.key, shown, "wrong_citation", list(citations))
+                await send_text(interaction, "Thanks! Recorded the citation as wrong.")
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="feedback"))
+
+
+class WrongCitationSelect(discord.ui.DynamicItem[Select], template=WRONG_SELECT_TEMPLATE):
+    def __init__(self, key: str) -> None:
+        super().__init__(discord.ui.Select(custom_id=wrong_select_id(key), options=[discord.SelectOption(label="-")]))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            shown = await _shown(interaction, self.key)
+            if shown is None:
+                return
+            data = cast(dict[str, Any], interaction.data or {})
+            chosen = {int(v) for v in data.get("values", []) if str(v).isdigit()}
+            flagged = [c for i, c in enumerate(shown.answer.citations) if i in chosen]
+            if not flagged:
+                await send_text(interaction, "Nothing was selected.")
+                return
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            await _record(interaction, self.key, shown, "wrong_citation", flagged)
+            numbers = ", ".join(str(i + 1) for i in sorted(chosen))
+            await send_text(interaction, f"Thanks! Recorded citation {numbers} as wrong.")
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="feedback"))
+
+
+DYNAMIC_ITEMS = (PassageButton, MoreSourcesButton, FeedbackButton, WrongCitationSelect)
+
+
+class AnswerActions(commands.Cog, name="Answer actions"):
+    def __init__(self, bot: TalentQABot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+
+async def setup(bot: TalentQABot) -> None:
+    await bot.add_cog(AnswerActions(bot))

@@ -1,0 +1,97 @@
+"""`/ask question [source] [since] [private]`: a deferred answer with numbered, quoted citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from talentqa.bot import limits
+from talentqa.bot.client import TalentQABot
+from talentqa.bot.components import answer_view
+from talentqa.bot.formatting import answer_messages, clip, cooldown_text, one_line, parse_since
+from talentqa.bot.replies import explain_failure, send_embeds, send_text
+from talentqa.models import DocumentInfo
+
+_DOCUMENTS_TTL = 60.0
+
+
+class AskCog(commands.Cog, name="Ask"):
+    def __init__(self, bot: TalentQABot) -> None:
+        self.bot = bot
+        self._documents: tuple[float, list[DocumentInfo]] | None = None
+
+    @app_commands.command(name="ask", description="Ask the news library; every answer quotes its sources.")
+    @app_commands.describe(
+        question="Your question",
+        source="Only this article (start typing its title)",
+        since="Only articles published since: 2024-05-01, 2024-05, 2024, or 30d / 6w / 3m / 1y",
+        private="Only you see the answer",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction[TalentQABot],
+        question: str,
+        source: str | None = None,
+        since: str | None = None,
+        private: bool = False,
+    ) -> None:
+        if await self.bot.refuse_if_closing(interaction):
+            return
+        since_date: dt.date | None = None
+        if since:
+            try:
+                since_date = parse_since(since, today=dt.date.today())
+            except ValueError as exc:
+                await send_text(interaction, str(exc))
+                return
+        wait = self.bot.cooldowns.hit(interaction.user.id)
+        if wait > 0:
+            await send_text(interaction, cooldown_text(wait))
+            return
+        self.bot.track()
+        # Acknowledge first: Discord fails an interaction not answered within 3 s, and a question
+        # may wait for a free slot longer than that.
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        try:
+            answer = await self.bot.ask(question, sources=[source] if source else None, since=since_date)
+            key = self.bot.answers.put(answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id)
+            await send_embeds(interaction, answer_messages(answer), view=answer_view(key, answer), ephemeral=private)
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="/ask"), ephemeral=private)
+
+    @ask.autocomplete("source")
+    async def source_choices(
+        self, interaction: discord.Interaction[TalentQABot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Articles whose title or id contains what was typed; the value is the document id."""
+        try:
+            docs = await self._cached_documents()
+        except Exception:
+            # An autocomplete failure only means no suggestions; the command itself still works.
+            return []
+        needle = current.casefold().strip()
+        choices: list[app_commands.Choice[str]] = []
+        for doc in docs:
+            if len(doc.doc_id) > limits.CHOICE_VALUE:
+                continue
+            label = one_line(doc.title or doc.doc_id)
+            if needle and needle not in label.casefold() and needle not in doc.doc_id.casefold():
+                continue
+            choices.append(app_commands.Choice(name=clip(label, limits.CHOICE_NAME), value=doc.doc_id))
+            if len(choices) == limits.AUTOCOMPLETE_CHOICES:
+                break
+        return choices
+
+    async def _cached_documents(self) -> list[DocumentInfo]:
+        now = time.monotonic()
+        if self._documents is None or now - self._documents[0] > _DOCUMENTS_TTL:
+            self._documents = (now, await self.bot.call(self.bot.service.documents))
+        return self._documents[1]
+
+
+async def setup(bot: TalentQABot) -> None:
+    await bot.add_cog(AskCog(bot))

@@ -1,0 +1,71 @@
+"""`/sources [page]`: what is ingested, ten articles a page, with Previous / Next buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from talentqa.bot.client import TalentQABot
+from talentqa.bot.components import SOURCES_TEMPLATE, sources_id, sources_view
+from talentqa.bot.formatting import documents_page
+from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+
+
+class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SOURCES_TEMPLATE):
+    """Turns the page of the message it sits under; the page is in its custom id, so it never expires."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__(discord.ui.Button(label="Page", custom_id=sources_id(page)))
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast(TalentQABot, interaction.client)
+        try:
+            await interaction.response.defer()
+            docs = await bot.call(bot.service.documents)
+            embed, page, pages = documents_page(docs, self.page)
+            await interaction.edit_original_response(
+                embed=embed, view=sources_view(page, pages), allowed_mentions=NO_PINGS
+            )
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="/sources page"))
+
+
+class SourcesCog(commands.Cog, name="Sources"):
+    def __init__(self, bot: TalentQABot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(SourcesPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(SourcesPageButton)
+
+    @app_commands.command(name="sources", description="List the articles the bot answers from.")
+    @app_commands.describe(page="Page number, from 1")
+    async def sources(
+        self, interaction: discord.Interaction[TalentQABot], page: app_commands.Range[int, 1, 100_000] = 1
+    ) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        try:
+            docs = await self.bot.call(self.bot.service.documents)
+            embed, shown, pages = documents_page(docs, page - 1)
+            await interaction.followup.send(
+                embed=embed, view=sources_view(shown, pages), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        except Exception as exc:
+            await send_text(interaction, explain_failure(exc, what="/sources"))
+
+
+async def setup(bot: TalentQABot) -> None:
+    await bot.add_cog(SourcesCog(bot))

@@ -1,0 +1,161 @@
+"""Shared fixtures: every data folder in a temp dir, a real embedder loaded once, a fake one for speed,
+and a real `chroma run` server for the server-mode half of the store tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talentqa.embeddings import Embedder
+from talentqa.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SAMPLES = REPO / "ingest" / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's vectorstore/, inbox, feedback log or environment."""
+    home = tmp_path_factory.mktemp("home")
+    for key in list(os.environ):
+        if key.startswith("TALENTQA_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("TALENTQA_STORE", str(home / "vectorstore"))
+    monkeypatch.setenv("TALENTQA_INGEST__INBOX", str(home / "inbox"))
+    monkeypatch.setenv("TALENTQA_BOT__FEEDBACK_DB", str(home / "feedback.sqlite3"))
+    monkeypatch.setenv("TALENTQA_BOT__AUDIT_LOG", str(home / "audit.jsonl"))
+    monkeypatch.setenv("TALENTQA_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.chdir(home)
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic bag-of-words hashing vectors: fast, and similar texts still land close together."""
+
+    def __init__(self, name: str = "fake-hash-64", dimension: int = 64) -> None:
+        self.name = name
+        self._dimension = dimension
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def loaded(self) -> bool:
+        return True
+
+    def embed(self, texts, *, batch_size=None):  # type: ignore[no-untyped-def,override]
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                h = int(hashlib.md5(word.strip(".,;:!?\"'()").encode()).hexdigest(), 16)
+                out[row, h % self._dimension] += 1.0
+            norm = float(np.linalg.norm(out[row])) or 1.0
+            out[row] /= norm
+        return out
+
+    def embed_query(self, text):  # type: ignore[no-untyped-def,override]
+        return self.embed([text])[0]
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.texts_embedded = 0
+
+    def embed(self, texts, *, batch_size=None):  # type: ignore[no-untyped-def,override]
+        self.texts_embedded += len(texts)
+        return super().embed(texts, batch_size=batch_size)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    embedder = Embedder()
+    embedder.embed(["warm up"])
+    return embedder
+
+
+@pytest.fixture()
+def counting_embedder(real_embedder: Embedder) -> CountingEmbedder:
+    return CountingEmbedder(real_embedder)
+
+
+@pytest.fixture()
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on a free loopback port, for the session."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    if not Path(chroma).exists():
+        pytest.fail("the `chroma` command is missing from the environment (chromadb not installed?)")
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed after the process ends
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+_collection_counter = 0
+
+
+@pytest.fixture(params=["embedded", "server"])
+def mode_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh store, once embedded and once against the real Chroma server."""
+    global _collection_counter
+    _collection_counter += 1
+    if request.param == "server":
+        url = request.getfixturevalue("chroma_server")
+        return Settings(chroma_url=url, collection=f"t{_collection_counter}-{os.getpid()}", cache_dir=tmp_path / "cache")
+    return Settings(store=tmp_path / "vectorstore")

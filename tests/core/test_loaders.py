@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from talentqa.errors import LoadError
+from talentqa.ingest.loaders import iter_files, load_file
+from talentqa.ingest.pipeline import iter_sources
+from talentqa.models import Article
+from talentqa.settings import Settings
+
+SETTINGS = Settings()
+
+
+def load_one(path: Path) -> Article | LoadError:
+    results = list(load_file(path, SETTINGS))
+    assert len(results) == 1
+    return results[0]
+
+
+def test_markdown_front_matter_sets_identity_and_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "story.md"
+    path.write_text(
+        "---\ntitle: Labs lure researchers home\nurl: https://news.example/labs\nauthor: A. Writer\n"
+        "published: 2024-05-02\n---\n\n# Heading\n\nA **bold** claim with a [link](https://x.example).\n"
+    )
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert article.doc_id == "https://news.example/labs"
+    assert article.title == "Labs lure researchers home"
+    assert article.author == "A. Writer"
+    assert article.published == dt.date(2024, 5, 2)
+    # Markup is stripped so quotes match what a reader sees.
+    assert "A bold claim with a link." in article.text
+    assert "**" not in article.text and "](" not in article.text
+
+
+def test_markdown_without_front_matter_uses_file_stem_and_heading(tmp_path: Path) -> None:
+    path = tmp_path / "Plain Story.md"
+    path.write_text("# The headline\n\nBody text of the story.\n")
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert article.doc_id == "plain-story"
+    assert article.title == "The headline"
+
+
+def test_html_extracts_main_text_and_metadata_without_boilerplate() -> None:
+    path = Path(__file__).resolve().parents[2] / "ingest" / "samples" / "ai-engineers-stay-home.html"
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert article.doc_id == "https://example.org/talentqa-samples/ai-engineers-stay-home"
+    assert article.title.startswith("Sample: Young AI engineers")
+    assert article.published == dt.date(2025, 2, 20)
+    assert "Zizheng Pan" in article.text
+    for noise in ("Subscribe now", "cookies", "Advertisement", "All rights reserved"):
+        assert noise not in article.text
+
+
+def test_pdf_text_is_extracted(tmp_path: Path) -> None:
+    pdf = _tiny_pdf("Returnee scientists founded new labs in Shenzhen.")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    article = load_one(path)
+    assert isinstance(article, Article), article
+    assert "Returnee scientists founded new labs in Shenzhen." in article.text
+
+
+def test_jsonl_records_load_one_article_each_and_bad_lines_fail_alone(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.jsonl"
+    lines = [
+        json.dumps({"id": "a1", "title": "First", "text": "Alpha text.", "published": "2023/01/05"}),
+        "{not json",
+        json.dumps({"id": "a2", "title": "Second", "text": "Beta text.", "url": "https://n.example/b"}),
+        json.dumps({"title": "No id", "text": "Gamma."}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    results = list(load_file(path, SETTINGS))
+    articles = [r for r in results if isinstance(r, Article)]
+    errors = [r for r in results if isinstance(r, LoadError)]
+    assert [a.doc_id for a in articles] == ["a1", "a2"]
+    assert articles[0].published == dt.date(2023, 1, 5)
+    assert [e.source for e in errors] == [f"{path}:2", f"{path}:4"]
+    assert "invalid JSON" in errors[0].reason and "no 'id'" in errors[1].reason
+
+
+def test_non_utf8_text_is_detected_and_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Le chercheur est rentré à Pékin après dix années à l'étranger.\n".encode("latin-1"))
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert "rentré à Pékin" in article.text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.md", b"   \n\n", "empty file"),
+        ("binary.txt", bytes(range(256)) * 20, "binary"),
+        ("corrupt.pdf", b"%PDF-1.4\n this is not really a pdf \x00\x01", "PDF"),
+        ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "no article text"),
+        ("picture.png", b"\x89PNG\r\n\x1a\n", "unsupported file type"),
+    ],
+)
+def test_bad_input_yields_one_clear_error_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = load_one(path)
+    assert isinstance(result, LoadError)
+    assert result.source == str(path)
+    assert reason.lower() in result.reason.lower()
+
+
+def test_missing_path_and_symlink_loop_are_reported_not_raised(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("A fine article body.\n")
+    os.symlink(folder, folder / "again")  # a folder that contains itself
+    results = list(iter_files([tmp_path / "missing.md", loop, folder]))
+    errors = [r for r in results if isinstance(r, LoadError)]
+    files = [r for r in results if isinstance(r, Path)]
+    assert [f.name for f in files] == ["ok.txt"]
+    reasons = {Path(e.source).name: e.reason for e in errors}
+    assert reasons["missing.md"] == "no such file or folder"
+    assert "loop" in reasons["loop"]
+    assert any("loop" in e.reason for e in errors if e.source.endswith("again"))
+
+
+def test_folder_walk_honours_glob_and_skips_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("Alpha body.")
+    (tmp_path / "b.txt").write_text("Beta body.")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.md").write_text("Gamma body.")
+    (tmp_path / ".hidden.md").write_text("Hidden body.")
+    names = sorted(r.doc_id for r in iter_sources([str(tmp_path)], SETTINGS, "*.md") if isinstance(r, Article))
+    assert names == ["a", "c"]
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF with `text`, written by hand so the test needs no PDF writer."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
