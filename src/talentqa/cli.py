@@ -394,7 +394,8 @@ def repl(
     with friendly_errors():
         qa = _open_app(settings)
         try:
-            Repl(qa, console=out, use_llm=llm).run()
+            history = Path.home() / ".cache" / "talentqa" / "repl-history"
+            Repl(qa, console=out, use_llm=llm, history_file=history).run()
         finally:
             qa.close()
 

@@ -18,7 +18,10 @@ from talentqa.ingest.web import canonical_url, declared_canonical_url
         ("https://news.example.com", "https://news.example.com/"),
         ("https://news.example.com/a#comments", "https://news.example.com/a"),
         ("https://news.example.com/a?utm_source=x&utm_medium=y&utm_campaign=z", "https://news.example.com/a"),
-        ("https://news.example.com/a?id=7&fbclid=IwAR0&gclid=Cj0&mc_cid=1&mc_eid=2", "https://news.example.com/a?id=7"),
+        (
+            "https://news.example.com/a?id=7&fbclid=IwAR0&gclid=Cj0&mc_cid=1&mc_eid=2",
+            "https://news.example.com/a?id=7",
+        ),
         ("https://news.example.com/a?UTM_Source=x&page=2", "https://news.example.com/a?page=2"),
         ("https://news.example.com/a/amp", "https://news.example.com/a"),
         ("https://news.example.com/amp/a/", "https://news.example.com/a/"),
@@ -55,8 +58,14 @@ def _tree(head: str) -> object:
     ("head", "expected"),
     [
         ('<link rel="canonical" href="/news/a?utm_source=x">', "https://news.example.com/news/a"),
-        ('<link rel="Canonical" href="https://www.news.example.com/news/a">', "https://www.news.example.com/news/a"),
-        ('<meta property="og:url" content="https://news.example.com/news/b">', "https://news.example.com/news/b"),
+        (
+            '<link rel="Canonical" href="https://www.news.example.com/news/a">',
+            "https://www.news.example.com/news/a",
+        ),
+        (
+            '<meta property="og:url" content="https://news.example.com/news/b">',
+            "https://news.example.com/news/b",
+        ),
         # A page cannot claim another site's article, nor a non-web URL.
         ('<link rel="canonical" href="https://other-paper.example/news/a">', None),
         ('<link rel="canonical" href="javascript:alert(1)">', None),

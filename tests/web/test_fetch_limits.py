@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from conftest import BOMB_DECOMPRESSED, HUGE_PAGE, LocalSite, make_settings
 
 from talentqa.errors import FetchError, LoadError
 from talentqa.ingest.fetch import safe_fetch
 from talentqa.ingest.web import load_url
 from talentqa.models import Article
 from talentqa.settings import Settings
+
+from .localsite import BOMB_DECOMPRESSED, HUGE_PAGE, LocalSite, make_settings
 
 MB = 1024 * 1024
 
@@ -100,7 +101,9 @@ def test_deflate_encoded_page_is_decoded(site: LocalSite, open_settings: Setting
         ("/nowhere", "HTTP 404"),
     ],
 )
-def test_unusable_responses_are_refused(site: LocalSite, open_settings: Settings, path: str, expected: str) -> None:
+def test_unusable_responses_are_refused(
+    site: LocalSite, open_settings: Settings, path: str, expected: str
+) -> None:
     assert expected in refusal(site.url(path), open_settings)
 
 

@@ -6,7 +6,6 @@ import ipaddress
 from collections.abc import Callable
 
 import pytest
-from conftest import LocalSite, make_settings
 
 from talentqa.errors import FetchError, LoadError
 from talentqa.ingest import fetch
@@ -14,6 +13,8 @@ from talentqa.ingest.fetch import address_refusal, parse_numeric_ipv4, safe_fetc
 from talentqa.ingest.web import load_url
 from talentqa.models import Article
 from talentqa.settings import Settings
+
+from .localsite import LocalSite, make_settings
 
 
 def refusal(url: str, settings: Settings) -> str:
@@ -23,7 +24,9 @@ def refusal(url: str, settings: Settings) -> str:
     return info.value.reason
 
 
-@pytest.mark.parametrize("spelling", ["127.0.0.1", "2130706433", "0x7f000001", "017700000001", "127.1", "0x7f.1"])
+@pytest.mark.parametrize(
+    "spelling", ["127.0.0.1", "2130706433", "0x7f000001", "017700000001", "127.1", "0x7f.1"]
+)
 def test_loopback_in_any_spelling_is_refused_before_connecting(
     site: LocalSite, guarded_settings: Settings, spelling: str
 ) -> None:
@@ -155,7 +158,7 @@ def test_private_networks_allowed_by_environment_variable_lets_a_local_article_i
     monkeypatch: pytest.MonkeyPatch, site: LocalSite
 ) -> None:
     monkeypatch.setenv("TALENTQA_ALLOW_PRIVATE_NETWORKS", "true")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.allow_private_networks
     results = list(load_url(site.url("/news/ai-researcher"), settings))
     assert len(results) == 1 and isinstance(results[0], Article)

@@ -20,8 +20,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from talentqa.bot.memory import AnswerCache, Conversations
 from talentqa.bot.formatting import SHUTTING_DOWN_TEXT
+from talentqa.bot.memory import AnswerCache, Conversations
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
 from talentqa.bot.throttle import Cooldown, Slots
 from talentqa.feedback import FeedbackStore
@@ -127,7 +127,9 @@ class TalentQABot(commands.Bot):
             log.info("synced %d commands globally", len(synced))
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        log.info(
+            "connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds)
+        )
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: the mentions cog answers "@bot question" itself.
@@ -147,7 +149,9 @@ class TalentQABot(commands.Bot):
         since: dt.date | None = None,
     ) -> Answer:
         """Answer in a worker thread, at most `max_concurrent` at once, within `answer_timeout`."""
-        call = functools.partial(self.service.ask, question, history=list(history), sources=sources, since=since)
+        call = functools.partial(
+            self.service.ask, question, history=list(history), sources=sources, since=since
+        )
         return await self.slots.run(call, timeout=self.settings.bot.answer_timeout)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -168,7 +172,9 @@ class TalentQABot(commands.Bot):
             self.shutting_down = True
             pending = {t for t in self._jobs if t is not asyncio.current_task() and not t.done()}
             if pending:
-                log.info("waiting up to %.0f s for %d answers in progress", SHUTDOWN_GRACE_SECONDS, len(pending))
+                log.info(
+                    "waiting up to %.0f s for %d answers in progress", SHUTDOWN_GRACE_SECONDS, len(pending)
+                )
                 await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
         await super().close()
 

@@ -78,21 +78,30 @@ def answer_view(
     if page + 1 < page_count(answer, per_page):
         view.add_item(
             discord.ui.Button(
-                label="More sources", style=discord.ButtonStyle.primary, custom_id=more_id(key, page + 1), row=1
+                label="More sources",
+                style=discord.ButtonStyle.primary,
+                custom_id=more_id(key, page + 1),
+                row=1,
             )
         )
     if feedback:
         view.add_item(
             discord.ui.Button(
-                label="Helpful", emoji="👍", style=discord.ButtonStyle.success,
-                custom_id=feedback_id(key, "helpful"), row=1,
+                label="Helpful",
+                emoji="👍",
+                style=discord.ButtonStyle.success,
+                custom_id=feedback_id(key, "helpful"),
+                row=1,
             )
         )
         if answer.citations:
             view.add_item(
                 discord.ui.Button(
-                    label="Wrong citation", emoji="⚠️", style=discord.ButtonStyle.danger,
-                    custom_id=feedback_id(key, "wrong"), row=1,
+                    label="Wrong citation",
+                    emoji="⚠️",
+                    style=discord.ButtonStyle.danger,
+                    custom_id=feedback_id(key, "wrong"),
+                    row=1,
                 )
             )
     return view
@@ -125,13 +134,18 @@ def sources_view(page: int, pages: int) -> StaticView:
     view = StaticView()
     view.add_item(
         discord.ui.Button(
-            label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary,
-            custom_id=sources_id(max(page - 1, 0)), disabled=page <= 0,
+            label="Previous",
+            emoji="◀️",
+            style=discord.ButtonStyle.secondary,
+            custom_id=sources_id(max(page - 1, 0)),
+            disabled=page <= 0,
         )
     )
     view.add_item(
         discord.ui.Button(
-            label="Next", emoji="▶️", style=discord.ButtonStyle.secondary,
+            label="Next",
+            emoji="▶️",
+            style=discord.ButtonStyle.secondary,
             # Always differs from Previous's id: Discord rejects a message with two equal custom ids.
             custom_id=sources_id(page + 1),
             disabled=page + 1 >= pages,

@@ -39,7 +39,6 @@ from urllib.parse import quote as urlquote
 from urllib.parse import urlsplit
 
 import discord
-from discord.utils import escape_markdown
 
 from talentqa import errors
 from talentqa.bot import limits
@@ -64,11 +63,33 @@ _TITLE_IN_SOURCE_MAX = 200
 # --- text primitives --------------------------------------------------------------------------
 
 
+_URL = re.compile(r"https?://[^\s<]+[^<.,:;\"'\]\s)]")
+_INLINE_SPECIAL = re.compile(r"([\\*_~|`\[\]<])")
+_LINE_START_SPECIAL = re.compile(r"^(\s*)([#>-]|\d+(?=\.\s))", re.MULTILINE)
+
+
 def escape(text: str) -> str:
-    """Escape article text so Discord shows it verbatim (markdown, masked links, mention syntax)."""
-    escaped = escape_markdown(text)
-    # escape_markdown leaves masked links "[x](url)" and "<@123>"-style syntax live.
-    return re.sub(r"([\[\]<])", r"\\\1", escaped)
+    """Escape article text so Discord shows it verbatim: markdown, masked links and mention syntax.
+
+    URLs are left alone so they stay clickable (Discord parses them before any markdown).
+    """
+
+    def line_start(m: re.Match[str]) -> str:
+        indent, mark = m.group(1), m.group(2)
+        # "1. item" is escaped as "1\. item": the dot, not the digits, makes the list.
+        return f"{indent}{mark}\\" if mark[0].isdigit() else f"{indent}\\{mark}"
+
+    def plain(segment: str) -> str:
+        return _LINE_START_SPECIAL.sub(line_start, _INLINE_SPECIAL.sub(r"\\\1", segment))
+
+    out: list[str] = []
+    pos = 0
+    for m in _URL.finditer(text):
+        out.append(plain(text[pos : m.start()]))
+        out.append(m.group())
+        pos = m.end()
+    out.append(plain(text[pos:]))
+    return "".join(out)
 
 
 def clip(text: str, limit: int) -> str:
@@ -193,7 +214,7 @@ def safe_url(url: str | None) -> str | None:
 
 
 def source_line(citation: Citation) -> str:
-    """"— [Title](link) · 2024-05-01": the title linked to the quote (or the article), and the date."""
+    """The line under a quote: the title linked to the quote (or the article), and the date."""
     title = escape(clip(one_line(citation.title or citation.doc_id), _TITLE_IN_SOURCE_MAX))
     link = safe_url(citation.link) or safe_url(citation.url)
     line = f"— [{title}]({link})" if link else f"— {title}"
@@ -211,7 +232,9 @@ def citation_field(citation: Citation, *, number: int, related: bool = False) ->
     block = quote_block(escape(citation.quote))
     if len(block) <= budget:
         return CitationField(name, f"{block}\n{source}", shortened=False)
-    return CitationField(name, f"{_shortened_quote(citation.quote, number, budget)}\n{source}", shortened=True)
+    return CitationField(
+        name, f"{_shortened_quote(citation.quote, number, budget)}\n{source}", shortened=True
+    )
 
 
 def _shortened_quote(quote: str, number: int, budget: int) -> str:
@@ -331,7 +354,9 @@ def citations_page(answer: Answer, page: int, *, per_page: int = CITATIONS_PER_P
     page = min(max(page, 0), pages - 1)
     colour = ABSTAIN_COLOUR if answer.abstained else ANSWER_COLOUR
     label = "Related passages" if answer.abstained else "Sources"
-    embed = discord.Embed(title=clip(f"{label}: {one_line(answer.question)}", limits.EMBED_TITLE), colour=colour)
+    embed = discord.Embed(
+        title=clip(f"{label}: {one_line(answer.question)}", limits.EMBED_TITLE), colour=colour
+    )
     _add_citation_fields(embed, answer, page, per_page)
     first = page * per_page
     shown = len(items[first : first + per_page])
@@ -358,7 +383,9 @@ def passage_messages(citation: Citation, passage: str, *, number: int) -> list[d
             return [discord.Embed(title=title, description=rendered, colour=INFO_COLOUR)]
     text = passage if pos != -1 or not citation.quote else f"{passage}\n\n{citation.quote}"
     spans = [(pos, pos + len(citation.quote))] if pos != -1 else []
-    parts = split_text(text, _DESCRIPTION_BUDGET - len(source) - 2, protected=spans, measure=lambda s: len(escape(s)))
+    parts = split_text(
+        text, _DESCRIPTION_BUDGET - len(source) - 2, protected=spans, measure=lambda s: len(escape(s))
+    )
     embeds = []
     for i, part in enumerate(parts):
         heading = title if i == 0 else clip(title, limits.EMBED_TITLE - 12) + " (continued)"
@@ -463,7 +490,7 @@ def cooldown_text(seconds: float) -> str:
     return f"You're asking quickly. Please try again in {wait} s."
 
 
-EMPTY_MENTION_TEXT = "Ask me a question after the mention, for example: @talentqa what did the council decide?"
+EMPTY_MENTION_TEXT = "Ask me a question after the mention, for example: @talentqa what did the mayor say?"
 EXPIRED_TEXT = "This answer's buttons have expired (I keep recent answers only). Please ask again."
 SHUTTING_DOWN_TEXT = "I'm restarting right now. Please ask again in a minute."
 
@@ -515,4 +542,4 @@ def turns_from_transcript(entries: Sequence[tuple[bool, str]], *, max_turns: int
 
 def unescape(text: str) -> str:
     """Undo `escape`: the text as the user saw it (used to read the bot's own past answers back)."""
-    return re.sub(r"\\([^\w\s])", r"\1", text)
+    return re.sub(r"\\([^A-Za-z0-9\s])", r"\1", text)

@@ -59,7 +59,9 @@ async def send_embeds(
     """Send one message per embed as follow-ups; the view goes under the last one."""
     for i, embed in enumerate(embeds):
         if view is not None and i == len(embeds) - 1:
-            await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
+            await interaction.followup.send(
+                embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+            )
         else:
             await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
 
@@ -88,9 +90,7 @@ async def _send(
     view: discord.ui.View | None = None,
 ) -> None:
     if view is not None and reference is not None:
-        await channel.send(
-            embed=embed, view=view, reference=reference, allowed_mentions=NO_PINGS
-        )
+        await channel.send(embed=embed, view=view, reference=reference, allowed_mentions=NO_PINGS)
     elif view is not None:
         await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
     elif reference is not None:

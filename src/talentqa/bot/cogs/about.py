@@ -15,7 +15,9 @@ class AboutCog(commands.Cog, name="About"):
     def __init__(self, bot: TalentQABot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="about", description="Version, model, store and how many articles are ingested.")
+    @app_commands.command(
+        name="about", description="Version, model, store and how many articles are ingested."
+    )
     async def about(self, interaction: discord.Interaction[TalentQABot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:

@@ -25,7 +25,7 @@ from talentqa.bot.components import (
     wrong_citation_view,
     wrong_select_id,
 )
-from talentqa.bot.formatting import EXPIRED_TEXT, cited, citations_page, page_count, passage_messages
+from talentqa.bot.formatting import EXPIRED_TEXT, citations_page, cited, page_count, passage_messages
 from talentqa.bot.memory import ShownAnswer
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_embeds, send_text
 from talentqa.feedback import FeedbackKind
@@ -50,7 +50,9 @@ class PassageButton(discord.ui.DynamicItem[Button], template=PASSAGE_TEMPLATE):
     """The paragraph around one quote, shown only to whoever clicked."""
 
     def __init__(self, key: str, index: int) -> None:
-        super().__init__(discord.ui.Button(label=f"Show passage {index + 1}", custom_id=passage_id(key, index)))
+        super().__init__(
+            discord.ui.Button(label=f"Show passage {index + 1}", custom_id=passage_id(key, index))
+        )
         self.key = key
         self.index = index
 
@@ -110,7 +112,11 @@ class MoreSourcesButton(discord.ui.DynamicItem[Button], template=MORE_TEMPLATE):
 
 
 async def _record(
-    interaction: discord.Interaction[Any], key: str, shown: ShownAnswer, kind: FeedbackKind, flagged: list[Citation]
+    interaction: discord.Interaction[Any],
+    key: str,
+    shown: ShownAnswer,
+    kind: FeedbackKind,
+    flagged: list[Citation],
 ) -> None:
     bot = _bot(interaction)
     await bot.call(
@@ -127,7 +133,7 @@ async def _record(
 
 
 class FeedbackButton(discord.ui.DynamicItem[Button], template=FEEDBACK_TEMPLATE):
-    """"Helpful" records at once; "Wrong citation" asks which one when there are several."""
+    """Helpful records at once; Wrong citation asks which one when there are several."""
 
     def __init__(self, key: str, kind: str) -> None:
         super().__init__(discord.ui.Button(label=kind, custom_id=feedback_id(key, kind)))
@@ -167,7 +173,9 @@ class FeedbackButton(discord.ui.DynamicItem[Button], template=FEEDBACK_TEMPLATE)
 
 class WrongCitationSelect(discord.ui.DynamicItem[Select], template=WRONG_SELECT_TEMPLATE):
     def __init__(self, key: str) -> None:
-        super().__init__(discord.ui.Select(custom_id=wrong_select_id(key), options=[discord.SelectOption(label="-")]))
+        super().__init__(
+            discord.ui.Select(custom_id=wrong_select_id(key), options=[discord.SelectOption(label="-")])
+        )
         self.key = key
 
     @classmethod

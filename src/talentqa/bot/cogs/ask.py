@@ -58,8 +58,12 @@ class AskCog(commands.Cog, name="Ask"):
         await interaction.response.defer(thinking=True, ephemeral=private)
         try:
             answer = await self.bot.ask(question, sources=[source] if source else None, since=since_date)
-            key = self.bot.answers.put(answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id)
-            await send_embeds(interaction, answer_messages(answer), view=answer_view(key, answer), ephemeral=private)
+            key = self.bot.answers.put(
+                answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id
+            )
+            await send_embeds(
+                interaction, answer_messages(answer), view=answer_view(key, answer), ephemeral=private
+            )
         except Exception as exc:
             await send_text(interaction, explain_failure(exc, what="/ask"), ephemeral=private)
 

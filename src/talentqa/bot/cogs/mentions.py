@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Final
 
 import discord
 from discord.ext import commands
@@ -33,7 +34,7 @@ from talentqa.service import Turn
 
 log = logging.getLogger("talentqa.bot")
 
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Final = 1440
 HISTORY_MESSAGES = 20
 TYPING_REFRESH_SECONDS = 8.0
 
@@ -86,7 +87,7 @@ class MentionsCog(commands.Cog, name="Mentions"):
         return getattr(channel, "id", None) in self.bot.threads
 
     async def _new_question(self, message: discord.Message) -> None:
-        """A mention outside a bot thread: answer in a new thread (or in place where threads are impossible)."""
+        """A mention outside a bot thread: answer in a new thread (in place where threads are impossible)."""
         assert self.bot.user is not None
         question = question_from_mention(message.content, self.bot.user.id)
         if not question:
@@ -150,15 +151,21 @@ class MentionsCog(commands.Cog, name="Mentions"):
             async with typing(target):
                 answer = await self.bot.ask(question, history=history)
             key = self.bot.answers.put(
-                answer, channel_id=getattr(target, "id", None), guild_id=message.guild.id if message.guild else None
+                answer,
+                channel_id=getattr(target, "id", None),
+                guild_id=message.guild.id if message.guild else None,
             )
-            await send_to_channel(target, answer_messages(answer), view=answer_view(key, answer), reference=reference)
+            await send_to_channel(
+                target, answer_messages(answer), view=answer_view(key, answer), reference=reference
+            )
         except Exception as exc:
             await channel_text(target, explain_failure(exc, what="a mention"), reference=reference)
             return
         key_id = getattr(target, "id", None)
         if remember is not None and isinstance(key_id, int):
-            remember.extend(key_id, [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)])
+            remember.extend(
+                key_id, [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
+            )
 
     async def _history_from_thread(self, message: discord.Message) -> list[Turn]:
         """Rebuild a thread's conversation from Discord (after a restart lost the bot's memory)."""

@@ -15,7 +15,9 @@ from talentqa.bot.formatting import documents_page
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
 
 
-class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SOURCES_TEMPLATE):
+class SourcesPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SOURCES_TEMPLATE
+):
     """Turns the page of the message it sits under; the page is in its custom id, so it never expires."""
 
     def __init__(self, page: int) -> None:

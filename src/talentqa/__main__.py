@@ -1,0 +1,3 @@
+from talentqa.cli import main
+
+main()

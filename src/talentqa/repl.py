@@ -1,0 +1,118 @@
+"""The interactive REPL: ask, follow up, and adjust settings with `:` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from rich.console import Console
+from rich.table import Table
+
+from talentqa.errors import TalentQAError
+from talentqa.render import render_answer
+from talentqa.service import QAService, Turn
+
+HELP = """\
+Ask a question in plain words; follow-up questions use the conversation so far.
+  :sources        list ingested articles
+  :k N            read N passages per question (now {k})
+  :llm on|off     answer with the configured LLM, or extractively (now {llm})
+  :new            forget the conversation
+  :help           this text
+  :quit           leave (Ctrl-D works too)"""
+
+
+class Repl:
+    def __init__(
+        self,
+        qa: QAService,
+        *,
+        console: Console | None = None,
+        use_llm: bool = False,
+        k: int | None = None,
+        session: PromptSession[str] | None = None,
+        history_file: Path | None = None,
+    ) -> None:
+        self.qa = qa
+        self.console = console or Console()
+        self.use_llm = use_llm
+        self.k = k
+        self.turns: list[Turn] = []
+        history: History = InMemoryHistory()
+        if history_file is not None:
+            history_file.parent.mkdir(parents=True, exist_ok=True)
+            history = FileHistory(str(history_file))
+        self.session: PromptSession[str] = session or PromptSession(history=history)
+
+    def run(self) -> None:
+        self.console.print("[bold]talentqa[/] — ask about the ingested articles. :help for commands, :quit to leave.")
+        while True:
+            try:
+                line = self.session.prompt("talentqa> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            if not self.handle(line):
+                break
+
+    def handle(self, line: str) -> bool:
+        """Process one line; False means leave."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith(":"):
+            return self._command(line)
+        try:
+            answer = self.qa.ask(
+                line, history=self.turns[-6:], k=self.k, answerer="llm" if self.use_llm else "extractive"
+            )
+        except TalentQAError as exc:
+            self.console.print(f"[red]error:[/] {exc}", highlight=False)
+            return True
+        self.console.print(render_answer(answer))
+        self.turns.append(Turn(role="user", content=answer.standalone_question or line))
+        self.turns.append(Turn(role="assistant", content=answer.text))
+        return True
+
+    def _command(self, line: str) -> bool:
+        name, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        if name in {"q", "quit", "exit"}:
+            return False
+        if name in {"h", "help", "?"}:
+            self.console.print(HELP.format(k=self.k or "default", llm="on" if self.use_llm else "off"))
+        elif name == "sources":
+            self._sources()
+        elif name == "k":
+            if arg.isdigit() and 1 <= int(arg) <= 50:
+                self.k = int(arg)
+                self.console.print(f"k = {self.k}")
+            else:
+                self.console.print("[red]usage:[/] :k N   (N between 1 and 50)")
+        elif name == "llm":
+            if arg in {"on", "off"}:
+                self.use_llm = arg == "on"
+                self.console.print(f"LLM answers {'on' if self.use_llm else 'off'}")
+            else:
+                self.console.print("[red]usage:[/] :llm on|off")
+        elif name == "new":
+            self.turns.clear()
+            self.console.print("conversation cleared")
+        else:
+            self.console.print(f"[red]unknown command[/] :{name} — :help lists them")
+        return True
+
+    def _sources(self) -> None:
+        docs: list[Any] = self.qa.documents()
+        table = Table(title=f"{len(docs):,} articles", title_justify="left")
+        table.add_column("id", overflow="fold")
+        table.add_column("title", overflow="fold")
+        table.add_column("published")
+        for doc in docs[:200]:
+            table.add_row(doc.doc_id, doc.title, doc.published.isoformat() if doc.published else "")
+        self.console.print(table)
+        if len(docs) > 200:
+            self.console.print(f"… and {len(docs) - 200:,} more (`talentqa sources list`)")

@@ -1,0 +1,159 @@
+"""Retrieval, quote verification and the extractive answerer, on the real model and a real store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit import PromptSession
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+from typer.testing import CliRunner
+
+from talentqa.answer.citations import locate_quote, paragraph_around, text_fragment_link
+from talentqa.app import TalentQA
+from talentqa.cli import app
+from talentqa.embeddings import Embedder
+from talentqa.errors import QuestionError
+from talentqa.repl import Repl
+from talentqa.retrieval import Filters, Passage, diversify, fuse
+from talentqa.settings import RetrievalSettings, Settings
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def sample_qa(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[TalentQA]:
+    settings = Settings(store=tmp_path_factory.mktemp("answers") / "vs")
+    with TalentQA.open(settings, embedder=real_embedder) as qa:
+        report = qa.ingest_sources([str(SAMPLES)])
+        assert report.summary()["added"] == 3
+        yield qa
+
+
+def assert_verbatim(qa: TalentQA, citations: list) -> None:  # type: ignore[type-arg]
+    for citation in citations:
+        assert qa.store.text(citation.doc_id)[citation.start : citation.end] == citation.quote
+
+
+def test_answer_quotes_the_sentence_holding_the_fact(sample_qa: TalentQA) -> None:
+    answer = sample_qa.ask("Who went back to China to work at DeepSeek after an Nvidia internship?")
+    assert not answer.abstained
+    assert "Zizheng Pan" in answer.citations[0].quote
+    assert_verbatim(sample_qa, answer.citations)
+    assert answer.citations[0].link and "#:~:text=" in answer.citations[0].link
+    assert answer.as_of is not None and "as of" in answer.text
+
+
+def test_question_the_sources_do_not_answer_abstains_with_related(sample_qa: TalentQA) -> None:
+    answer = sample_qa.ask("What is the boiling point of liquid nitrogen in kelvin?")
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.related
+    assert_verbatim(sample_qa, answer.related)
+
+
+def test_source_and_date_filters_restrict_the_evidence(sample_qa: TalentQA) -> None:
+    only = "china-initiative-aftermath"
+    answer = sample_qa.ask("Where did the returning scientists come from?", sources=[only])
+    assert {c.doc_id for c in answer.citations + answer.related} <= {only}
+    retrieved = sample_qa.retriever.retrieve(
+        "returning scientists", 10, Filters(since=__import__("datetime").date(2025, 2, 19))
+    )
+    assert retrieved.passages
+    assert all(p.chunk.published and p.chunk.published.isoformat() >= "2025-02-19" for p in retrieved.passages)
+
+
+def test_langchain_retriever_is_a_runnable(sample_qa: TalentQA) -> None:
+    retriever = sample_qa.langchain_retriever(k=2)
+    docs = retriever.invoke("DeepSeek hiring graduates")
+    assert 1 <= len(docs) <= 2
+    assert {"doc_id", "start", "end", "title"} <= set(docs[0].metadata)
+    batch = retriever.batch(["visa worries", "Feng Tao lawsuit"])
+    assert len(batch) == 2 and all(batch)
+
+
+def test_empty_and_overlong_questions_are_refused(sample_qa: TalentQA) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        sample_qa.ask("   \n ")
+    with pytest.raises(QuestionError, match="too long"):
+        sample_qa.ask("why " * 300)
+
+
+def test_fusion_weights_and_diversity_cap() -> None:
+    dense = [("a", 0.9), ("b", 0.8), ("c", 0.7)]
+    keyword = [("c", 9.0), ("d", 5.0)]
+    fused = fuse(dense, keyword, RetrievalSettings(dense_weight=1.0, keyword_weight=1.0, rrf_k=60))
+    assert fused[0][0] == "c"  # found by both lists
+    dense_only = fuse(dense, keyword, RetrievalSettings(dense_weight=1.0, keyword_weight=0.0))
+    assert [cid for cid, *_ in dense_only][:3] == ["a", "b", "c"]
+
+    from talentqa.models import Chunk
+
+    def passage(doc: str, n: int) -> Passage:
+        return Passage(Chunk(id=f"{doc}{n}", doc_id=doc, n=n, start=0, end=1, text="x"), 1.0)
+
+    ranked = [passage("long", i) for i in range(6)] + [passage("other", 0)]
+    top = diversify(ranked, 4, max_per_doc=2)
+    assert [p.chunk.doc_id for p in top] == ["long", "long", "other", "long"]
+
+
+def test_locate_quote_exact_folded_fuzzy_and_invented() -> None:
+    text = "He said the lab was \u201cdeeply motivated\u201d \u2014 and hired 1,250 people in 2023."
+    exact = locate_quote(text, "hired 1,250 people")
+    assert exact and text[exact.start : exact.end] == "hired 1,250 people"
+    folded = locate_quote(text, 'the lab was "deeply   motivated" - and')
+    assert folded and text[folded.start : folded.end] == "the lab was \u201cdeeply motivated\u201d \u2014 and"
+    fuzzy = locate_quote(text, "and hired 1,250 peple in 2023")
+    assert fuzzy and not fuzzy.exact and text[fuzzy.start : fuzzy.end].startswith("and hired 1,250")
+    assert locate_quote(text, "the lab fired everyone in 1999 for no reason") is None
+
+
+def test_text_fragment_link_encodes_syntax_characters() -> None:
+    link = text_fragment_link("https://n.example/a#top", "Smith-Jones, the chair & dean, said the rules changed today")
+    assert link is not None
+    assert link == "https://n.example/a#:~:text=Smith%2DJones%2C%20the%20chair%20%26,the%20rules%20changed%20today"
+    assert text_fragment_link(None, "x") is None
+
+
+def test_passage_is_the_paragraph_around_a_span() -> None:
+    text = "First para.\nSecond para holds the quote here.\nThird para."
+    start = text.index("quote")
+    assert paragraph_around(text, start, start + 5) == "Second para holds the quote here."
+
+
+def test_ask_cli_prints_json_answer_and_rejects_empty_question(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = str(tmp_path / "vs")
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "--store", store]).exit_code == 0
+    result = runner.invoke(app, ["ask", "Which university did Feng Tao sue?", "--json", "--store", store])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert not answer["abstained"]
+    assert any("University of Kansas" in c["quote"] for c in answer["citations"])
+    bad = runner.invoke(app, ["ask", "   ", "--store", store])
+    assert bad.exit_code == 2
+    assert "empty" in bad.output
+
+
+def test_repl_answers_follows_up_and_obeys_commands(sample_qa: TalentQA) -> None:
+    console = Console(record=True, width=120)
+    script = "\n".join(
+        [":help", ":k 3", ":k zero", ":sources", "Which think tank published the 2023 report on AI talent?",
+         "Where is it based?", ":llm maybe", ":bogus", ":quit", "never reached"]
+    ) + "\n"
+    with create_pipe_input() as pipe:
+        pipe.send_text(script)
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        repl = Repl(sample_qa, console=console, session=session)
+        repl.run()
+    shown = console.export_text()
+    assert ":sources" in shown and "k = 3" in shown and "usage:" in shown
+    assert "3 articles" in shown
+    assert "MacroPolo" in shown
+    assert "unknown command" in shown
+    assert repl.k == 3
+    assert len(repl.turns) == 4  # two questions, two answers
+    assert repl.turns[2].content.startswith("Which think tank")  # follow-up carried the subject

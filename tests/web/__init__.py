@@ -1,0 +1,1 @@
+"""Web and feed ingestion tests (a package so helper modules import relatively)."""
