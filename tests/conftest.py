@@ -157,5 +157,7 @@ def mode_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     _collection_counter += 1
     if request.param == "server":
         url = request.getfixturevalue("chroma_server")
-        return Settings(chroma_url=url, collection=f"t{_collection_counter}-{os.getpid()}", cache_dir=tmp_path / "cache")
+        return Settings(
+            chroma_url=url, collection=f"t{_collection_counter}-{os.getpid()}", cache_dir=tmp_path / "cache"
+        )
     return Settings(store=tmp_path / "vectorstore")

@@ -12,7 +12,7 @@ from talentqa import __version__
 from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.extractive import ExtractiveAnswerer
 from talentqa.embeddings import Embedder
-from talentqa.errors import AnswerError, QuestionError
+from talentqa.errors import QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
 from talentqa.models import Answer, Article, DocumentInfo, IngestReport
@@ -27,7 +27,9 @@ def check_question(question: str, max_chars: int) -> str:
     if not cleaned:
         raise QuestionError("the question is empty")
     if len(cleaned) > max_chars:
-        raise QuestionError(f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})")
+        raise QuestionError(
+            f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})"
+        )
     return cleaned
 
 
@@ -101,10 +103,7 @@ class TalentQA:
         timings.update(retrieved.timings)
         t = time.perf_counter()
         if mode == "llm":
-            try:
-                result = self.llm_answerer().answer(standalone, retrieved.passages, self.store.text)
-            except AnswerError:
-                raise
+            result: Answer = self.llm_answerer().answer(standalone, retrieved.passages, self.store.text)
         else:
             result = self.extractive.answer(
                 standalone, retrieved.question_vector, retrieved.passages, self.store.text
@@ -128,7 +127,7 @@ class TalentQA:
     def passage(self, doc_id: str, start: int, end: int) -> str:
         return paragraph_around(self.store.text(doc_id), start, end)
 
-    # --- the corpus -------------------------------------------------------------------------------------------
+    # --- the corpus ------------------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents_info()
@@ -166,15 +165,20 @@ class TalentQA:
             self.store.remove(doc_id)
 
     @classmethod
-    def reindex(cls, settings: Settings, progress: ProgressCallback | None = None) -> IngestReport:
-        """Rebuild every chunk and vector from the stored article texts with the configured model."""
-        import chromadb  # noqa: F401  - fail early with an import error rather than half-way
+    def reindex(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Rebuild every chunk and vector from the stored article texts with the configured model.
 
-        embedder = Embedder(settings.embedding)
-        # Open without the model check: the point is to replace the old model's vectors.
-        store = Store.__new__(Store)
-        opened = _open_unchecked(settings, embedder)
-        store = opened
+        Article records (and their texts) are never deleted, so an interrupted reindex loses nothing:
+        running it again finishes the job.
+        """
+        embedder = embedder or Embedder(settings.embedding)
+        store = Store.open(settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False)
         try:
             articles = [
                 Article(
@@ -190,40 +194,6 @@ class TalentQA:
                 for info in store.documents_info()
             ]
             store.reset_chunks(model_name=embedder.name, dimension=embedder.dimension)
-            # Forget the stored hashes so every article counts as new and is re-embedded.
-            for i in range(0, len(articles), store.max_batch):
-                store.documents.delete(ids=[a.doc_id for a in articles[i : i + store.max_batch]])
-            return Ingestor(store, embedder, settings, progress).run(articles)
+            return Ingestor(store, embedder, settings, progress, force=True).run(articles)
         finally:
             store.close()
-
-
-def _open_unchecked(settings: Settings, embedder: Embedder) -> Store:
-    from talentqa.errors import ModelMismatchError
-
-    try:
-        return Store.open(settings, model_name=embedder.name, dimension=embedder.dimension)
-    except ModelMismatchError:
-        pass
-    # Read the recorded model and open with it, then reset to the new one.
-    probe = Settings.model_validate(settings.model_dump())
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    if settings.chroma_url:
-        from urllib.parse import urlparse
-
-        parsed = urlparse(settings.chroma_url)
-        client: Any = chromadb.HttpClient(
-            host=parsed.hostname or "localhost",
-            port=parsed.port or 8000,
-            settings=ChromaSettings(anonymized_telemetry=False),
-        )
-    else:
-        client = chromadb.PersistentClient(path=str(settings.store), settings=ChromaSettings(anonymized_telemetry=False))
-    meta = client.get_collection(f"{settings.collection}-chunks", embedding_function=None).metadata or {}
-    if not settings.chroma_url:
-        client.close()
-    return Store.open(
-        probe, model_name=str(meta.get("embedding_model")), dimension=int(meta.get("embedding_dim") or 0)
-    )

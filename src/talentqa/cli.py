@@ -19,7 +19,7 @@ from talentqa.settings import Settings
 
 app = typer.Typer(
     help="Answers questions about news articles with verbatim, verified quotes.\n\n"
-    "Start with `talentqa ingest ingest/samples` then `talentqa ask \"...\"`.",
+    'Start with `talentqa ingest ingest/samples` then `talentqa ask "..."`.',
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -32,13 +32,22 @@ err = Console(stderr=True)
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].", show_default=False),
+    typer.Option(
+        "--store",
+        help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].",
+        show_default=False,
+    ),
 ]
 ChromaOpt = Annotated[
     str | None,
-    typer.Option("--chroma-url", help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].", show_default=False),
+    typer.Option(
+        "--chroma-url",
+        help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
 
 def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
     settings = Settings()
@@ -103,7 +112,8 @@ def ingest(
         ),
     ] = None,
     glob: Annotated[
-        str | None, typer.Option("--glob", help="Only files matching this pattern inside folders, e.g. '*.md'.")
+        str | None,
+        typer.Option("--glob", help="Only files matching this pattern inside folders, e.g. '*.md'."),
     ] = None,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
@@ -148,7 +158,7 @@ def ingest(
 
 def _print_report(report: IngestReport, as_json: bool) -> None:
     summary = report.summary()
-    chunks = sum(item.chunks for item in report.items if item.status in {"added", "updated"})
+    chunks = sum(item.chunks for item in report.items if item.status in {"added", "updated", "reindexed"})
     if as_json:
         payload = {
             "summary": summary,
@@ -167,7 +177,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         for item in failed:
             table.add_row(item.source, item.reason or "")
         out.print(table)
-    changed = [item for item in report.items if item.status in {"added", "updated"}]
+    changed = [item for item in report.items if item.status in {"added", "updated", "reindexed"}]
     if changed and len(changed) <= 30:
         table = Table(title="Stored", title_justify="left")
         table.add_column("status")
@@ -345,9 +355,15 @@ def ask(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this document id (repeatable).")
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only articles published on or after DATE.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only articles published on or before DATE.")] = None,
-    llm: Annotated[bool, typer.Option("--llm", help="Answer with the configured LLM instead of extractively.")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only articles published on or after DATE.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only articles published on or before DATE.")
+    ] = None,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="Answer with the configured LLM instead of extractively.")
+    ] = False,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
     as_json: JsonOpt = False,

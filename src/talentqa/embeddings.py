@@ -111,4 +111,5 @@ class Embedder:
         return self._query_cache(text)
 
     def _embed_one(self, text: str) -> Vectors:
-        return self.embed([text])[0]
+        vector: Vectors = self.embed([text])[0]
+        return vector

@@ -34,7 +34,9 @@ def _stemmer() -> Any:
 class KeywordIndex:
     """BM25 over chunk texts; maps index rows back to chunk ids and their article ids."""
 
-    def __init__(self, retriever: Any, ids: list[str], doc_ids: list[str], published: list[int], revision: str):
+    def __init__(
+        self, retriever: Any, ids: list[str], doc_ids: list[str], published: list[int], revision: str
+    ):
         self.retriever = retriever
         self.ids = ids
         self.doc_ids = np.asarray(doc_ids, dtype=object)

@@ -97,7 +97,7 @@ class IngestItem(BaseModel):
     source: str
     doc_id: str | None = None
     title: str | None = None
-    status: str = Field(description="added | updated | unchanged | failed")
+    status: str = Field(description="added | updated | unchanged | failed | reindexed")
     chunks: int = 0
     reason: str | None = None
 
@@ -117,4 +117,7 @@ class IngestReport(BaseModel):
         return [item for item in self.items if item.status == "failed"]
 
     def summary(self) -> dict[str, int]:
-        return {s: self.count(s) for s in ("added", "updated", "unchanged", "failed")}
+        counts = {s: self.count(s) for s in ("added", "updated", "unchanged", "failed")}
+        if self.count("reindexed"):
+            counts["reindexed"] = self.count("reindexed")
+        return counts

@@ -42,4 +42,6 @@ def render_answer(answer: Answer, *, show_timings: bool = False) -> RenderableTy
         total = answer.timings.get("total_ms")
         parts.append(Text(f"\n{answer.answerer} answer in {total:.0f} ms" if total else "", style="dim"))
     title = "talentqa" if not answer.abstained else "talentqa: no answer in the sources"
-    return Panel(Group(*parts), title=title, title_align="left", border_style="yellow" if answer.abstained else "green")
+    return Panel(
+        Group(*parts), title=title, title_align="left", border_style="yellow" if answer.abstained else "green"
+    )

@@ -47,7 +47,9 @@ class Repl:
         self.session: PromptSession[str] = session or PromptSession(history=history)
 
     def run(self) -> None:
-        self.console.print("[bold]talentqa[/] — ask about the ingested articles. :help for commands, :quit to leave.")
+        self.console.print(
+            "[bold]talentqa[/] — ask about the ingested articles. :help for commands, :quit to leave."
+        )
         while True:
             try:
                 line = self.session.prompt("talentqa> ")

@@ -125,7 +125,7 @@ class HybridRetriever:
         dense_scores = dict(dense_pairs)
         keyword_scores = dict(keyword_hits)
         # Only keyword-only hits that can still make the cut need fetching from Chroma.
-        wanted = [cid for cid, *_ in fused[: depth] if cid not in known]
+        wanted = [cid for cid, *_ in fused[:depth] if cid not in known]
         for chunk in self.store.get_chunks(wanted):
             known[chunk.id] = chunk
         passages = [

@@ -71,7 +71,9 @@ class BotSettings(BaseModel):
     ingest_role: str | None = Field(default=None, description="Role name or id allowed to /ingest.")
     audit_log: Path = Field(default=Path("audit.jsonl"), description="Who ingested or forgot what.")
     answer_timeout: float = Field(
-        default=120.0, gt=0, description="Seconds a question may take, queueing included, before the user is told."
+        default=120.0,
+        gt=0,
+        description="Seconds a question may take, queueing included, before the user is told.",
     )
 
 

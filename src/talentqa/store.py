@@ -149,6 +149,7 @@ class Store:
         model_name: str,
         dimension: int,
         lock: FileLock | None = None,
+        check_model: bool = True,
     ) -> None:
         self.client = client
         self.settings = settings
@@ -167,13 +168,21 @@ class Store:
         self.documents: Collection = client.get_or_create_collection(
             f"{prefix}-documents", metadata={"kind": "articles"}, embedding_function=None
         )
-        self._check_model()
+        if check_model:
+            self._check_model()
         self._text_cache = lru_cache(maxsize=256)(self._load_text)
 
     # --- opening ------------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, *, model_name: str | None = None, dimension: int = 384) -> Store:
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        model_name: str | None = None,
+        dimension: int = 384,
+        check_model: bool = True,
+    ) -> Store:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -196,7 +205,7 @@ class Store:
                     f"cannot reach the Chroma server at {settings.chroma_url} ({exc.__class__.__name__}); "
                     "is `chroma run --path vectorstore` running?"
                 ) from exc
-            return cls(client, settings, model_name=name, dimension=dimension)
+            return cls(client, settings, model_name=name, dimension=dimension, check_model=check_model)
 
         folder = Path(settings.store)
         folder.mkdir(parents=True, exist_ok=True)
@@ -205,14 +214,17 @@ class Store:
             lock.acquire(timeout=0)
         except Timeout:
             raise StoreLockedError(
-                f"the store {folder} is in use by another talentqa process (embedded Chroma is single-process). "
+                f"the store {folder} is in use by another talentqa process "
+                "(embedded Chroma is single-process). "
                 "Stop the other process, or run a Chroma server (`chroma run --path "
                 f"{folder}`) and point every process at it with TALENTQA_CHROMA_URL=http://localhost:8000 "
                 "or --chroma-url."
             ) from None
         try:
             client = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-            return cls(client, settings, model_name=name, dimension=dimension, lock=lock)
+            return cls(
+                client, settings, model_name=name, dimension=dimension, lock=lock, check_model=check_model
+            )
         except Exception:
             lock.release()
             raise
@@ -242,7 +254,10 @@ class Store:
         self._closed = True
         try:
             if self.mode == "embedded":
-                self.client.close()
+                # chromadb >= 1.1 releases the folder's files; older clients lack close().
+                close = getattr(self.client, "close", None)
+                if close is not None:
+                    close()
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -314,7 +329,7 @@ class Store:
             part = articles[i : i + self.max_batch]
             self.documents.upsert(
                 ids=[article.doc_id for article, _ in part],
-                embeddings=[_RECORD_VECTOR] * len(part),
+                embeddings=np.asarray([_RECORD_VECTOR] * len(part), dtype=np.float32),
                 documents=[article.text for article, _ in part],
                 metadatas=[
                     sanitise_metadata(
@@ -338,7 +353,8 @@ class Store:
 
     def delete_stale_chunks(self, doc_id: str, keep_hash: str) -> None:
         """Old versions' chunks go only once the new ones (with a different hash) are stored."""
-        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]})
+        where: Any = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
+        self.chunks.delete(where=where)
 
     def remove(self, doc_id: str) -> None:
         if not self.documents.get(ids=[doc_id], include=[])["ids"]:
@@ -379,7 +395,9 @@ class Store:
         for chunk_id, _text, meta in self.iter_chunks(include_text=False):
             yield chunk_id, meta
 
-    def iter_chunks(self, *, include_text: bool = True, page: int = 2000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def iter_chunks(
+        self, *, include_text: bool = True, page: int = 2000
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
         include: list[Any] = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
         while True:
@@ -437,9 +455,7 @@ class Store:
         ]
         return sorted(chunks, key=lambda c: c.n)
 
-    def dense_search(
-        self, vector: Vectors, n: int, where: dict[str, Any] | None = None
-    ) -> list[ChunkHit]:
+    def dense_search(self, vector: Vectors, n: int, where: dict[str, Any] | None = None) -> list[ChunkHit]:
         total = self.chunks.count()
         if total == 0 or n <= 0:
             return []
@@ -492,7 +508,10 @@ class Store:
         """Where the keyword index for this store is cached."""
         if self.mode == "embedded":
             return Path(self.settings.store) / "keyword-index"
-        base = self.settings.cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talentqa"
+        base = (
+            self.settings.cache_dir
+            or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talentqa"
+        )
         safe = "".join(ch if ch.isalnum() else "_" for ch in (self.settings.chroma_url or ""))
         return Path(base) / f"keyword-{safe}-{self.settings.collection}"
 

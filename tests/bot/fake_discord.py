@@ -76,6 +76,7 @@ class FakeDiscord:
     heartbeat_interval: float = 41.25  # seconds, as Discord sends it (in ms) in HELLO
     allow_message_content: bool = True
     thread_creation_fails: bool = False
+    reject_callbacks: int = 0  # answer the next N interaction callbacks with HTTP 400
 
     app_id: int = 900_000_000_000_000_001
     guild_id: int = 800_000_000_000_000_001
@@ -96,6 +97,7 @@ class FakeDiscord:
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._interactions: dict[str, _Interaction] = {}
+        self._by_id: dict[int, _Interaction] = {}
         self._threads: dict[int, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._intents = 0
@@ -241,7 +243,8 @@ class FakeDiscord:
             "joined_at": "2024-01-01T00:00:00+00:00",
             "members": [],
             "channels": [self.text_channel()],
-            "threads": [],
+            # Discord lists the guild's active threads here, so a restarted bot knows its own.
+            "threads": list(self._threads.values()),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -319,7 +322,12 @@ class FakeDiscord:
                     {
                         "url": self.gateway_url.rstrip("/"),
                         "shards": 1,
-                        "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
                     }
                 )
             case "PUT", ["applications", _, "commands"]:
@@ -421,6 +429,9 @@ class FakeDiscord:
         info = self._interactions.get(token)
         if info is None:
             return _json({"message": "Unknown interaction", "code": 10062}, 404)
+        if self.reject_callbacks > 0:
+            self.reject_callbacks -= 1
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
         ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
@@ -499,7 +510,9 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}, "s": None, "t": None})
+        await ws.send_json(
+            {"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}, "s": None, "t": None}
+        )
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -562,8 +575,16 @@ class FakeDiscord:
     def dm_channel_id(self) -> int:
         return 800_000_000_000_000_099
 
-    def _interaction(self, kind: int, data: dict[str, Any], *, user_id: int | None, channel_id: int | None,
-                     message: dict[str, Any] | None = None, dm: bool = False) -> int:
+    def _interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user_id: int | None,
+        channel_id: int | None,
+        message: dict[str, Any] | None = None,
+        dm: bool = False,
+    ) -> int:
         iid = self.snowflake()
         token = f"itoken-{iid}"
         channel = channel_id or (self.dm_channel_id if dm else self.channel_id)
@@ -572,6 +593,7 @@ class FakeDiscord:
             info.original_message_id = int(message["id"])
             info.ephemeral = bool(int(message.get("flags") or 0) & EPHEMERAL)
         self._interactions[token] = info
+        self._by_id[iid] = info
         payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(self.app_id),
@@ -606,8 +628,15 @@ class FakeDiscord:
         self.dispatch("INTERACTION_CREATE", payload)
         return iid
 
-    def slash(self, name: str, *, user_id: int | None = None, channel_id: int | None = None, dm: bool = False,
-              **options: Any) -> int:
+    def slash(
+        self,
+        name: str,
+        *,
+        user_id: int | None = None,
+        channel_id: int | None = None,
+        dm: bool = False,
+        **options: Any,
+    ) -> int:
         """A user runs /name with these options; returns the interaction id."""
         kinds = {str: 3, bool: 5, int: 4}
         data = {
@@ -618,22 +647,41 @@ class FakeDiscord:
         }
         return self._interaction(2, data, user_id=user_id, channel_id=channel_id, dm=dm)
 
-    def click(self, message: dict[str, Any], custom_id: str, *, user_id: int | None = None,
-              values: list[str] | None = None) -> int:
+    def click(
+        self,
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        user_id: int | None = None,
+        values: list[str] | None = None,
+    ) -> int:
         """A user clicks the component `custom_id` under `message` (as the bot sent it)."""
         component_type = 3 if values is not None else 2
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             data["values"] = values
-        return self._interaction(3, data, user_id=user_id, channel_id=int(message["channel_id"]), message=message)
+        return self._interaction(
+            3, data, user_id=user_id, channel_id=int(message["channel_id"]), message=message
+        )
 
-    def say(self, content: str, *, user_id: int | None = None, channel_id: int | None = None,
-            mention_bot: bool = False, dm: bool = False) -> dict[str, Any]:
+    def say(
+        self,
+        content: str,
+        *,
+        user_id: int | None = None,
+        channel_id: int | None = None,
+        mention_bot: bool = False,
+        dm: bool = False,
+    ) -> dict[str, Any]:
         """A user posts a message; dispatched as MESSAGE_CREATE when the bot's intents ask for it."""
         channel = channel_id or (self.dm_channel_id if dm else self.channel_id)
         author = self.user(user_id)
-        message = self._message(channel_id=channel, author=author, body={"content": content},
-                                guild_id=None if dm else self.guild_id)
+        message = self._message(
+            channel_id=channel,
+            author=author,
+            body={"content": content},
+            guild_id=None if dm else self.guild_id,
+        )
         if mention_bot:
             message["mentions"] = [self.bot_user()]
         if not dm:
@@ -655,8 +703,9 @@ class FakeDiscord:
     def find(self, predicate: Callable[[Recorded], bool]) -> list[Recorded]:
         return [r for r in self.snapshot() if predicate(r)]
 
-    async def wait_for(self, predicate: Callable[[Recorded], bool], *, count: int = 1,
-                       timeout: float = 10.0) -> list[Recorded]:
+    async def wait_for(
+        self, predicate: Callable[[Recorded], bool], *, count: int = 1, timeout: float = 10.0
+    ) -> list[Recorded]:
         """Wait (on the caller's loop) until `count` recorded requests match."""
         deadline = time.monotonic() + timeout
         while True:
@@ -665,8 +714,16 @@ class FakeDiscord:
                 return found
             if time.monotonic() > deadline:
                 paths = [f"{r.method} {r.path}" for r in self.snapshot()]
-                raise AssertionError(f"timed out waiting for {count} request(s); got {len(found)}; saw {paths}")
+                raise AssertionError(
+                    f"timed out waiting for {count} request(s); got {len(found)}; saw {paths}"
+                )
             await asyncio.sleep(0.01)
+
+    def original_message(self, interaction_id: int) -> dict[str, Any]:
+        """The message an interaction's response created (or, for a click, the message clicked)."""
+        message_id = self._by_id[interaction_id].original_message_id
+        assert message_id is not None, "the interaction has no response message yet"
+        return self.message(message_id)
 
     def message(self, message_id: int | str) -> dict[str, Any]:
         with self._lock:

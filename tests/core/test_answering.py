@@ -63,7 +63,9 @@ def test_source_and_date_filters_restrict_the_evidence(sample_qa: TalentQA) -> N
         "returning scientists", 10, Filters(since=__import__("datetime").date(2025, 2, 19))
     )
     assert retrieved.passages
-    assert all(p.chunk.published and p.chunk.published.isoformat() >= "2025-02-19" for p in retrieved.passages)
+    assert all(
+        p.chunk.published and p.chunk.published.isoformat() >= "2025-02-19" for p in retrieved.passages
+    )
 
 
 def test_langchain_retriever_is_a_runnable(sample_qa: TalentQA) -> None:
@@ -112,9 +114,14 @@ def test_locate_quote_exact_folded_fuzzy_and_invented() -> None:
 
 
 def test_text_fragment_link_encodes_syntax_characters() -> None:
-    link = text_fragment_link("https://n.example/a#top", "Smith-Jones, the chair & dean, said the rules changed today")
+    link = text_fragment_link(
+        "https://n.example/a#top", "Smith-Jones, the chair & dean, said the rules changed today"
+    )
     assert link is not None
-    assert link == "https://n.example/a#:~:text=Smith%2DJones%2C%20the%20chair%20%26,the%20rules%20changed%20today"
+    assert (
+        link
+        == "https://n.example/a#:~:text=Smith%2DJones%2C%20the%20chair%20%26,the%20rules%20changed%20today"
+    )
     assert text_fragment_link(None, "x") is None
 
 
@@ -140,10 +147,23 @@ def test_ask_cli_prints_json_answer_and_rejects_empty_question(tmp_path: Path) -
 
 def test_repl_answers_follows_up_and_obeys_commands(sample_qa: TalentQA) -> None:
     console = Console(record=True, width=120)
-    script = "\n".join(
-        [":help", ":k 3", ":k zero", ":sources", "Which think tank published the 2023 report on AI talent?",
-         "Where is it based?", ":llm maybe", ":bogus", ":quit", "never reached"]
-    ) + "\n"
+    script = (
+        "\n".join(
+            [
+                ":help",
+                ":k 3",
+                ":k zero",
+                ":sources",
+                "Which think tank published the 2023 report on AI talent?",
+                "Where is it based?",
+                ":llm maybe",
+                ":bogus",
+                ":quit",
+                "never reached",
+            ]
+        )
+        + "\n"
+    )
     with create_pipe_input() as pipe:
         pipe.send_text(script)
         session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())

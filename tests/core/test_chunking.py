@@ -60,7 +60,10 @@ def st_end() -> str:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(words, min_size=1, max_size=60), min_size=1, max_size=30), st.sampled_from([". ", "\n", "! "]))
+@given(
+    st.lists(st.lists(words, min_size=1, max_size=60), min_size=1, max_size=30),
+    st.sampled_from([". ", "\n", "! "]),
+)
 def test_every_chunk_is_an_exact_span_and_the_text_is_covered(parts: list[list[str]], sep: str) -> None:
     text = normalise(sep.join(" ".join(p) for p in parts))
     spans = chunk_spans(text, CHUNKS)

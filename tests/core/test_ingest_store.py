@@ -159,6 +159,12 @@ def test_opening_with_another_model_names_the_fix_and_reindex_repairs(tmp_path: 
         qa.ingest_sources([str(tmp_path / "in")])
     with pytest.raises(ModelMismatchError, match="talentqa reindex"):
         TalentQA.open(settings, embedder=FakeEmbedder("model-b", 32))
+    report = TalentQA.reindex(settings, embedder=FakeEmbedder("model-b", 32))
+    assert report.count("reindexed") == 2
+    with TalentQA.open(settings, embedder=FakeEmbedder("model-b", 32)) as qa:
+        assert len(qa.documents()) == 2
+        assert_consistent(qa.store)
+        assert qa.ask("returnee number 105 joined lab").citations
 
 
 def test_full_article_text_and_chunk_offsets_round_trip(mode_settings: Settings, tmp_path: Path) -> None:
@@ -172,7 +178,9 @@ def test_full_article_text_and_chunk_offsets_round_trip(mode_settings: Settings,
             assert text[chunk.start : chunk.end] == chunk.text
             assert chunk.title == "Story 0"
             assert chunk.published is not None
-        expected = chunk_article(make_article(doc_id="article-000", text=text, source="x"), mode_settings.chunking)
+        expected = chunk_article(
+            make_article(doc_id="article-000", text=text, source="x"), mode_settings.chunking
+        )
         assert [(c.start, c.end) for c in chunks] == [(c.start, c.end) for c in expected]
 
 
@@ -182,9 +190,10 @@ def test_keyword_index_follows_writes_from_another_process(chroma_server: str, t
     other = settings.model_copy(update={"cache_dir": tmp_path / "c2"})
     (tmp_path / "one.md").write_text("Zebras graze near the laboratory.")
     (tmp_path / "two.md").write_text("Quokkas visited the physics department.")
-    with TalentQA.open(settings, embedder=FakeEmbedder()) as reader, TalentQA.open(
-        other, embedder=FakeEmbedder()
-    ) as writer:
+    with (
+        TalentQA.open(settings, embedder=FakeEmbedder()) as reader,
+        TalentQA.open(other, embedder=FakeEmbedder()) as writer,
+    ):
         writer.ingest_sources([str(tmp_path / "one.md")])
         assert [cid for cid, _ in reader.keyword.current().search("zebras", 5)]
         assert reader.keyword.current().search("quokkas", 5) == []
@@ -202,8 +211,12 @@ def test_cli_json_report_lists_every_item(tmp_path: Path) -> None:
 
     write_articles(tmp_path / "in", 2)
     (tmp_path / "in" / "empty.txt").write_text("")
-    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "in"), "--json", "--store", str(tmp_path / "vs")])
+    result = CliRunner().invoke(
+        app, ["ingest", str(tmp_path / "in"), "--json", "--store", str(tmp_path / "vs")]
+    )
     assert result.exit_code == 1, result.output
     payload = json.loads(result.stdout)
     assert payload["summary"] == {"added": 2, "updated": 0, "unchanged": 0, "failed": 1}
-    assert payload["items"][-1]["reason"] == "empty file" or any(i["reason"] == "empty file" for i in payload["items"])
+    assert payload["items"][-1]["reason"] == "empty file" or any(
+        i["reason"] == "empty file" for i in payload["items"]
+    )

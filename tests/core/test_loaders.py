@@ -140,7 +140,9 @@ def test_folder_walk_honours_glob_and_skips_hidden_files(tmp_path: Path) -> None
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.md").write_text("Gamma body.")
     (tmp_path / ".hidden.md").write_text("Hidden body.")
-    names = sorted(r.doc_id for r in iter_sources([str(tmp_path)], SETTINGS, "*.md") if isinstance(r, Article))
+    names = sorted(
+        r.doc_id for r in iter_sources([str(tmp_path)], SETTINGS, "*.md") if isinstance(r, Article)
+    )
     assert names == ["a", "c"]
 
 

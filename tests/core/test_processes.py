@@ -28,7 +28,9 @@ time.sleep(120)
 
 def test_second_process_on_embedded_store_fails_fast_and_explains_server_mode(tmp_path: Path) -> None:
     folder = tmp_path / "vs"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_STORE, str(folder)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(folder)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         started = time.monotonic()
@@ -63,7 +65,8 @@ class SlowEmbedder(FakeEmbedder):
         time.sleep(0.15)
         return super().embed(texts)
 
-settings = Settings(store=sys.argv[1]).model_copy(update={"ingest": Settings().ingest.model_copy(update={"docs_per_batch": 2})})
+base = Settings(store=sys.argv[1])
+settings = base.model_copy(update={"ingest": base.ingest.model_copy(update={"docs_per_batch": 2})})
 qa = TalentQA.open(settings, embedder=SlowEmbedder())
 report = qa.ingest_sources([sys.argv[2]])
 print("finished", report.summary(), flush=True)

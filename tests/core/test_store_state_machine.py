@@ -19,7 +19,9 @@ from tests.conftest import FakeEmbedder
 from tests.core.test_ingest_store import assert_consistent
 
 WORDS = ["talent", "returns", "lab", "Beijing", "chip", "visa", "study", "fund", "scientist", "university"]
-sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=12).map(lambda ws: " ".join(ws).capitalize() + ".")
+sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=12).map(
+    lambda ws: " ".join(ws).capitalize() + "."
+)
 bodies = st.lists(sentences, min_size=1, max_size=60).map(" ".join)
 
 

@@ -33,6 +33,7 @@ PAGES = {
     "/feed.rss": ("feed.rss.xml", "application/rss+xml; charset=utf-8"),
     "/feed.atom": ("feed.atom.xml", "application/atom+xml"),
     "/feed-hostile.rss": ("feed-hostile.rss.xml", "application/rss+xml"),
+    "/feed-sloppy.rss": ("feed-sloppy.rss.xml", "application/rss+xml"),
     "/sitemap.xml": ("sitemap.xml", "application/xml"),
     "/sitemap-index.xml": ("sitemap-index.xml", "application/xml"),
     "/sitemap-2024.xml": ("sitemap-2024.xml", "application/xml"),

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pytest
 
 from talentqa.errors import FetchError, LoadError
-from talentqa.ingest.fetch import safe_fetch
-from talentqa.ingest.web import load_url
+from talentqa.ingest.fetch import FetchedPage, safe_fetch
+from talentqa.ingest.web import detect_kind, load_url
 from talentqa.models import Article
 from talentqa.settings import Settings
 
@@ -129,6 +129,16 @@ def test_feed_with_entity_declarations_is_refused_before_parsing(
     assert len(results) == 1 and isinstance(results[0], LoadError)
     assert results[0].reason.startswith("unsafe XML refused: it declares entities")
     assert peak.bytes < 5 * MB
+
+
+def test_malformed_feed_with_a_dtd_is_not_handed_to_the_lenient_parser() -> None:
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "http://dtd.example/rss.dtd">\n'
+        b"<rss><channel><title>A & B</title></channel></rss>"
+    )
+    page = FetchedPage("https://x.example/f", "https://x.example/f", 200, "application/rss+xml", body)
+    with pytest.raises(LoadError, match="malformed XML"):
+        detect_kind(page)
 
 
 def test_hostile_entries_fail_one_by_one_and_the_rest_of_the_feed_goes_on(

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 import pytest
+import trafilatura
 
 from talentqa.errors import LoadError
 from talentqa.ingest.web import load_url
@@ -120,6 +122,34 @@ def test_feed_yields_each_linked_article_once(site: LocalSite, open_settings: Se
     assert all(a.source == site.url(feed) for a in articles)
     assert all("ADVERTISEMENT" not in a.text and "cookie" not in a.text.lower() for a in articles)
     assert "/news/returning-physicist/amp" not in site.paths()  # a known variant is not fetched again
+
+
+def test_malformed_feed_without_a_dtd_is_still_read(site: LocalSite, open_settings: Settings) -> None:
+    # A bare "&" breaks strict XML parsing; without a DTD nothing can expand, so feedparser may read it.
+    articles, errors = load(site.url("/feed-sloppy.rss"), open_settings)
+    assert errors == []
+    assert [a.doc_id for a in articles] == [site.url("/news/marine-biologist")]
+
+
+def test_extractor_crash_on_one_entry_is_reported_and_the_feed_goes_on(
+    monkeypatch: pytest.MonkeyPatch, site: LocalSite, open_settings: Settings
+) -> None:
+    real = trafilatura.bare_extraction
+
+    def crash_on_marine(html: Any, url: str | None = None, **kwargs: Any) -> Any:
+        if url and "marine" in url:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(html, url=url, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", crash_on_marine)
+    articles, errors = load(site.url("/feed.rss"), open_settings)
+    assert len(articles) == 2
+    assert [(e.source, e.reason) for e in errors] == [
+        (
+            site.url("/news/marine-biologist"),
+            "could not extract the article: RecursionError: maximum recursion depth exceeded",
+        )
+    ]
 
 
 def test_feed_since_keeps_entries_published_on_or_after_the_date(

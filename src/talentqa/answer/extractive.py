@@ -93,7 +93,9 @@ class ExtractiveAnswerer:
         self.weights = weights or ScoringWeights()
         self._cache = _VectorCache()
 
-    def candidates(self, question: str, question_vector: np.ndarray, passages: Sequence[Passage]) -> list[Candidate]:
+    def candidates(
+        self, question: str, question_vector: np.ndarray, passages: Sequence[Passage]
+    ) -> list[Candidate]:
         """Every distinct sentence of the passages with its features and confidence, best first."""
         q_terms = content_terms(question)
         qtype = question_type(question)

@@ -48,7 +48,7 @@ _HISTORY_TURN_CHARS = 600
 _PLACEHOLDER_KEY = "not-needed"
 
 
-# --- building the chat model -------------------------------------------------------------------------------
+# --- building the chat model ---
 
 
 def build_chat_model(settings: LLMSettings) -> BaseChatModel:
@@ -73,7 +73,7 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
             )
         kwargs: dict[str, Any] = {}
         if base_url is not None and not _is_openai_host(base_url):
-            # langchain-openai sends `max_completion_tokens`; llama.cpp and older servers read only `max_tokens`.
+            # langchain-openai sends `max_completion_tokens`; some compatible servers read only `max_tokens`.
             kwargs["extra_body"] = {"max_tokens": settings.max_tokens}
         return ChatOpenAI(
             model=model_name,
@@ -126,7 +126,7 @@ def endpoint_of(model: BaseChatModel) -> str:
     return defaults.get(str(llm_type), f"the {type(model).__name__} model")
 
 
-# --- what the model is asked to return ------------------------------------------------------------------------
+# --- what the model is asked to return ---
 
 
 class ProposedClaim(BaseModel):
@@ -189,7 +189,7 @@ Follow-up question: {question}
 Standalone question:"""
 
 
-# --- parsing the reply -------------------------------------------------------------------------------------------
+# --- parsing the reply ---
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 _KEY = re.compile(r"^\[?\s*(?:S|SOURCE)?\s*(\d+)\s*\]?$", re.I)
@@ -267,7 +267,9 @@ def _proposal_from(value: dict[str, Any]) -> ProposedAnswer | None:
         text = item.get("text", item.get("claim", ""))
         claims.append(ProposedClaim(text=_as_str(text), key=_as_str(key), quote=_as_str(quote)))
     answerable = value.get("answerable")
-    return ProposedAnswer(answerable=answerable if isinstance(answerable, bool) else bool(claims), claims=claims)
+    return ProposedAnswer(
+        answerable=answerable if isinstance(answerable, bool) else bool(claims), claims=claims
+    )
 
 
 def _as_str(value: Any) -> str:
@@ -284,7 +286,7 @@ def normalise_key(key: str) -> str:
     return f"S{int(match.group(1))}" if match else key.strip()
 
 
-# --- the answerer ------------------------------------------------------------------------------------------------
+# --- the answerer ---
 
 
 @dataclass
@@ -332,7 +334,10 @@ class LLMAnswerer:
         self.settings = settings
         self.endpoint = endpoint_of(model)
         self.prompt = ChatPromptTemplate.from_messages(
-            [SystemMessage(content=_SYSTEM.replace("{max_quotes}", str(settings.max_quotes))), ("human", _HUMAN)]
+            [
+                SystemMessage(content=_SYSTEM.replace("{max_quotes}", str(settings.max_quotes))),
+                ("human", _HUMAN),
+            ]
         )
         parser: Runnable[Any, ParsedReply] = RunnableLambda(parse_reply)
         plain: Runnable[dict[str, Any], ParsedReply] = self.prompt | model | parser
@@ -484,7 +489,9 @@ def _attribute(value: str) -> str:
     return _DELIMITER.sub("(source", " ".join(value.split())).replace('"', "'").replace(">", ")")[:200]
 
 
-def verify_claims(claims: Sequence[ProposedClaim], sources: dict[str, _Source], max_quotes: int) -> _Verification:
+def verify_claims(
+    claims: Sequence[ProposedClaim], sources: dict[str, _Source], max_quotes: int
+) -> _Verification:
     """Keep the claims whose quote is found in the article of the source they cite, as citations."""
     check = _Verification()
     numbered: dict[tuple[str, int, int], Citation] = {}
@@ -530,7 +537,9 @@ def locate_in_source(source: _Source, quote: str) -> Located | None:
     chunk = source.passage.chunk
     inside = locate_quote(source.text[chunk.start : chunk.end], quote)
     if inside is not None:
-        inside = Located(chunk.start + inside.start, chunk.start + inside.end, inside.exact, inside.similarity)
+        inside = Located(
+            chunk.start + inside.start, chunk.start + inside.end, inside.exact, inside.similarity
+        )
         if inside.exact:
             return inside
     anywhere = locate_quote(source.text, quote)

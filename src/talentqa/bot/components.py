@@ -15,7 +15,7 @@ from __future__ import annotations
 import discord
 
 from talentqa.bot import limits
-from talentqa.bot.formatting import CITATIONS_PER_PAGE, cited, clip, one_line, page_count
+from talentqa.bot.formatting import CITATIONS_PER_PAGE, citation_number, cited, clip, one_line, page_count
 from talentqa.models import Answer
 
 KEY = r"[0-9a-f]{12}"
@@ -69,7 +69,7 @@ def answer_view(
     for index in range(first, min(first + per_page, len(items))):
         view.add_item(
             discord.ui.Button(
-                label=f"Show passage {index + 1}",
+                label=f"Show passage {citation_number(answer, index)}",
                 style=discord.ButtonStyle.secondary,
                 custom_id=passage_id(key, index),
                 row=0,
@@ -112,7 +112,7 @@ def wrong_citation_view(key: str, answer: Answer) -> StaticView:
     view = StaticView()
     options = [
         discord.SelectOption(
-            label=clip(f"[{i + 1}] {one_line(c.title or c.doc_id)}", limits.SELECT_OPTION_LABEL),
+            label=clip(f"[{c.n}] {one_line(c.title or c.doc_id)}", limits.SELECT_OPTION_LABEL),
             description=clip(one_line(c.quote), limits.SELECT_OPTION_DESCRIPTION),
             value=str(i),
         )

@@ -57,7 +57,9 @@ INFO_COLOUR = discord.Colour(0x5865F2)
 # Below the hard limit so that an escape added at a boundary never tips a part over.
 _DESCRIPTION_BUDGET = limits.EMBED_DESCRIPTION - 16
 _LINK_MAX = 512
-_TITLE_IN_SOURCE_MAX = 200
+_TITLE_IN_SOURCE_MAX = 150
+# A longer source line drops its link, so that the quote above it keeps most of its field.
+_SOURCE_LINE_MAX = 400
 
 
 # --- text primitives --------------------------------------------------------------------------
@@ -161,6 +163,7 @@ def _best_cut(
         return any(s < pos < e for s, e in spans)
 
     half = start + max(1, (fit - start) // 2)
+    fallback = None
     for pattern in (_PARAGRAPH, _LINE, _SENTENCE, _SPACE):
         best = None
         for m in pattern.finditer(text, start, fit + 1):
@@ -170,6 +173,11 @@ def _best_cut(
                 best = pos
         if best is not None and best >= half:
             return best
+        if best is not None and fallback is None:
+            fallback = best
+    if fallback is not None:
+        # A short part is better than a cut inside a quote.
+        return fallback
     # Only a protected span longer than the limit gets here: split it at a word if possible.
     for m in reversed(list(_SPACE.finditer(text, start, fit + 1))):
         if start < m.start() <= fit:
@@ -197,6 +205,15 @@ def cited(answer: Answer) -> list[Citation]:
     return list(answer.related if answer.abstained else answer.citations)
 
 
+def citation_number(answer: Answer, index: int) -> int:
+    """The number shown for `cited(answer)[index]`: the citation's own `n`, which the answer text's
+    [n] markers use; related passages are simply counted."""
+    items = cited(answer)
+    if answer.abstained or not 0 <= index < len(items):
+        return index + 1
+    return items[index].n
+
+
 def safe_url(url: str | None) -> str | None:
     """A URL usable inside a markdown link, or None for anything that is not plain http(s)."""
     if not url:
@@ -216,11 +233,11 @@ def safe_url(url: str | None) -> str | None:
 def source_line(citation: Citation) -> str:
     """The line under a quote: the title linked to the quote (or the article), and the date."""
     title = escape(clip(one_line(citation.title or citation.doc_id), _TITLE_IN_SOURCE_MAX))
-    link = safe_url(citation.link) or safe_url(citation.url)
-    line = f"— [{title}]({link})" if link else f"— {title}"
-    if citation.published is not None:
-        line += f" · {citation.published.isoformat()}"
-    return line
+    date = f" · {citation.published.isoformat()}" if citation.published is not None else ""
+    for link in (safe_url(citation.link), safe_url(citation.url)):
+        if link and len(link) + len(title) + len(date) + 6 <= _SOURCE_LINE_MAX:
+            return f"— [{title}]({link}){date}"
+    return f"— {title}{date}"
 
 
 def citation_field(citation: Citation, *, number: int, related: bool = False) -> CitationField:
@@ -270,7 +287,8 @@ def _add_citation_fields(embed: discord.Embed, answer: Answer, page: int, per_pa
     items = cited(answer)
     first = page * per_page
     for offset, citation in enumerate(items[first : first + per_page]):
-        field = citation_field(citation, number=first + offset + 1, related=answer.abstained)
+        number = citation_number(answer, first + offset)
+        field = citation_field(citation, number=number, related=answer.abstained)
         embed.add_field(name=field.name, value=field.value, inline=False)
 
 
@@ -292,17 +310,18 @@ def _answer_footer(answer: Answer, page_note: str) -> str:
     return clip("\n".join(bits), limits.EMBED_FOOTER)
 
 
-def _protected_spans(answer: Answer) -> list[tuple[int, int]]:
+def _protected_spans(text: str, answer: Answer) -> list[tuple[int, int]]:
+    """Stretches of `text` that repeat a cited quote or sit between quotation marks."""
     spans: list[tuple[int, int]] = []
     for citation in [*answer.citations, *answer.related]:
         quote = citation.quote.strip()
         if not quote:
             continue
-        pos = answer.text.find(quote)
+        pos = text.find(quote)
         while pos != -1:
             spans.append((pos, pos + len(quote)))
-            pos = answer.text.find(quote, pos + 1)
-    spans.extend(m.span() for m in _QUOTED.finditer(answer.text))
+            pos = text.find(quote, pos + 1)
+    spans.extend(m.span() for m in _QUOTED.finditer(text))
     return spans
 
 
@@ -321,7 +340,7 @@ def answer_messages(answer: Answer, *, per_page: int = CITATIONS_PER_PAGE) -> li
     parts = split_text(
         text,
         _DESCRIPTION_BUDGET,
-        protected=_protected_spans(answer) if text == answer.text.strip() else (),
+        protected=_protected_spans(text, answer),
         measure=lambda s: len(escape(s)),
     )
     colour = ABSTAIN_COLOUR if answer.abstained else ANSWER_COLOUR

@@ -366,7 +366,7 @@ def safe_fetch(url: str, settings: Settings, *, accept: Sequence[str] = ALLOWED_
         raise FetchError(url, "no allowed content type requested")
     headers = {
         "User-Agent": ingest.user_agent,
-        "Accept": ", ".join(allowed) + ";q=1.0, */*;q=0.1",
+        "Accept": ", ".join(allowed) + ", */*;q=0.1",
         "Accept-Encoding": "gzip, deflate",
     }
     current = url
@@ -377,6 +377,9 @@ def safe_fetch(url: str, settings: Settings, *, accept: Sequence[str] = ALLOWED_
         # Proxies from the environment would connect on our behalf to an address we never checked.
         trust_env=False,
         verify=_ssl_context(),
+        # Connections are pooled by IP: reusing one opened for another hostname (same CDN address)
+        # would send this host's request over a TLS session verified for the other name.
+        limits=httpx.Limits(max_keepalive_connections=0),
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             try:

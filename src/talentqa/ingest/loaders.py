@@ -50,7 +50,8 @@ def parse_date(value: Any) -> dt.date | None:
     try:
         from dateutil import parser as date_parser
 
-        return date_parser.parse(text).date()
+        parsed: dt.datetime = date_parser.parse(text)
+        return parsed.date()
     except (ValueError, OverflowError, ImportError):
         return None
 
@@ -169,7 +170,12 @@ def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
     first = lines[0].strip() if lines else ""
     # A short first line standing alone above a blank line reads as a headline.
     standalone = len(lines) > 2 and not lines[1].strip()
-    if first and len(first) <= 150 and (standalone or not first.endswith((".", "!", "?", ":"))) and len(lines) > 1:
+    if (
+        first
+        and len(first) <= 150
+        and (standalone or not first.endswith((".", "!", "?", ":")))
+        and len(lines) > 1
+    ):
         title = first
     else:
         title = _title_from_stem(path)
@@ -217,7 +223,7 @@ def load_pdf(path: Path, data: bytes) -> Iterator[LoadResult]:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
         raise LoadError(str(path), f"corrupt or unreadable PDF ({exc.__class__.__name__})") from exc
     text = "\n\n".join(pages)
@@ -357,7 +363,9 @@ def _matches(relative: str, name: str, pattern: str) -> bool:
     bare = pattern
     while bare.startswith("**/"):
         bare = bare[3:]
-    return fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, bare) or fnmatch.fnmatch(name, bare)
+    return (
+        fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, bare) or fnmatch.fnmatch(name, bare)
+    )
 
 
 def _os_reason(exc: BaseException) -> str:

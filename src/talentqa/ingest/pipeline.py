@@ -69,6 +69,8 @@ class Ingestor:
     embedder: Embedder
     settings: Settings
     progress: ProgressCallback | None = None
+    force: bool = False
+    """Re-embed even unchanged articles (reindex after a model change)."""
     _seen: dict[str, str] = field(default_factory=dict)
 
     def run(self, results: Iterable[LoadResult]) -> IngestReport:
@@ -81,7 +83,9 @@ class Ingestor:
             batch: list[Article] = []
             for result in results:
                 if isinstance(result, LoadError):
-                    report.items.append(IngestItem(source=result.source, status="failed", reason=result.reason))
+                    report.items.append(
+                        IngestItem(source=result.source, status="failed", reason=result.reason)
+                    )
                     self._tick("article", 1)
                     continue
                 duplicate = self._duplicate(result)
@@ -120,14 +124,19 @@ class Ingestor:
         pending: list[_Pending] = []
         for article in articles:
             old = stored.get(article.doc_id)
-            if old == article.content_hash:
+            if old == article.content_hash and not self.force:
                 report.items.append(
-                    IngestItem(source=article.source, doc_id=article.doc_id, title=article.title, status="unchanged")
+                    IngestItem(
+                        source=article.source, doc_id=article.doc_id, title=article.title, status="unchanged"
+                    )
                 )
                 self._tick("article", 1)
                 continue
             chunks = chunk_article(article, self.settings.chunking)
-            pending.append(_Pending(article, chunks, "updated" if old is not None else "added"))
+            status = "updated" if old is not None and old != article.content_hash else "added"
+            if self.force and old == article.content_hash:
+                status = "reindexed"
+            pending.append(_Pending(article, chunks, status))
         if not pending:
             return
 

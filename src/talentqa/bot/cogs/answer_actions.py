@@ -25,7 +25,14 @@ from talentqa.bot.components import (
     wrong_citation_view,
     wrong_select_id,
 )
-from talentqa.bot.formatting import EXPIRED_TEXT, citations_page, cited, page_count, passage_messages
+from talentqa.bot.formatting import (
+    EXPIRED_TEXT,
+    citation_number,
+    citations_page,
+    cited,
+    page_count,
+    passage_messages,
+)
 from talentqa.bot.memory import ShownAnswer
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_embeds, send_text
 from talentqa.feedback import FeedbackKind
@@ -75,7 +82,8 @@ class PassageButton(discord.ui.DynamicItem[Button], template=PASSAGE_TEMPLATE):
             citation = items[self.index]
             await interaction.response.defer(thinking=True, ephemeral=True)
             passage = await bot.call(bot.service.passage, citation.doc_id, citation.start, citation.end)
-            embeds = passage_messages(citation, passage, number=self.index + 1)
+            number = citation_number(shown.answer, self.index)
+            embeds = passage_messages(citation, passage, number=number)
             await send_embeds(interaction, embeds, view=None, ephemeral=True)
         except Exception as exc:
             await send_text(interaction, explain_failure(exc, what="Show passage"))
@@ -197,7 +205,7 @@ class WrongCitationSelect(discord.ui.DynamicItem[Select], template=WRONG_SELECT_
                 return
             await interaction.response.defer(thinking=True, ephemeral=True)
             await _record(interaction, self.key, shown, "wrong_citation", flagged)
-            numbers = ", ".join(str(i + 1) for i in sorted(chosen))
+            numbers = ", ".join(str(c.n) for c in flagged)
             await send_text(interaction, f"Thanks! Recorded citation {numbers} as wrong.")
         except Exception as exc:
             await send_text(interaction, explain_failure(exc, what="feedback"))

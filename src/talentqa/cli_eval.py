@@ -1,0 +1,425 @@
+"""`talentqa eval` (run an eval set, export the feedback log) and `talentqa calibrate`.
+
+`talentqa eval DATASET ...` is short for `talentqa eval run DATASET ...`: the group runs `run` when its
+first argument is not one of its subcommands.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+from typer._click.core import Context
+from typer.core import TyperGroup
+
+from talentqa.evaluation import METRIC_KEYS, Split
+
+if TYPE_CHECKING:
+    from talentqa.app import TalentQA
+    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport
+    from talentqa.settings import Settings
+
+
+class _RunByDefault(TyperGroup):
+    """A group whose first argument, when it is no subcommand, goes to `run`."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(
+    cls=_RunByDefault,
+    help="Measure retrieval, quotes and abstention on an eval set; export the bot's feedback.\n\n"
+    "`talentqa eval DATASET_DIR` is short for `talentqa eval run DATASET_DIR`.",
+    no_args_is_help=True,
+)
+
+DatasetArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="DATASET",
+        help="A folder with documents.jsonl + questions.jsonl, or a questions .jsonl file (give --docs).",
+        show_default=False,
+    ),
+]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", min=1, help="Ask a seeded random sample of this many questions.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --limit sample.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Reuse (and fill) this store instead of a fresh temporary one.", show_default=False
+    ),
+]
+DocsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--docs", help="Documents to ingest (files or folders; repeatable).", show_default=False),
+]
+DistractorsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--distractors", help="More documents to ingest as distractors (repeatable).", show_default=False
+    ),
+]
+
+
+def _console_progress(description: str, quiet: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from talentqa.cli import err
+
+    return Progress(
+        TextColumn(f"[bold]{description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
+
+
+@contextmanager
+def _progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A callback (done, total) drawing a bar on stderr when it is a terminal."""
+    with _console_progress(description, quiet) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def _opened(settings: Settings, dataset: Dataset, quiet: bool) -> Iterator[TalentQA]:
+    """TalentQA on `settings.store` with the dataset's documents ingested (unchanged ones are skipped)."""
+    from talentqa.app import TalentQA
+    from talentqa.cli import err
+
+    qa = TalentQA.open(settings)
+    try:
+        with _console_progress("ingesting", quiet) as bar:
+            articles = bar.add_task("articles", total=None)
+            report = qa.ingest_sources(
+                [str(p) for p in dataset.document_paths],
+                progress=lambda kind, n: bar.advance(articles, n) if kind == "article" else None,
+            )
+        if report.failed:
+            err.print(
+                f"[yellow]warning:[/] {len(report.failed)} document(s) could not be ingested", highlight=False
+            )
+            for item in report.failed[:5]:
+                err.print(f"  {item.source}: {item.reason}", highlight=False, markup=False)
+        yield qa
+    finally:
+        qa.close()
+
+
+@contextmanager
+def _store_folder(store: Path | None) -> Iterator[Path]:
+    if store is not None:
+        yield store
+        return
+    with tempfile.TemporaryDirectory(prefix="talentqa-eval-") as folder:
+        yield Path(folder) / "store"
+
+
+def _questions(dataset: Dataset, split: Split, limit: int | None, seed: int) -> list[EvalQuestion]:
+    from talentqa.errors import ConfigError
+    from talentqa.evaluation import sample_questions, split_questions
+
+    questions = sample_questions(split_questions(dataset.questions, split), limit, seed)
+    if not questions:
+        raise ConfigError(f"no questions in the {split} split of {dataset.name}")
+    return questions
+
+
+@eval_app.command("run")
+def run(
+    dataset: DatasetArg,
+    limit: LimitOpt = None,
+    seed: SeedOpt = 0,
+    split: Annotated[
+        Literal["all", "calibration", "test"],
+        typer.Option(
+            "--split", help="First (calibration) or second (test) half of the articles by sorted id."
+        ),
+    ] = "all",
+    answerer: Annotated[
+        Literal["extractive", "llm"] | None,
+        typer.Option("--answerer", help="Who answers (default from settings).", show_default=False),
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Also score the plain LangChain pipeline.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write a report: HTML with plots, or JSON with every question (.json).",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOpt = None,
+    docs: DocsOpt = None,
+    distractors: DistractorsOpt = None,
+    k: Annotated[
+        int | None, typer.Option("--k", min=1, max=50, help="Passages per answer (default from settings).")
+    ] = None,
+    weights: Annotated[
+        Path | None,
+        typer.Option(
+            "--weights",
+            help="Answerer weights and threshold to try (a `talentqa calibrate --out` file).",
+            show_default=False,
+        ),
+    ] = None,
+    baseline_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline-store",
+            help="Reuse (and fill) this folder for the baseline's Chroma collection.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Ingest an eval set, ask every (sampled) question as a user would, and report the figures."""
+    from talentqa.cli import friendly_errors, make_settings
+    from talentqa.cli import out as stdout
+    from talentqa.evaluation import EvalReport, load_articles, load_dataset, run_baseline, run_talentqa
+
+    quiet = as_json
+    with friendly_errors():
+        data = load_dataset(dataset, docs or (), distractors or ())
+        questions = _questions(data, split, limit, seed)
+        overrides: dict[str, Any] = {}
+        scoring = None
+        if weights is not None:
+            from talentqa.calibration import load_weights
+
+            loaded = load_weights(weights)
+            scoring = loaded.weights
+            if loaded.abstain_threshold is not None:
+                overrides["answer"] = make_settings().answer.model_copy(
+                    update={"abstain_threshold": loaded.abstain_threshold}
+                )
+        with _store_folder(store) as folder:
+            settings = make_settings(folder, **overrides)
+            with _opened(settings, data, quiet) as qa:
+                if scoring is not None:
+                    qa.extractive.weights = scoring
+                with _progress("asking", quiet) as tick:
+                    runs = [run_talentqa(qa, questions, k=k, answerer=answerer, progress=tick)]
+                documents = qa.store.count_documents()
+                used_weights = qa.extractive.weights.weights
+            if baseline:
+                from talentqa.baseline import LangChainBaseline
+
+                articles = load_articles(data.document_paths, settings)
+                with _progress("baseline: embedding chunks", quiet) as tick:
+                    built = LangChainBaseline.build(
+                        articles,
+                        persist_directory=baseline_store,
+                        model_name=settings.embedding.model,
+                        progress=tick,
+                    )
+                try:
+                    with _progress("baseline: asking", quiet) as tick:
+                        runs.append(run_baseline(built, questions, progress=tick))
+                finally:
+                    built.close()
+        mode = answerer or settings.answer.answerer
+        report = EvalReport(
+            dataset=data.name,
+            split=split,
+            limit=limit,
+            seed=seed,
+            answerer=mode,
+            k=k or settings.retrieval.k,
+            abstain_threshold=settings.answer.abstain_threshold if mode == "extractive" else None,
+            documents=documents,
+            settings={
+                "retrieval": settings.retrieval.model_dump(),
+                "weights": used_weights,
+            },
+            runs=runs,
+        )
+        if out is not None:
+            _write_report(report, out)
+    if as_json:
+        stdout.print_json(json.dumps(report.to_json()))
+    else:
+        _print_table(report)
+        if out is not None:
+            stdout.print(f"report written to {out}", highlight=False)
+
+
+def _write_report(report: EvalReport, path: Path) -> None:
+    from talentqa.errors import ConfigError
+
+    if path.suffix.lower() == ".json":
+        payload = report.to_json()
+        payload["questions"] = {run.system: [r.model_dump() for r in run.results] for run in report.runs}
+        text = json.dumps(payload, indent=1, default=str)
+    else:
+        from talentqa.report import render_html
+
+        text = render_html(report)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _print_table(report: EvalReport) -> None:
+    from rich.table import Table
+
+    from talentqa.cli import out
+
+    figures = report.figures()
+    first = report.runs[0].metrics
+    table = Table(
+        title=f"{report.dataset} ({report.split}): {first.questions} questions, "
+        f"{first.answerable} answerable, {first.unanswerable} unanswerable; {report.documents:,} documents",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    for system in figures:
+        table.add_column(system, justify="right")
+    for key in METRIC_KEYS:
+        values = [figures[s][key] for s in figures]
+        table.add_row(
+            key, *("-" if v is None else f"{v:,.0f}" if key.endswith("_ms") else f"{v:.3f}" for v in values)
+        )
+    out.print(table)
+
+
+@eval_app.command("export-feedback")
+def export_feedback(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="The bot's feedback log [default: settings bot.feedback_db].", show_default=False
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write JSONL here instead of stdout.", show_default=False)
+    ] = None,
+) -> None:
+    """Turn the bot's feedback log into eval-set JSONL (questions.jsonl schema) for review and reuse."""
+    from talentqa.cli import err, friendly_errors, make_settings
+    from talentqa.errors import ConfigError
+    from talentqa.evaluation import feedback_questions
+
+    with friendly_errors():
+        path = db or make_settings().bot.feedback_db
+        if not path.exists():
+            raise ConfigError(f"no feedback log at {path}")
+        records = feedback_questions(path)
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        if out is None:
+            typer.echo(lines, nl=False)
+        else:
+            try:
+                out.write_text(lines, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
+            err.print(f"{len(records)} question(s) written to {out}", highlight=False)
+
+
+def calibrate(
+    dataset: DatasetArg,
+    split: Annotated[
+        Literal["calibration", "all"],
+        typer.Option("--split", help="Fit on this split; the test half is refused so it stays unseen."),
+    ] = "calibration",
+    limit: LimitOpt = None,
+    seed: SeedOpt = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the fitted weights and threshold as JSON (for `eval --weights`).",
+            show_default=False,
+        ),
+    ] = None,
+    max_wrong: Annotated[
+        float,
+        typer.Option(
+            "--max-wrong", min=0.0, max=1.0, help="Most answerable questions the threshold may withhold."
+        ),
+    ] = 0.15,
+    store: StoreOpt = None,
+    docs: DocsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Fit the extractive answerer's sentence weights and abstention threshold on calibration questions."""
+    from talentqa.calibration import calibrate as fit
+    from talentqa.calibration import collect_candidates
+    from talentqa.cli import friendly_errors, make_settings
+    from talentqa.cli import out as stdout
+    from talentqa.evaluation import load_dataset
+
+    with friendly_errors():
+        data = load_dataset(dataset, docs or ())
+        questions = _questions(data, split, limit, seed)
+        with _store_folder(store) as folder:
+            settings = make_settings(folder)
+            with _opened(settings, data, as_json) as qa, _progress("collecting candidates", as_json) as tick:
+                collected = collect_candidates(qa, questions, progress=tick)
+                current = qa.extractive.weights
+        result = fit(
+            collected,
+            current=current,
+            current_threshold=settings.answer.abstain_threshold,
+            max_wrong=max_wrong,
+        )
+        if out is not None:
+            result.save(out)
+    if as_json:
+        stdout.print_json(result.model_dump_json())
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=f"weights fitted on {result.questions} questions ({result.candidates:,} sentences, "
+        f"{result.positives:,} with a gold answer)",
+        title_justify="left",
+    )
+    for column in ("feature", "current", "fitted"):
+        table.add_column(column, justify="left" if column == "feature" else "right")
+    for name, value in result.weights.weights.items():
+        table.add_row(name, f"{current.weights.get(name, 0.0):.3f}", f"{value:.3f}")
+    table.add_row(
+        "abstain_threshold", f"{settings.answer.abstain_threshold:.4f}", f"{result.abstain_threshold:.4f}"
+    )
+    stdout.print(table)
+    figures = Table(title="in-sample figures", title_justify="left")
+    for column in ("figure", "current", "fitted"):
+        figures.add_column(column, justify="left" if column == "figure" else "right")
+    for key in ("top_sentence_has_answer", "abstained_unanswerable", "wrongly_abstained", "log_loss"):
+        before, after = getattr(result.before, key), getattr(result.after, key)
+        figures.add_row(
+            key, "-" if before is None else f"{before:.3f}", "-" if after is None else f"{after:.3f}"
+        )
+    stdout.print(figures)
+    if out is not None:
+        stdout.print(
+            f"written to {out}; try it with `talentqa eval DATASET --split test --weights {out}`",
+            highlight=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eval_app, name="eval")
+    app.command("calibrate")(calibrate)
