@@ -150,11 +150,12 @@ class TalentQA:
         sources: Sequence[str],
         *,
         glob: str | None = None,
+        since: dt.date | None = None,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         with self._write_lock:
             ingestor = Ingestor(self.store, self.embedder, self.settings, progress)
-            return ingestor.run(iter_sources(list(sources), self.settings, glob))
+            return ingestor.run(iter_sources(list(sources), self.settings, glob, since))
 
     def ingest_articles(self, articles: Sequence[Article]) -> IngestReport:
         with self._write_lock:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from talentqa.errors import TalentQAError
+from talentqa.cli_common import (
+    ChromaOpt,
+    JsonOpt,
+    StoreOpt,
+    _open_app,
+    err,
+    friendly_errors,
+    make_settings,
+    out,
+)
 from talentqa.models import IngestReport
 from talentqa.settings import Settings
 
@@ -26,58 +32,6 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="List, show and remove ingested articles.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-
-out = Console()
-err = Console(stderr=True)
-
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].",
-        show_default=False,
-    ),
-]
-ChromaOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--chroma-url",
-        help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].",
-        show_default=False,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
-    settings = Settings()
-    changes: dict[str, Any] = {}
-    if store is not None:
-        changes["store"] = store
-    if chroma_url is not None:
-        changes["chroma_url"] = chroma_url
-    changes.update(overrides)
-    return settings.model_copy(update=changes) if changes else settings
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Known errors become one red line and exit status 2; unexpected ones keep their traceback."""
-    try:
-        yield
-    except TalentQAError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        raise typer.Exit(130) from None
-
-
-def _open_app(settings: Settings):  # type: ignore[no-untyped-def]
-    from talentqa.app import TalentQA
-
-    return TalentQA.open(settings)
-
 
 # --- ingest ----------------------------------------------------------------------------------------------
 
@@ -115,11 +69,18 @@ def ingest(
         str | None,
         typer.Option("--glob", help="Only files matching this pattern inside folders, e.g. '*.md'."),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="For feeds and sitemaps: only entries published/modified on or after DATE."
+        ),
+    ] = None,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add or update articles: .txt, .md (YAML front matter), .html, .pdf and .jsonl bulk records.
+    """Add or update articles: .txt, .md (YAML front matter), .html, .pdf, .jsonl bulk records, and
+    http(s) URLs of article pages, RSS/Atom feeds (each entry's page) and sitemaps.
 
     Unchanged articles are skipped without re-embedding; a bad file is reported and the rest go on.
     Exit status 1 when anything failed.
@@ -128,6 +89,7 @@ def ingest(
 
     settings = make_settings(store, chroma_url)
     sources = list(paths or [str(settings.ingest.inbox)])
+    since_day = parse_day(since, "--since")
     with friendly_errors():
         total = _estimate_total(sources, settings, glob)
         qa = _open_app(settings)
@@ -148,7 +110,7 @@ def ingest(
                 def tick(kind: str, n: int) -> None:
                     progress.advance(articles if kind == "article" else chunks, n)
 
-                report = qa.ingest_sources(sources, glob=glob, progress=tick)
+                report = qa.ingest_sources(sources, glob=glob, since=since_day, progress=tick)
         finally:
             qa.close()
     _print_report(report, as_json)

@@ -79,6 +79,7 @@ class BotSettings(BaseModel):
 
 class IngestSettings(BaseModel):
     inbox: Path = Field(default=Path("ingest/inbox"), description="Folder ingested when no path is given.")
+    state_dir: Path = Field(default=Path("ingest/state"), description="Followed feeds and what was seen.")
     glob: str = Field(default="**/*", description="Pattern for files inside folders.")
     docs_per_batch: int = Field(default=64, ge=1, description="Articles embedded and written together.")
     max_file_bytes: int = Field(default=50_000_000, ge=1, description="Larger files are refused.")

@@ -347,3 +347,22 @@ def test_only_plain_http_links_are_linked_and_they_cannot_break_the_markdown() -
     assert safe_url("https://x.example/" + "a" * 600) is None
     doc = DocumentInfo(doc_id="d", title="T", url="ftp://x")
     assert "ftp" not in str(documents_page([doc], 0)[0].description)
+
+
+def test_citations_keep_the_numbers_the_answer_text_uses() -> None:
+    answer = FakeQAService().ask("council?")
+    answer.citations[1] = answer.citations[1].model_copy(update={"n": 3})  # the answerer skipped [2]
+    [embed] = answer_messages(answer)
+    assert [str(f.name).split()[0] for f in embed.fields] == ["[1]", "[3]"]
+    labels = [c.label for c in answer_view("a" * 12, answer).children if isinstance(c, discord.ui.Button)]
+    assert labels[:2] == ["Show passage 1", "Show passage 3"]
+
+
+def test_a_very_long_link_is_dropped_so_the_quote_keeps_its_room() -> None:
+    citation = cite(1, COUNCIL, "The city council met on Tuesday.").model_copy(
+        update={"link": "https://news.example/" + "a" * 450, "url": "https://news.example/short"}
+    )
+    field = citation_field(citation, number=1)
+    assert field.value.endswith("](https://news.example/short) · 2024-05-02")
+    no_url = citation.model_copy(update={"url": None})
+    assert citation_field(no_url, number=1).value.endswith("— Council approves the 2024 budget · 2024-05-02")

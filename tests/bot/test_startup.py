@@ -157,3 +157,16 @@ def test_sigterm_closes_the_bot_and_the_service_cleanly(fake_discord: FakeDiscor
             break
         time.sleep(0.02)
     assert fake_discord.close_codes, "the gateway connection was not closed"
+
+
+@pytest.mark.asyncio
+async def test_the_token_never_appears_in_the_logs_of_a_whole_session(
+    fake_discord: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(fake_discord, FakeQAService(), make_settings(tmp_path)):
+        iid = fake_discord.slash("ask", question="council?")
+        await fake_discord.wait_for(lambda r: f"itoken-{iid}" in r.path and r.path.startswith("/webhooks"))
+    assert fake_discord.identifies[0]["token"] == fake_discord.token  # it was used ...
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "IDENTIFY" in logged and fake_discord.token not in logged  # ... and never written down

@@ -112,6 +112,7 @@ class TalentQABot(commands.Bot):
         self.dms = Conversations(idle_seconds=DM_IDLE_SECONDS, clock=clock)
         self.shutting_down = False
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._shutdown: asyncio.Future[None] | None = None
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -168,14 +169,17 @@ class TalentQABot(commands.Bot):
             task.add_done_callback(self._jobs.discard)
 
     async def close(self) -> None:
-        if not self.shutting_down:
-            self.shutting_down = True
-            pending = {t for t in self._jobs if t is not asyncio.current_task() and not t.done()}
-            if pending:
-                log.info(
-                    "waiting up to %.0f s for %d answers in progress", SHUTDOWN_GRACE_SECONDS, len(pending)
-                )
-                await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+        """Stop taking questions, let answers in progress be delivered (briefly), then disconnect."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_after_answers())
+        await self._shutdown
+
+    async def _close_after_answers(self) -> None:
+        self.shutting_down = True
+        pending = {t for t in self._jobs if not t.done()}
+        if pending:
+            log.info("waiting up to %.0f s for %d answers in progress", SHUTDOWN_GRACE_SECONDS, len(pending))
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
         await super().close()
 
     async def refuse_if_closing(self, interaction: discord.Interaction[Any]) -> bool:

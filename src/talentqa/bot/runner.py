@@ -108,6 +108,10 @@ def run_bot(
     out, after every answer in progress has finished. Raises ConfigError for a missing, malformed or
     rejected token, or a refused privileged intent.
     """
+    if not logging.getLogger().handlers:
+        # Nothing configured logging (discord.py's own run() would have): log to stderr, which
+        # systemd's journal collects.
+        discord.utils.setup_logging(level=logging.INFO)
     try:
         token = resolve_token(settings)
         feedback = FeedbackStore(settings.bot.feedback_db)

@@ -7,7 +7,6 @@ it; `Slots.run` runs each call in a worker thread (`asyncio.to_thread`) with at 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -72,7 +71,3 @@ class Cooldown:
         if len(self._last) > 10_000:
             self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
         return 0.0
-
-    @staticmethod
-    def whole_seconds(wait: float) -> int:
-        return max(1, math.ceil(wait))

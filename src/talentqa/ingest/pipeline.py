@@ -10,6 +10,7 @@ Properties kept here:
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,14 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://")) or "://" in source[:12]
 
 
-def iter_sources(sources: Sequence[str], settings: Settings, glob: str | None = None) -> Iterator[LoadResult]:
+def iter_sources(
+    sources: Sequence[str], settings: Settings, glob: str | None = None, since: dt.date | None = None
+) -> Iterator[LoadResult]:
     """Articles (or per-input errors) from paths, folders and URLs, lazily."""
     pattern = glob or settings.ingest.glob
     for source in sources:
         if is_url(source):
-            yield from _load_url(source, settings)
+            yield from _load_url(source, settings, since)
             continue
         for item in iter_files([source], pattern):
             if isinstance(item, LoadError):
@@ -45,13 +48,13 @@ def iter_sources(sources: Sequence[str], settings: Settings, glob: str | None = 
                 yield from load_file(item, settings)
 
 
-def _load_url(url: str, settings: Settings) -> Iterator[LoadResult]:
+def _load_url(url: str, settings: Settings, since: dt.date | None) -> Iterator[LoadResult]:
     try:
         from talentqa.ingest import web
     except ImportError:  # pragma: no cover - web ingestion ships with the package
         yield LoadError(url, "URL ingestion is not available")
         return
-    yield from web.load_url(url, settings)
+    yield from web.load_url(url, settings, since=since)
 
 
 @dataclass

@@ -1,0 +1,68 @@
+"""What every `talentqa` subcommand shares: options, consoles, settings and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from talentqa.errors import TalentQAError
+from talentqa.settings import Settings
+
+if TYPE_CHECKING:
+    from talentqa.app import TalentQA
+
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].",
+        show_default=False,
+    ),
+]
+ChromaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
+    settings = Settings()
+    changes: dict[str, Any] = {}
+    if store is not None:
+        changes["store"] = store
+    if chroma_url is not None:
+        changes["chroma_url"] = chroma_url
+    changes.update(overrides)
+    return settings.model_copy(update=changes) if changes else settings
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known errors become one red line and exit status 2; unexpected ones keep their traceback."""
+    try:
+        yield
+    except TalentQAError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def _open_app(settings: Settings) -> TalentQA:
+    from talentqa.app import TalentQA
+
+    return TalentQA.open(settings)
