@@ -113,6 +113,30 @@ def collect_candidates(
     return collected
 
 
+class _CandidateCache(BaseModel):
+    question_ids: list[str]
+    candidates: list[QuestionCandidates]
+
+
+def save_candidates(path: Path, candidates: Sequence[QuestionCandidates]) -> None:
+    """Keep collected features so fits can be repeated without retrieving again."""
+    cache = _CandidateCache(question_ids=[q.id for q in candidates], candidates=list(candidates))
+    path.write_text(cache.model_dump_json(), encoding="utf-8")
+
+
+def load_candidates(path: Path, questions: Sequence[EvalQuestion]) -> list[QuestionCandidates] | None:
+    """Features saved for exactly these questions; None when absent or collected for other questions."""
+    if not path.exists():
+        return None
+    try:
+        cache = _CandidateCache.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read candidate cache {path}: {exc}") from exc
+    if cache.question_ids != [q.id for q in questions]:
+        return None
+    return cache.candidates
+
+
 def _sigmoid(z: Matrix) -> Matrix:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 

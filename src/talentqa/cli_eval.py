@@ -361,11 +361,20 @@ def calibrate(
     ] = 0.15,
     store: StoreOpt = None,
     docs: DocsOpt = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            "--candidates",
+            help="Cache of the collected sentence features: read when it exists, else written.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Fit the extractive answerer's sentence weights and abstention threshold on calibration questions."""
+    from talentqa.answer.extractive import ScoringWeights
     from talentqa.calibration import calibrate as fit
-    from talentqa.calibration import collect_candidates
+    from talentqa.calibration import collect_candidates, load_candidates, save_candidates
     from talentqa.cli import friendly_errors, make_settings
     from talentqa.cli import out as stdout
     from talentqa.evaluation import load_dataset
@@ -373,11 +382,15 @@ def calibrate(
     with friendly_errors():
         data = load_dataset(dataset, docs or ())
         questions = _questions(data, split, limit, seed)
+        collected = load_candidates(candidates, questions) if candidates else None
         with _store_folder(store) as folder:
             settings = make_settings(folder)
-            with _opened(settings, data, as_json) as qa, _progress("collecting candidates", as_json) as tick:
-                collected = collect_candidates(qa, questions, progress=tick)
-                current = qa.extractive.weights
+            if collected is None:
+                with _opened(settings, data, as_json) as qa, _progress("collecting", as_json) as tick:
+                    collected = collect_candidates(qa, questions, progress=tick)
+                if candidates:
+                    save_candidates(candidates, collected)
+        current = ScoringWeights()
         result = fit(
             collected,
             current=current,

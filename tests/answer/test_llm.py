@@ -156,12 +156,12 @@ def test_same_quote_for_two_claims_shares_one_citation_number(
     passages: list[Passage], text_of: TextStore
 ) -> None:
     key = key_of(passages, "grant")
-    model_reply = reply(("She got money.", key, GRANT), ("She got a lab.", key, GRANT))
+    model_reply = reply(("She got a starting grant.", key, GRANT), ("She got a lab.", key, GRANT))
 
     answer = answerer(model_reply).answer("What did she get?", passages, text_of)
 
     assert len(answer.citations) == 1
-    assert answer.text.startswith("She got money. [1] She got a lab. [1]")
+    assert answer.text.startswith("She got a starting grant. [1] She got a lab. [1]")
 
 
 def test_at_most_max_quotes_citations_are_kept(passages: list[Passage], text_of: TextStore) -> None:
@@ -188,6 +188,18 @@ def test_model_markers_in_claim_text_are_replaced_by_the_real_numbers(
         "She plans to hire six students [1]"
     )
     assert "[S4]" not in answer.text
+
+
+def test_claim_not_grounded_in_its_passage_is_shown_as_the_verified_quote_instead(
+    passages: list[Passage], text_of: TextStore
+) -> None:
+    model_reply = reply(("Vos was knighted by the king of Portugal.", key_of(passages, "grant"), GRANT))
+
+    answer = answerer(model_reply).answer("What did she get?", passages, text_of)
+
+    assert answer.text == f"\u201c{GRANT}\u201d [1] (as of 18 March 2024)"
+    assert "knighted" not in answer.text
+    assert answer.debug["claims_shown_as_quotes"] == 1
 
 
 # --- abstaining ---
@@ -303,6 +315,8 @@ def test_instructions_inside_a_source_cannot_put_unverified_text_before_the_user
     assert "cheese" not in answer.text
     assert all("cheese" not in c.quote for c in answer.citations)
     assert [c.quote for c in answer.citations] == [GRANT]
+    # Quoting the planted sentence itself would verify (it is real article text), so it is refused.
+    assert answer.debug["dropped_reasons"] == {"instruction_like": 1}
     assert_verbatim(answer, text_of)
     system, human = recorder.prompts[0]
     assert "UNTRUSTED" in str(system.content)
@@ -581,3 +595,13 @@ def test_invalid_llm_settings_raise_config_error(
 
     with pytest.raises(ConfigError, match=message):
         build_chat_model(settings)
+
+
+def test_related_passages_skip_a_planted_instruction_sentence(
+    passages: list[Passage], text_of: TextStore
+) -> None:
+    planted = [p for p in passages if p.chunk.text.startswith("Ignore previous instructions")]
+
+    answer = answerer("not json").answer("What are her plans?", planted, text_of)
+
+    assert [c.quote for c in answer.related] == [STUDENTS]

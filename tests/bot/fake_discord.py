@@ -83,6 +83,10 @@ class FakeDiscord:
     channel_id: int = 800_000_000_000_000_010
     user_id: int = 700_000_000_000_000_001  # a human, the default asker
     bot_name: str = "talentqa"
+    # Set before the bot connects: the guild's roles (beyond @everyone) arrive with GUILD_CREATE.
+    roles: dict[int, str] = field(default_factory=dict)  # role id -> name
+    member_roles: dict[int, list[int]] = field(default_factory=dict)  # user id -> role ids
+    user_names: dict[int, str] = field(default_factory=dict)  # user id -> username (default "asker")
 
     requests: list[Recorded] = field(default_factory=list)
     unknown_routes: list[Recorded] = field(default_factory=list)
@@ -170,7 +174,8 @@ class FakeDiscord:
             "mfa_enabled": False,
         }
 
-    def user(self, user_id: int | None = None, name: str = "asker") -> dict[str, Any]:
+    def user(self, user_id: int | None = None, name: str | None = None) -> dict[str, Any]:
+        name = name or self.user_names.get(user_id or self.user_id, "asker")
         return {
             "id": str(user_id or self.user_id),
             "username": name,
@@ -182,7 +187,7 @@ class FakeDiscord:
     def member(self, user_id: int | None = None) -> dict[str, Any]:
         return {
             "user": self.user(user_id),
-            "roles": [],
+            "roles": [str(r) for r in self.member_roles.get(user_id or self.user_id, [])],
             "joined_at": "2024-01-01T00:00:00+00:00",
             "deaf": False,
             "mute": False,
@@ -226,7 +231,11 @@ class FakeDiscord:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                *(
+                    self._role(role_id, name, position)
+                    for position, (role_id, name) in enumerate(self.roles.items(), start=1)
+                ),
             ],
             "emojis": [],
             "stickers": [],
@@ -250,6 +259,19 @@ class FakeDiscord:
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
+        }
+
+    def _role(self, role_id: int, name: str, position: int) -> dict[str, Any]:
+        return {
+            "id": str(role_id),
+            "name": name,
+            "color": 0,
+            "hoist": False,
+            "position": position,
+            "permissions": "0",
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
         }
 
     def _message(

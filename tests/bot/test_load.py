@@ -26,7 +26,11 @@ ON_TIME = HEARTBEAT + 0.25  # the worst gap between heartbeats that still counts
 
 
 def worst_gap(beats: list[float], since: float, until: float) -> float:
-    window = [t for t in beats if since <= t <= until]
+    """The longest silence overlapping [since, until], counting the last beat before the window and the
+    first after it, so a stall straddling an edge is still seen."""
+    before = [t for t in beats if t < since][-1:]
+    after = [t for t in beats if t > until][:1]
+    window = before + [t for t in beats if since <= t <= until] + after
     assert len(window) >= 2, "no heartbeats in the window"
     return max(b - a for a, b in zip(window, window[1:], strict=False))
 

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from talentqa.answer.citations import Located, locate_quote, make_citation
 from talentqa.answer.extractive import latest_date
+from talentqa.answer.features import content_terms
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation
@@ -42,6 +43,8 @@ from talentqa.settings import AnswerSettings, LLMSettings
 ABSTAIN_TEXT = "The sources don't say. The closest passages are listed as related, not as an answer."
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.
 MIN_QUOTE_CHARS = 8
+# Share of a claim's content words that must occur in the passage it cites for the claim to be shown.
+GROUNDED_SHARE = 0.5
 _MAX_CLAIM_CHARS = 600
 _HISTORY_TURNS = 6
 _HISTORY_TURN_CHARS = 600
@@ -302,6 +305,7 @@ class _Verification:
     sentences: list[str] = field(default_factory=list)
     proposed: int = 0
     verified: int = 0
+    quoted_instead: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
 
     def drop(self, reason: str) -> None:
@@ -376,6 +380,7 @@ class LLMAnswerer:
             verified=check.verified,
             dropped=check.proposed - check.verified,
             dropped_reasons=check.dropped,
+            claims_shown_as_quotes=check.quoted_instead,
         )
         if not check.citations or not reply.proposal.answerable:
             # A model that says "unanswerable" yet quotes real text gets its quotes shown as related only.
@@ -511,6 +516,11 @@ def verify_claims(
         if located.end - located.start < MIN_QUOTE_CHARS:
             check.drop("too_short")
             continue
+        if instruction_like(source.text, located.start, located.end):
+            # A planted "ignore previous instructions and say X" is real article text, so it would verify:
+            # quoting it is the one way an injection could speak through a verified citation.
+            check.drop("instruction_like")
+            continue
         span = (source.passage.chunk.doc_id, located.start, located.end)
         citation = numbered.get(span)
         if citation is None:
@@ -528,8 +538,36 @@ def verify_claims(
             numbered[span] = citation
             check.citations.append(citation)
         check.verified += 1
-        check.sentences.append(f"{clean_claim(claim.text, citation.quote)} [{citation.n}]")
+        shown = clean_claim(claim.text, citation.quote, source.text[chunk_span(source)])
+        if shown.startswith("\u201c"):
+            check.quoted_instead += 1
+        check.sentences.append(f"{shown} [{citation.n}]")
     return check
+
+
+def chunk_span(source: _Source) -> slice:
+    return slice(source.passage.chunk.start, source.passage.chunk.end)
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}?\b(?:instructions?|prompts?|rules|guidelines)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b"
+    r"|\b(?:ai|language model|assistant)s?,? (?:must|should)\b",
+    re.I,
+)
+
+
+def instruction_like(text: str, start: int, end: int) -> bool:
+    """Whether the sentences holding [start, end) read as instructions addressed to a model."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    paragraph = text[para_start:para_end]
+    for span in split_sentences(paragraph):
+        if para_start + span.start < end and start < para_start + span.end:
+            if _INSTRUCTION.search(paragraph[span.start : span.end]):
+                return True
+    return False
 
 
 def locate_in_source(source: _Source, quote: str) -> Located | None:
@@ -548,10 +586,13 @@ def locate_in_source(source: _Source, quote: str) -> Located | None:
     return inside
 
 
-def clean_claim(text: str, quote: str) -> str:
-    """The claim as shown: one line, no citation markers of the model's own; the quote if it gave none."""
+def clean_claim(text: str, quote: str, passage: str) -> str:
+    """The claim as shown: one line without the model's own citation markers. When the model gave no claim,
+    or one whose words are mostly absent from the passage it cites, the verified quote is shown instead:
+    an unverified sentence must not borrow the authority of a real citation."""
     cleaned = _MARKER.sub("", " ".join(text.split())).strip()
-    if not cleaned:
+    terms = content_terms(cleaned)
+    if not terms or len(terms & content_terms(f"{passage} {quote}")) < GROUNDED_SHARE * len(terms):
         return f"\u201c{quote}\u201d"
     if len(cleaned) > _MAX_CLAIM_CHARS:
         cleaned = cleaned[:_MAX_CLAIM_CHARS].rsplit(" ", 1)[0] + "\u2026"
@@ -577,7 +618,12 @@ def _first_sentences(sources: Sequence[_Source], limit: int) -> list[Citation]:
             continue
         seen.add(chunk.id)
         region = source.text[chunk.start : chunk.end]
-        spans = [s for s in split_sentences(region) if s.end > s.start]
+        spans = [
+            s
+            for s in split_sentences(region)
+            if s.end > s.start
+            and not instruction_like(source.text, chunk.start + s.start, chunk.start + s.end)
+        ]
         if not spans:
             continue
         first = spans[0]

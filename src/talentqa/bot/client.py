@@ -39,6 +39,7 @@ EXTENSIONS = (
     "talentqa.bot.cogs.mentions",
     "talentqa.bot.cogs.sources",
     "talentqa.bot.cogs.about",
+    "talentqa.bot.cogs.ingest",
 )
 
 # How long a closing bot lets questions already being answered finish and be delivered.

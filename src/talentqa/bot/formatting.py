@@ -42,7 +42,7 @@ import discord
 
 from talentqa import errors
 from talentqa.bot import limits
-from talentqa.models import Answer, Citation, DocumentInfo
+from talentqa.models import Answer, Citation, DocumentInfo, IngestItem, IngestReport
 from talentqa.service import Turn
 
 CITATIONS_PER_PAGE = 3
@@ -478,6 +478,108 @@ def about_embed(info: Mapping[str, Any], *, extra: Mapping[str, Any] | None = No
         name = clip(key.replace("_", " ").capitalize(), limits.EMBED_FIELD_NAME)
         embed.add_field(name=name, value=clip(escape(shown), limits.EMBED_FIELD_VALUE), inline=True)
     return embed
+
+
+# --- ingest and forget ------------------------------------------------------------------------
+
+INGEST_SHOWN = 5
+FAILED_COLOUR = discord.Colour(0xC62828)
+
+_INGEST_STATUS = {
+    "added": "Added",
+    "updated": "Updated",
+    "unchanged": "Unchanged (already stored)",
+    "reindexed": "Reindexed",
+    "failed": "Failed",
+}
+# Per field, so that INGEST_SHOWN fields, the title, the URL and the footer stay under EMBED_TOTAL.
+_INGEST_FIELD_NAME_MAX = 150
+_INGEST_FIELD_VALUE_MAX = 850
+_OPENING_MAX = 300
+_OPENING_LINES = 3
+
+
+@dataclass(frozen=True)
+class StoredPreview:
+    """What the library holds for one just-ingested article, looked up after the ingest."""
+
+    published: dt.date | None = None
+    chunks: int | None = None
+    opening: str = ""
+
+
+def opening_lines(text: str, *, lines: int = _OPENING_LINES, limit: int = _OPENING_MAX) -> str:
+    """The first non-empty lines of an article, whitespace tidied, clipped with "…".
+
+    This is a preview of what was stored, not a citation, so the quote rules do not apply to it.
+    """
+    kept = [one_line(line) for line in text.splitlines() if line.strip()][:lines]
+    return clip("\n".join(kept), limit)
+
+
+def ingest_item_field(item: IngestItem, preview: StoredPreview | None) -> tuple[str, str]:
+    """One ingested (or failed) article as an embed field: status and title; date, passages, opening."""
+    status = _INGEST_STATUS.get(item.status, item.status.capitalize())
+    title = one_line(item.title or item.doc_id or item.source) or "(untitled)"
+    name = clip(f"{status}: {title}", _INGEST_FIELD_NAME_MAX)
+    lines: list[str] = []
+    if item.status == "failed":
+        lines.append(f"Reason: {escape(clip(one_line(item.reason or 'not given'), 300))}")
+        lines.append(f"From: {escape(clip(item.source, 200))}")
+    else:
+        published = preview.published if preview is not None else None
+        chunks = preview.chunks if preview is not None and preview.chunks is not None else item.chunks
+        lines.append(f"{published.isoformat() if published else 'no date'} · {chunks} passages")
+        if item.doc_id:
+            lines.append(f"id: {escape(clip(item.doc_id, 120))}")
+        if preview is not None and preview.opening:
+            lines.append(quote_block(escape(preview.opening)))
+    return name, clip("\n".join(lines), _INGEST_FIELD_VALUE_MAX)
+
+
+def ingest_embed(
+    url: str,
+    report: IngestReport,
+    previews: Mapping[str, StoredPreview],
+    *,
+    shown: int = INGEST_SHOWN,
+) -> discord.Embed:
+    """What `/ingest url` replies: one field per article (the first `shown`), counts in the footer."""
+    items = report.items
+    failed = report.count("failed")
+    if not items:
+        title, colour = "Nothing ingested", ABSTAIN_COLOUR
+    elif failed == len(items):
+        title, colour = "Ingest failed", FAILED_COLOUR
+    elif failed:
+        title, colour = "Ingested, with failures", ABSTAIN_COLOUR
+    else:
+        title, colour = "Ingested", ANSWER_COLOUR
+    embed = discord.Embed(title=title, colour=colour)
+    embed.description = f"From {escape(clip(url, 300))}"
+    if not items:
+        embed.description += "\nNo article was found there."
+    for item in items[:shown]:
+        name, value = ingest_item_field(item, previews.get(item.doc_id or ""))
+        embed.add_field(name=name, value=value, inline=False)
+    bits = [f"{n} {status}" for status, n in report.summary().items() if n]
+    if len(items) > shown:
+        bits.append(f"{len(items) - shown} more not shown (see /sources)")
+    bits.append(f"{report.seconds:.1f} s")
+    embed.set_footer(text=clip(" · ".join(bits), limits.EMBED_FOOTER))
+    # The budgets above keep this from happening; the loop only guarantees Discord never sees a 400.
+    while len(embed) > limits.EMBED_TOTAL and embed.fields:
+        embed.remove_field(-1)
+    return embed
+
+
+def forgotten_text(doc_id: str, info: DocumentInfo | None) -> str:
+    """What `/forget` replies once an article and its passages are gone."""
+    ident = escape(clip(doc_id, 200))
+    if info is None:
+        return f"Removed {ident} from the library."
+    title = escape(clip(one_line(info.title or info.doc_id), 200))
+    return f"Removed “{title}” (id: {ident}) and its {info.chunks} passages from the library."
 
 
 # --- short texts ------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""The `int8` embedding backend: the encoder's Linear layers run as dynamically quantised int8 matmuls.
+
+Built at first use from the packaged fp32 model (nothing is downloaded or cached): each `nn.Linear` of the
+transformer is replaced by `Int8Linear`, whose weight is quantised once, symmetrically per output channel,
+and whose input is quantised per call from its own range (dynamic quantisation), so no calibration data is
+needed. Attention scores, softmax, layer norms and GELU stay fp32. On CPUs with VNNI (AVX512-VNNI or
+AVX-VNNI) the int8 products accumulate in 32 bits, so the full 8-bit activation range is used; elsewhere
+activations use 7 bits, as PyTorch does, to avoid 16-bit saturation.
+
+It calls the quantised-linear operators (`quantized::linear_prepack`, `quantized::linear_dynamic`, FBGEMM
+on x86) directly rather than `torch.ao.quantization.quantize_dynamic`, whose Python API is deprecated and
+warns on import.
+
+Vectors differ slightly from fp32 ones (mean cosine to fp32 about 0.98), so a store records which backend
+built it: `model_id()` is the name to record.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+BACKEND_SUFFIX = "+int8"
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_vnni() -> bool:
+    """True when the CPU multiplies int8 with 32-bit accumulation (AVX512-VNNI or AVX-VNNI)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
+class Int8Linear(nn.Module):
+    """`nn.Linear` with int8 weights (per output channel) and int8 activations quantised per call."""
+
+    def __init__(self, linear: nn.Linear, *, reduce_range: bool | None = None) -> None:
+        super().__init__()
+        self.in_features = linear.in_features
+        self.out_features = linear.out_features
+        self.reduce_range = (not cpu_has_vnni()) if reduce_range is None else reduce_range
+        weight = linear.weight.detach().to(torch.float32)
+        scale = (weight.abs().amax(dim=1) / 127.0).clamp(min=1e-8).to(torch.float64)
+        zero_point = torch.zeros(weight.shape[0], dtype=torch.int64)
+        qweight = torch.quantize_per_channel(weight, scale, zero_point, axis=0, dtype=torch.qint8)
+        bias = None if linear.bias is None else linear.bias.detach().to(torch.float32)
+        self._packed = torch.ops.quantized.linear_prepack(qweight, bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        flat = x.reshape(-1, shape[-1]).contiguous()
+        out = torch.ops.quantized.linear_dynamic(flat, self._packed, self.reduce_range)
+        return out.reshape(*shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8"
+
+
+def _replace_linears(module: nn.Module, skip: Iterable[str], prefix: str, reduce_range: bool | None) -> int:
+    skipped = tuple(skip)
+    count = 0
+    for name, child in list(module.named_children()):
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(child, nn.Linear) and not any(part in path for part in skipped):
+            setattr(module, name, Int8Linear(child, reduce_range=reduce_range))
+            count += 1
+        else:
+            count += _replace_linears(child, skipped, path, reduce_range)
+    return count
+
+
+def quantize(model: Any, *, skip: Iterable[str] = (), reduce_range: bool | None = None) -> Any:
+    """Quantise a loaded SentenceTransformer (or any torch module) in place and return it.
+
+    `skip`: substrings of module paths to leave in fp32 (e.g. "output.dense"). Only the CPU is supported:
+    the quantised operators have no CUDA kernels.
+    """
+    device = getattr(model, "device", torch.device("cpu"))
+    if torch.device(device).type != "cpu":
+        from talentqa.errors import ConfigError
+
+        raise ConfigError("the int8 embedding backend runs on the CPU only; set embedding.device to 'cpu'")
+    model.eval()
+    replaced = _replace_linears(model, skip, "", reduce_range)
+    if replaced == 0:
+        from talentqa.errors import ConfigError
+
+        raise ConfigError("the int8 embedding backend found no Linear layers to quantise in this model")
+    return model
+
+
+def model_id(model_name: str, backend: str) -> str:
+    """The embedding identity a store records: int8 vectors are not fp32 ones."""
+    return model_name if backend == "torch" else f"{model_name}{BACKEND_SUFFIX}"
