@@ -18,14 +18,13 @@ built it: `model_id()` is the name to record.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-
-BACKEND_SUFFIX = "+int8"
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,14 +48,17 @@ class Int8Linear(nn.Module):
         weight = linear.weight.detach().to(torch.float32)
         scale = (weight.abs().amax(dim=1) / 127.0).clamp(min=1e-8).to(torch.float64)
         zero_point = torch.zeros(weight.shape[0], dtype=torch.int64)
-        qweight = torch.quantize_per_channel(weight, scale, zero_point, axis=0, dtype=torch.qint8)
         bias = None if linear.bias is None else linear.bias.detach().to(torch.float32)
-        self._packed = torch.ops.quantized.linear_prepack(qweight, bias)
+        with warnings.catch_warnings():
+            # torch 2.13 warns that quantised tensor types will go in a future release; torch is pinned.
+            warnings.simplefilter("ignore", UserWarning)
+            qweight = torch.quantize_per_channel(weight, scale, zero_point, axis=0, dtype=torch.qint8)
+            self._packed = torch.ops.quantized.linear_prepack(qweight, bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
         flat = x.reshape(-1, shape[-1]).contiguous()
-        out = torch.ops.quantized.linear_dynamic(flat, self._packed, self.reduce_range)
+        out: torch.Tensor = torch.ops.quantized.linear_dynamic(flat, self._packed, self.reduce_range)
         return out.reshape(*shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
@@ -96,6 +98,44 @@ def quantize(model: Any, *, skip: Iterable[str] = (), reduce_range: bool | None 
     return model
 
 
+def cpu_has_bf16() -> bool:
+    """True when the CPU has native bfloat16 dot products (AVX512-BF16 or AMX); elsewhere bf16 is slow."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _float_tokens(_module: nn.Module, _inputs: Any, output: Any) -> Any:
+    if isinstance(output, dict) and "token_embeddings" in output:
+        output["token_embeddings"] = output["token_embeddings"].to(torch.float32)
+    return output
+
+
+def to_bfloat16(model: Any) -> Any:
+    """The transformer in bfloat16; pooling and normalisation stay fp32 so vectors are unit length."""
+    model.eval()
+    model.to(torch.bfloat16)
+    first = next(iter(model.children()), None)
+    if first is not None:
+        first.register_forward_hook(_float_tokens)
+    return model
+
+
+def prepare(model: Any, backend: str) -> Any:
+    """Apply a backend to a freshly loaded fp32 SentenceTransformer: "torch" (as is), "int8" or "bf16"."""
+    if backend == "torch":
+        return model
+    if backend == "int8":
+        return quantize(model)
+    if backend == "bf16":
+        return to_bfloat16(model)
+    from talentqa.errors import ConfigError
+
+    raise ConfigError(f"unknown embedding backend {backend!r}: expected 'torch', 'int8' or 'bf16'")
+
+
 def model_id(model_name: str, backend: str) -> str:
-    """The embedding identity a store records: int8 vectors are not fp32 ones."""
-    return model_name if backend == "torch" else f"{model_name}{BACKEND_SUFFIX}"
+    """The embedding identity a store records: int8 or bf16 vectors are not fp32 ones."""
+    return model_name if backend == "torch" else f"{model_name}+{backend}"

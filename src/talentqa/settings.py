@@ -48,6 +48,9 @@ class AnswerSettings(BaseModel):
     )
     max_question_chars: int = Field(default=1000, ge=1, description="Longer questions are refused.")
     related: int = Field(default=3, ge=0, description="Related passages shown when abstaining.")
+    max_sentences: int = Field(
+        default=24, ge=1, description="Candidate sentences embedded per question (the rest are pre-filtered)."
+    )
 
 
 class LLMSettings(BaseModel):

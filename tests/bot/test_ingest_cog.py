@@ -440,6 +440,22 @@ async def test_the_audit_log_holds_who_when_and_what_for_every_attempt(
     assert_clean(newsroom)
 
 
+@pytest.mark.asyncio
+async def test_an_audit_log_that_cannot_be_written_is_logged_and_the_user_still_answered(
+    newsroom: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="talentqa.bot")
+    settings = make_settings(tmp_path, ingest_role=ROLE_NAME, audit_log=tmp_path)  # a folder: unwritable
+    service = IngestingService()
+    async with running_bot(newsroom, service, settings):
+        iid = newsroom.slash("ingest", url=ARTICLE_URL, user_id=EDITOR)
+        [reply] = await answered(newsroom, iid)
+    assert reply.body["embeds"][0]["title"] == "Ingested" and service.ingested == [[ARTICLE_URL]]
+    [error] = [r for r in caplog.records if "could not write the audit log" in r.getMessage()]
+    assert error.levelno == logging.ERROR and f'"target":"{ARTICLE_URL}"' in error.getMessage()
+    assert_clean(newsroom)
+
+
 def test_reading_the_audit_log_back_skips_a_partial_last_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -127,6 +127,13 @@ class ExtractiveAnswerer:
                 ]
                 found.append(Candidate(passage, rank, start, start + len(sentence), sentence, features))
                 previous_terms = terms
+        # Embedding every sentence dominates answer latency; the lexical features already say which
+        # sentences are plausible, so only the best `max_sentences` of them are embedded.
+        if len(found) > self.settings.max_sentences:
+            found.sort(
+                key=lambda c: (-(c.features[2] + 0.5 * c.features[3] + 0.5 * c.features[5]), c.rank, c.start)
+            )
+            found = found[: self.settings.max_sentences]
         self._fill_cosine(found, question_vector)
         for candidate in found:
             candidate.confidence = self.weights.score(candidate.features)

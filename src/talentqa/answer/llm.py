@@ -641,17 +641,22 @@ def _first_sentences(sources: Sequence[_Source], limit: int) -> list[Citation]:
 
 
 _LABEL = re.compile(r"^(?:standalone(?:\s+question)?|rewritten(?:\s+question)?|question)\s*:\s*", re.I)
+# A line starting like these is the model echoing the prompt, not a rewrite.
+_ECHO = re.compile(r"^(?:user|assistant|conversation|follow-up(?:\s+question)?)\s*:", re.I)
 
 
 def clean_rewrite(output: str, question: str, max_chars: int) -> str:
-    """The first non-empty line of the model's rewrite, without labels or wrapping quotes."""
+    """The model's rewrite as one line, without labels or wrapping quotes; the question when the output
+    is empty, too long, or an echo of the prompt."""
     text = output.strip()
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    line = _LABEL.sub("", line).strip().strip("\"'\u201c\u201d`").strip()
-    line = " ".join(line.split())
+    lines = (_LABEL.sub("", ln.strip()).strip() for ln in text.splitlines())
+    line = next((ln for ln in lines if ln), "")
+    if _ECHO.match(line) or line.endswith(":"):
+        return question
+    line = " ".join(line.strip("\"'\u201c\u201d`").split())
     if len(line) < 3 or len(line) > max_chars:
         return question
     return line

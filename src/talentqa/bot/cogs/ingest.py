@@ -156,6 +156,10 @@ def look_up_previews(service: QAService, doc_ids: Sequence[str]) -> dict[str, St
     return previews
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
+
+
 def ingest_outcome(report: IngestReport) -> tuple[Outcome, str]:
     """The audit outcome of an ingest and its counts in words ("added 1, failed 2")."""
     counts = ", ".join(f"{status} {n}" for status, n in report.summary().items() if n)
@@ -266,7 +270,7 @@ class IngestCog(commands.Cog, name="Ingest"):
             log.warning("/%s of %r still running after %.0f s", attempt.command, attempt.target, self.timeout)
             attempt.set("timeout", f"still running after {self.timeout:.0f} s")
             reply = (
-                f"This is taking longer than {self.timeout / 60:.0f} minutes, so I stopped waiting. "
+                f"This is taking longer than {_duration(self.timeout)}, so I stopped waiting. "
                 "It may still finish: check /sources in a while."
             )
         except Exception as exc:
