@@ -117,7 +117,7 @@ async def test_commands_are_synced_only_when_asked_to_one_guild_or_globally(
         pass
     [guild_sync] = fake_discord.find(lambda r: r.method == "PUT")
     assert guild_sync.path == f"/applications/{fake_discord.app_id}/guilds/{fake_discord.guild_id}/commands"
-    assert sorted(c["name"] for c in guild_sync.body) == ["about", "ask", "sources"]
+    assert sorted(c["name"] for c in guild_sync.body) == ["about", "ask", "forget", "ingest", "sources"]
     ask = next(c for c in guild_sync.body if c["name"] == "ask")
     assert [o["name"] for o in ask["options"]] == ["question", "source", "since", "private"]
     assert [o.get("required", False) for o in ask["options"]] == [True, False, False, False]
