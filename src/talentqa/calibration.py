@@ -168,20 +168,22 @@ def pick_threshold(
 ) -> float:
     """The threshold maximising abstained-unanswerable minus wrongly-abstained, the latter <= `max_wrong`.
 
-    Ties go to the lowest threshold (fewest answers withheld). A question abstains when its confidence is
-    strictly below the threshold, so candidates are the observed confidences themselves.
+    A question abstains when its confidence is strictly below the threshold, so the candidates are the
+    observed confidences. Ties go to the lowest (fewest answers withheld), and the threshold returned lies
+    midway between the chosen confidence and the next lower one, so rounding cannot flip a question.
     """
     yes = np.asarray(answerable, dtype=float)
     no = np.asarray(unanswerable, dtype=float)
-    best_t, best_gain = 0.0, -np.inf
-    for t in sorted({0.0, *yes.tolist(), *no.tolist()}):
+    observed = sorted({0.0, *yes.tolist(), *no.tolist()})
+    best, best_gain = 0, -np.inf
+    for i, t in enumerate(observed):
         wrong = float(np.mean(yes < t)) if yes.size else 0.0
-        if wrong > max_wrong:
+        if wrong > max_wrong + 1e-12:
             break  # wrong abstentions only grow with the threshold
         gain = (float(np.mean(no < t)) if no.size else 0.0) - wrong
-        if gain > best_gain:
-            best_t, best_gain = t, gain
-    return best_t
+        if gain > best_gain + 1e-12:
+            best, best_gain = i, gain
+    return observed[best] if best == 0 else (observed[best - 1] + observed[best]) / 2
 
 
 def _figures(candidates: Sequence[QuestionCandidates], w: Matrix, threshold: float) -> Figures:
@@ -227,14 +229,16 @@ def calibrate(
         raise ConfigError("calibration needs candidate sentences with and without gold answers")
     x = np.asarray(rows, dtype=float)
     y = np.asarray(labels, dtype=float)
-    w = fit_logistic(x, y, l2=l2)
+    fitted = ScoringWeights(
+        weights={name: round(float(v), 4) for name, v in zip(FEATURES, fit_logistic(x, y, l2=l2), strict=True)}
+    )
+    w = _as_vector(fitted)  # the threshold is chosen for the weights as they will be stored
     best = best_confidences(candidates, w)
     threshold = pick_threshold(
         [c for c, q in zip(best, candidates, strict=True) if q.answerable],
         [c for c, q in zip(best, candidates, strict=True) if not q.answerable],
         max_wrong,
     )
-    fitted = ScoringWeights(weights={name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)})
     return CalibrationResult(
         weights=fitted,
         abstain_threshold=threshold,
@@ -245,5 +249,5 @@ def calibrate(
         candidates=len(rows),
         positives=int(y.sum()),
         before=_figures(candidates, _as_vector(current), current_threshold),
-        after=_figures(candidates, _as_vector(fitted), threshold),
+        after=_figures(candidates, w, threshold),
     )

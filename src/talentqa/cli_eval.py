@@ -74,7 +74,7 @@ DistractorsOpt = Annotated[
 def _console_progress(description: str, quiet: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from talentqa.cli import err
+    from talentqa.cli_common import err
 
     return Progress(
         TextColumn(f"[bold]{description}"),
@@ -103,7 +103,7 @@ def _progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], No
 def _opened(settings: Settings, dataset: Dataset, quiet: bool) -> Iterator[TalentQA]:
     """TalentQA on `settings.store` with the dataset's documents ingested (unchanged ones are skipped)."""
     from talentqa.app import TalentQA
-    from talentqa.cli import err
+    from talentqa.cli_common import err
 
     qa = TalentQA.open(settings)
     try:
@@ -194,8 +194,8 @@ def run(
     ] = None,
 ) -> None:
     """Ingest an eval set, ask every (sampled) question as a user would, and report the figures."""
-    from talentqa.cli import friendly_errors, make_settings
-    from talentqa.cli import out as stdout
+    from talentqa.cli_common import friendly_errors, make_settings
+    from talentqa.cli_common import out as stdout
     from talentqa.evaluation import EvalReport, load_articles, load_dataset, run_baseline, run_talentqa
 
     quiet = as_json
@@ -284,7 +284,7 @@ def _write_report(report: EvalReport, path: Path) -> None:
 def _print_table(report: EvalReport) -> None:
     from rich.table import Table
 
-    from talentqa.cli import out
+    from talentqa.cli_common import out
 
     figures = report.figures()
     first = report.runs[0].metrics
@@ -317,7 +317,7 @@ def export_feedback(
     ] = None,
 ) -> None:
     """Turn the bot's feedback log into eval-set JSONL (questions.jsonl schema) for review and reuse."""
-    from talentqa.cli import err, friendly_errors, make_settings
+    from talentqa.cli_common import err, friendly_errors, make_settings
     from talentqa.errors import ConfigError
     from talentqa.evaluation import feedback_questions
 
@@ -375,8 +375,8 @@ def calibrate(
     from talentqa.answer.extractive import ScoringWeights
     from talentqa.calibration import calibrate as fit
     from talentqa.calibration import collect_candidates, load_candidates, save_candidates
-    from talentqa.cli import friendly_errors, make_settings
-    from talentqa.cli import out as stdout
+    from talentqa.cli_common import friendly_errors, make_settings
+    from talentqa.cli_common import out as stdout
     from talentqa.evaluation import load_dataset
 
     with friendly_errors():

@@ -323,7 +323,11 @@ def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     ranks = [r.gold_rank for r in with_docs]
-    curve = [sum(1 for rank in ranks if rank is not None and rank <= k) / len(ranks) for k in range(1, 11)]
+    curve = [
+        sum(1 for rank in ranks if rank is not None and rank <= k) / len(ranks)
+        for k in range(1, RETRIEVAL_DEPTH + 1)
+        if ranks
+    ]
     quotes = [q for r in results for q in (*r.citations, *r.related)]
     cited = [(c, set(r.gold_docs)) for r in with_docs for c in r.citations]
     latencies = [r.latency_ms for r in results]
@@ -354,7 +358,7 @@ def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
         with_gold_docs=len(with_docs),
         with_gold_answers=len(with_answers),
         quotes=len(quotes),
-        recall_curve=curve if ranks else [],
+        recall_curve=curve,
     )
 
 

