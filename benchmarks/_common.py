@@ -210,7 +210,8 @@ def get_limit(*, refresh: bool = False, threads: int | None = None, quiet: bool 
         measured_at=dt.datetime.now().isoformat(timespec="seconds"),
         load_avg=load,
     )
-    save_limit(limit)
+    if load < 3:  # a figure measured on a busy machine would understate every later share
+        save_limit(limit)
     return limit
 
 

@@ -87,7 +87,9 @@ def news_chunks(n: int) -> list[str]:
     return texts[:n]
 
 
-def squad(limit: int | None) -> tuple[list[str], list[str], list[str], list[set[str]]]:
+def squad(
+    limit: int | None, max_docs: int | None = None
+) -> tuple[list[str], list[str], list[str], list[set[str]]]:
     """(chunk texts, chunk doc ids, questions, gold doc ids per question)."""
     from talentqa.ingest.chunking import chunk_article
     from talentqa.ingest.loaders import make_article
@@ -96,17 +98,18 @@ def squad(limit: int | None) -> tuple[list[str], list[str], list[str], list[set[
     settings = ChunkSettings()
     texts: list[str] = []
     doc_ids: list[str] = []
-    for record in read_jsonl(SQUAD / "documents.jsonl"):
+    for record in read_jsonl(SQUAD / "documents.jsonl", max_docs):
         article = make_article(
             doc_id=str(record["id"]), text=record["text"], source="s", title=record["title"]
         )
         for chunk in chunk_article(article, settings):
             texts.append(chunk.text)
             doc_ids.append(chunk.doc_id)
+    known = set(doc_ids)
     questions: list[str] = []
     gold: list[set[str]] = []
     for record in read_jsonl(SQUAD / "questions.jsonl"):
-        if record.get("answerable") and record.get("doc_ids"):
+        if record.get("answerable") and record.get("doc_ids") and set(record["doc_ids"]) & known:
             questions.append(record["question"])
             gold.append(set(record["doc_ids"]))
             if limit is not None and len(questions) >= limit:
@@ -143,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="torch,int8,bf16", help="comma-separated; 'all' for every one")
     parser.add_argument("--news", type=int, default=512, help="news chunks timed per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--squad-docs", type=int, default=None, help="first N SQuAD paragraphs (test runs)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = parser.parse_args(argv)
@@ -173,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     news = news_chunks(args.news)
     news_lengths = token_lengths(news)
     limit_chunks = limit.chunks_per_second(news_lengths, shape)
-    squad_texts, squad_docs, questions, gold = squad(args.limit)
+    squad_texts, squad_docs, questions, gold = squad(args.limit, args.squad_docs)
     console.print(
         f"news: {len(news)} chunks, mean {sum(news_lengths) / len(news_lengths):.0f} tokens "
         f"(fp32 limit {limit_chunks:.1f} chunks/s at {limit.gflops:.0f} GFLOP/s); "

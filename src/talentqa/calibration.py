@@ -174,7 +174,7 @@ def pick_threshold(
     """
     yes = np.asarray(answerable, dtype=float)
     no = np.asarray(unanswerable, dtype=float)
-    observed = sorted({0.0, *yes.tolist(), *no.tolist()})
+    observed = sorted({0.0, 1.0, *yes.tolist(), *no.tolist()})
     best, best_gain = 0, -np.inf
     for i, t in enumerate(observed):
         wrong = float(np.mean(yes < t)) if yes.size else 0.0

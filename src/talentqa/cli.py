@@ -18,6 +18,7 @@ from talentqa.cli_common import (
     err,
     friendly_errors,
     make_settings,
+    opened,
     out,
 )
 from talentqa.models import IngestReport
@@ -169,12 +170,8 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
     """Every ingested article: id, title, url, published date, chunks."""
     settings = make_settings(store, chroma_url)
-    with friendly_errors():
-        qa = _open_app(settings)
-        try:
-            docs = qa.documents()
-        finally:
-            qa.close()
+    with opened(settings) as qa:
+        docs = qa.documents()
     if as_json:
         out.print_json(
             json.dumps(
@@ -208,13 +205,9 @@ def sources_show(
 ) -> None:
     """One article's metadata and the start of its stored text."""
     settings = make_settings(store, chroma_url)
-    with friendly_errors():
-        qa = _open_app(settings)
-        try:
-            info = qa.store.document(doc_id)
-            text = qa.store.text(doc_id)
-        finally:
-            qa.close()
+    with opened(settings) as qa:
+        info = qa.store.document(doc_id)
+        text = qa.store.text(doc_id)
     if as_json:
         payload = info.model_dump(mode="json")
         payload["text"] = text
@@ -246,12 +239,8 @@ def sources_remove(
 ) -> None:
     """Remove one article and all of its chunks."""
     settings = make_settings(store, chroma_url)
-    with friendly_errors():
-        qa = _open_app(settings)
-        try:
-            qa.remove(doc_id)
-        finally:
-            qa.close()
+    with opened(settings) as qa:
+        qa.remove(doc_id)
     if as_json:
         out.print_json(json.dumps({"removed": doc_id}))
     else:
@@ -262,12 +251,8 @@ def sources_remove(
 def stats(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
     """Documents, chunks, embedding model, store mode and size on disk."""
     settings = make_settings(store, chroma_url)
-    with friendly_errors():
-        qa = _open_app(settings)
-        try:
-            info = qa.about()
-        finally:
-            qa.close()
+    with opened(settings) as qa:
+        info = qa.about()
     if as_json:
         out.print_json(json.dumps(info))
         return
@@ -369,13 +354,9 @@ def repl(
     from talentqa.repl import Repl
 
     settings = make_settings(store, chroma_url)
-    with friendly_errors():
-        qa = _open_app(settings)
-        try:
-            history = Path.home() / ".cache" / "talentqa" / "repl-history"
-            Repl(qa, console=out, use_llm=llm, history_file=history).run()
-        finally:
-            qa.close()
+    with opened(settings) as qa:
+        history = Path.home() / ".cache" / "talentqa" / "repl-history"
+        Repl(qa, console=out, use_llm=llm, history_file=history).run()
 
 
 # Feature areas add their own subcommands (eval, feeds, bot) from their own modules.

@@ -66,3 +66,14 @@ def _open_app(settings: Settings) -> TalentQA:
     from talentqa.app import TalentQA
 
     return TalentQA.open(settings)
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[TalentQA]:
+    """The app for one command: errors become friendly messages and the store is always closed."""
+    with friendly_errors():
+        qa = _open_app(settings)
+        try:
+            yield qa
+        finally:
+            qa.close()

@@ -39,7 +39,7 @@ def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> No
     assert pick_threshold(answerable, unanswerable, max_wrong=0.2) == pytest.approx(0.55)
     # With no room for wrong abstentions it stops below the lowest answerable confidence.
     assert pick_threshold(answerable, unanswerable, max_wrong=0.0) == pytest.approx(0.15)
-    assert pick_threshold([], [0.4], max_wrong=0.15) == pytest.approx(0.4)
+    assert pick_threshold([], [0.4], max_wrong=0.15) > 0.4  # nothing to withhold wrongly: abstain on all
 
 
 def _question(qid: str, answerable: bool, rows: list[tuple[float, int]]) -> QuestionCandidates:
@@ -49,9 +49,9 @@ def _question(qid: str, answerable: bool, rows: list[tuple[float, int]]) -> Ques
 
 
 def test_calibrate_separates_answers_and_abstains_on_weak_evidence() -> None:
-    candidates = [
-        _question(f"a{i}", True, [(0.9 - 0.01 * i, 1), (0.2, 0), (0.1, 0)]) for i in range(10)
-    ] + [_question(f"u{i}", False, [(0.3 + 0.01 * i, 0), (0.1, 0)]) for i in range(10)]
+    candidates = [_question(f"a{i}", True, [(0.9 - 0.01 * i, 1), (0.2, 0), (0.1, 0)]) for i in range(10)] + [
+        _question(f"u{i}", False, [(0.3 + 0.01 * i, 0), (0.1, 0)]) for i in range(10)
+    ]
     result = calibrate(candidates, current=ScoringWeights(), current_threshold=0.5, max_wrong=0.15)
     assert result.weights.weights["cos"] > 0
     assert set(result.weights.weights) == set(FEATURES)

@@ -59,7 +59,9 @@ def test_metrics_worked_by_hand() -> None:
         text="\u201cThe lamp is bright.\u201d [1] \u201cbuilt by Margaret Ellison\u201d [2]",
         citations=[cite(1, "d2", "The lamp is bright."), cite(2, "d1", "built by Margaret Ellison")],
     )
-    q2 = Answer(question="How long?", text="The sources don't say.", abstained=True, related=[cite(1, "d2", "Loaves")])
+    q2 = Answer(
+        question="How long?", text="The sources don't say.", abstained=True, related=[cite(1, "d2", "Loaves")]
+    )
     # A quote that does not match its span: the metric must catch it.
     wrong = Citation(n=1, doc_id="d1", quote="built in 1900", start=0, end=13)
     q3 = Answer(question="Ticket price?", text="\u201cbuilt in 1900\u201d [1]", citations=[wrong])
@@ -107,8 +109,12 @@ def test_abstention_tradeoff_reads_confidences() -> None:
     question = EvalQuestion(id="a", question="?", answers=["x"], doc_ids=["d1"])
     unanswerable = EvalQuestion(id="u", question="?", answerable=False)
     results = [
-        score_answer(question, Answer(question="?", text="", debug={"confidence": 0.8}), [], 1.0, TEXTS.__getitem__),
-        score_answer(unanswerable, Answer(question="?", text="", debug={"confidence": 0.3}), [], 1, TEXTS.__getitem__),
+        score_answer(
+            question, Answer(question="?", text="", debug={"confidence": 0.8}), [], 1.0, TEXTS.__getitem__
+        ),
+        score_answer(
+            unanswerable, Answer(question="?", text="", debug={"confidence": 0.3}), [], 1, TEXTS.__getitem__
+        ),
     ]
     curve = {round(t, 2): (u, w) for t, u, w in abstention_tradeoff(results)}
     assert curve[0.0] == (0.0, 0.0)
@@ -118,7 +124,9 @@ def test_abstention_tradeoff_reads_confidences() -> None:
 
 def test_splits_are_disjoint_halves_by_article_and_samples_are_seeded() -> None:
     questions = [
-        EvalQuestion(id=f"{article}-{i}", question="?", article_id=article) for article in "dcba" for i in range(3)
+        EvalQuestion(id=f"{article}-{i}", question="?", article_id=article)
+        for article in "dcba"
+        for i in range(3)
     ]
     calibration = split_questions(questions, "calibration")
     test = split_questions(questions, "test")
