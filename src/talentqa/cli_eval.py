@@ -288,11 +288,12 @@ def _print_table(report: EvalReport) -> None:
 
     figures = report.figures()
     first = report.runs[0].metrics
-    table = Table(
-        title=f"{report.dataset} ({report.split}): {first.questions} questions, "
-        f"{first.answerable} answerable, {first.unanswerable} unanswerable; {report.documents:,} documents",
-        title_justify="left",
+    out.print(
+        f"[bold]{report.dataset}[/] ({report.split}): {first.questions} questions, {first.answerable} "
+        f"answerable, {first.unanswerable} unanswerable; {report.documents:,} documents; k {report.k}",
+        highlight=False,
     )
+    table = Table()
     table.add_column("metric")
     for system in figures:
         table.add_column(system, justify="right")

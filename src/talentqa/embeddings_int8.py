@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,8 @@ def cpu_has_bf16() -> bool:
 
 
 def _float_tokens(_module: nn.Module, _inputs: Any, output: Any) -> Any:
-    if isinstance(output, dict) and "token_embeddings" in output:
+    # sentence-transformers passes a BatchEncoding (a UserDict), not a dict.
+    if isinstance(output, MutableMapping) and "token_embeddings" in output:
         output["token_embeddings"] = output["token_embeddings"].to(torch.float32)
     return output
 

@@ -4,7 +4,9 @@ the extractive answerer through the same code path users use."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,12 +17,16 @@ from tests.integration.conftest import shared_path
 
 pytestmark = pytest.mark.slow
 
+TEST_CACHE = Path(os.environ.get("TALENTQA_TEST_CACHE", Path.home() / ".cache" / "talentqa-tests"))
+
 
 @pytest.fixture(scope="module")
-def news_qa(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[TalentQA]:
+def news_qa(real_embedder: Embedder) -> Iterator[TalentQA]:
     seed = shared_path("corpus", "seed", "talent-returnees.md")
     distractors = shared_path("eval", "realtimeqa_news", "documents.jsonl")
-    settings = Settings(store=tmp_path_factory.mktemp("seed-quality") / "vs")
+    # Embedding 15k news chunks takes many minutes on two cores. The store lives in a cache folder: ingest
+    # is idempotent, so a later run only re-checks hashes, and any change to the corpus is re-ingested.
+    settings = Settings(store=TEST_CACHE / "seed-plus-realtimeqa")
     with TalentQA.open(settings, embedder=real_embedder) as qa:
         report = qa.ingest_sources([str(seed), str(distractors)])
         assert report.summary()["failed"] == 0
@@ -28,7 +34,9 @@ def news_qa(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -
 
 
 def test_seed_questions_meet_the_quality_bar(news_qa: TalentQA) -> None:
-    questions = [json.loads(line) for line in shared_path("eval", "seed-dev.jsonl").read_text().splitlines() if line]
+    questions = [
+        json.loads(line) for line in shared_path("eval", "seed-dev.jsonl").read_text().splitlines() if line
+    ]
     answered = abstained = answerable = unanswerable = 0
     misses = []
     for q in questions:
