@@ -89,12 +89,17 @@ def _console_progress(description: str, quiet: bool) -> Any:
 
 @contextmanager
 def _progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
-    """A callback (done, total) drawing a bar on stderr when it is a terminal."""
+    """A callback (done, total) drawing a bar on stderr, or a line per tenth when stderr is a log file."""
+    from talentqa.cli_common import err
+
     with _console_progress(description, quiet) as bar:
         task = bar.add_task(description, total=None)
+        to_log = not quiet and not err.is_terminal
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if to_log and (done == total or done % max(1, total // 10) == 0):
+                err.print(f"{description}: {done}/{total}", highlight=False)
 
         yield update
 

@@ -18,6 +18,7 @@ built it: `model_id()` is the name to record.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
@@ -65,6 +66,63 @@ class Int8Linear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, int8"
 
 
+class _FusedQKV:
+    """One int8 matmul for the query, key and value projections of one attention layer.
+
+    The layer calls query(x), key(x), value(x) in turn on the same tensor: the first call computes all three
+    (one activation quantisation, one wider matmul) and the next two take their slices. Any other call
+    pattern just recomputes, so results never depend on the order; the cache is per thread.
+    """
+
+    def __init__(self, query: nn.Linear, key: nn.Linear, value: nn.Linear, reduce_range: bool | None) -> None:
+        fused = nn.Linear(query.in_features, 3 * query.out_features, bias=query.bias is not None)
+        with torch.no_grad():
+            fused.weight.copy_(torch.cat([query.weight, key.weight, value.weight]))
+            if fused.bias is not None:
+                fused.bias.copy_(torch.cat([query.bias, key.bias, value.bias]))
+        self.linear = Int8Linear(fused, reduce_range=reduce_range)
+        self.width = query.out_features
+        self._local = threading.local()
+
+    def part(self, x: torch.Tensor, index: int) -> torch.Tensor:
+        state = self._local
+        if getattr(state, "x", None) is not x:
+            state.x, state.out = x, self.linear(x)
+        out: torch.Tensor = state.out[..., index * self.width : (index + 1) * self.width]
+        if index == 2:
+            state.x = state.out = None
+        return out
+
+
+class _QKVPart(nn.Module):
+    def __init__(self, fused: _FusedQKV, index: int) -> None:
+        super().__init__()
+        self.fused = fused
+        self.index = index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fused.part(x, self.index)
+
+    def extra_repr(self) -> str:
+        return f"{'qkv'[self.index]} of fused int8 qkv"
+
+
+def _fuse_qkv(module: nn.Module, reduce_range: bool | None) -> int:
+    count = 0
+    for child in module.modules():
+        parts = [getattr(child, name, None) for name in ("query", "key", "value")]
+        if all(isinstance(p, nn.Linear) for p in parts):
+            query, key, value = parts
+            assert (
+                isinstance(query, nn.Linear) and isinstance(key, nn.Linear) and isinstance(value, nn.Linear)
+            )
+            fused = _FusedQKV(query, key, value, reduce_range)
+            for index, name in enumerate(("query", "key", "value")):
+                setattr(child, name, _QKVPart(fused, index))
+            count += 1
+    return count
+
+
 def _replace_linears(module: nn.Module, skip: Iterable[str], prefix: str, reduce_range: bool | None) -> int:
     skipped = tuple(skip)
     count = 0
@@ -78,7 +136,9 @@ def _replace_linears(module: nn.Module, skip: Iterable[str], prefix: str, reduce
     return count
 
 
-def quantize(model: Any, *, skip: Iterable[str] = (), reduce_range: bool | None = None) -> Any:
+def quantize(
+    model: Any, *, skip: Iterable[str] = (), reduce_range: bool | None = None, fuse_qkv: bool = False
+) -> Any:
     """Quantise a loaded SentenceTransformer (or any torch module) in place and return it.
 
     `skip`: substrings of module paths to leave in fp32 (e.g. "output.dense"). Only the CPU is supported:
@@ -90,7 +150,8 @@ def quantize(model: Any, *, skip: Iterable[str] = (), reduce_range: bool | None 
 
         raise ConfigError("the int8 embedding backend runs on the CPU only; set embedding.device to 'cpu'")
     model.eval()
-    replaced = _replace_linears(model, skip, "", reduce_range)
+    replaced = _fuse_qkv(model, reduce_range) * 3 if fuse_qkv else 0
+    replaced += _replace_linears(model, skip, "", reduce_range)
     if replaced == 0:
         from talentqa.errors import ConfigError
 

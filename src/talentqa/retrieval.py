@@ -106,7 +106,11 @@ class HybridRetriever:
         vector = self.embedder.embed_query(question)
         t1 = time.perf_counter()
         where = build_where(filters.sources, filters.since, filters.until)
-        dense_hits = self.store.dense_search(vector, depth, where) if settings.dense_weight > 0 else []
+        dense_hits = (
+            self.store.dense_search(vector, depth, where, explore=settings.dense_explore)
+            if settings.dense_weight > 0
+            else []
+        )
         t2 = time.perf_counter()
         keyword_hits: list[tuple[str, float]] = []
         if settings.keyword_weight > 0:
