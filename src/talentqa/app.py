@@ -42,7 +42,9 @@ class TalentQA:
         self.embedder = embedder
         self.keyword = KeywordIndexCache(store)
         self.retriever = HybridRetriever(store, embedder, self.keyword, settings.retrieval)
-        self.extractive = ExtractiveAnswerer(embedder, settings.answer)
+        self.extractive = ExtractiveAnswerer(
+            embedder, settings.answer, idf=lambda: self.keyword.current().idf
+        )
         self._llm: Any = None
         self._write_lock = threading.Lock()
 
@@ -179,7 +181,9 @@ class TalentQA:
         running it again finishes the job.
         """
         embedder = embedder or Embedder(settings.embedding)
-        store = Store.open(settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False)
+        store = Store.open(
+            settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False
+        )
         try:
             articles = [
                 Article(

@@ -183,7 +183,7 @@ def pick_threshold(
         gain = (float(np.mean(no < t)) if no.size else 0.0) - wrong
         if gain > best_gain + 1e-12:
             best, best_gain = i, gain
-    return observed[best] if best == 0 else (observed[best - 1] + observed[best]) / 2
+    return float(observed[best] if best == 0 else (observed[best - 1] + observed[best]) / 2)
 
 
 def _figures(candidates: Sequence[QuestionCandidates], w: Matrix, threshold: float) -> Figures:
@@ -230,7 +230,9 @@ def calibrate(
     x = np.asarray(rows, dtype=float)
     y = np.asarray(labels, dtype=float)
     fitted = ScoringWeights(
-        weights={name: round(float(v), 4) for name, v in zip(FEATURES, fit_logistic(x, y, l2=l2), strict=True)}
+        weights={
+            name: round(float(v), 4) for name, v in zip(FEATURES, fit_logistic(x, y, l2=l2), strict=True)
+        }
     )
     w = _as_vector(fitted)  # the threshold is chosen for the weights as they will be stored
     best = best_confidences(candidates, w)

@@ -21,7 +21,7 @@ from talentqa.evaluation import METRIC_KEYS, Split
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
-    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport
+    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport, SystemRun
     from talentqa.settings import Settings
 
 
@@ -168,10 +168,10 @@ def run(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     out: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--out",
-            help="Write a report: HTML with plots, or JSON with every question (.json).",
+            help="Write a report: HTML with plots, or JSON with every question (.json); repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -186,6 +186,15 @@ def run(
         typer.Option(
             "--weights",
             help="Answerer weights and threshold to try (a `talentqa calibrate --out` file).",
+            show_default=False,
+        ),
+    ] = None,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="Also run with these weights and threshold, reported as 'fitted' (same questions and "
+            "store; its latency benefits from the first run's caches).",
             show_default=False,
         ),
     ] = None,
@@ -208,6 +217,7 @@ def run(
         data = load_dataset(dataset, docs or (), distractors or ())
         questions = _questions(data, split, limit, seed)
         overrides: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         scoring = None
         if weights is not None:
             from talentqa.calibration import load_weights
@@ -225,6 +235,9 @@ def run(
                     qa.extractive.weights = scoring
                 with _progress("asking", quiet) as tick:
                     runs = [run_talentqa(qa, questions, k=k, answerer=answerer, progress=tick)]
+                if compare is not None:
+                    runs.append(_run_fitted(qa, questions, compare, k, quiet))
+                    extra["compare"] = json.loads(compare.read_text(encoding="utf-8"))
                 documents = qa.store.count_documents()
                 used_weights = qa.extractive.weights.weights
             if baseline:
@@ -253,20 +266,37 @@ def run(
             k=k or settings.retrieval.k,
             abstain_threshold=settings.answer.abstain_threshold if mode == "extractive" else None,
             documents=documents,
-            settings={
-                "retrieval": settings.retrieval.model_dump(),
-                "weights": used_weights,
-            },
+            settings={"retrieval": settings.retrieval.model_dump(), "weights": used_weights, **extra},
             runs=runs,
         )
-        if out is not None:
-            _write_report(report, out)
+        for path in out or ():
+            _write_report(report, path)
     if as_json:
         stdout.print_json(json.dumps(report.to_json()))
     else:
         _print_table(report)
-        if out is not None:
-            stdout.print(f"report written to {out}", highlight=False)
+        for path in out or ():
+            stdout.print(f"report written to {path}", highlight=False)
+
+
+def _run_fitted(
+    qa: TalentQA, questions: list[EvalQuestion], path: Path, k: int | None, quiet: bool
+) -> SystemRun:
+    """The same questions with other weights and threshold, then the originals put back."""
+    from talentqa.calibration import load_weights
+    from talentqa.evaluation import run_talentqa
+
+    loaded = load_weights(path)
+    weights, threshold = qa.extractive.weights, qa.extractive.settings.abstain_threshold
+    qa.extractive.weights = loaded.weights
+    if loaded.abstain_threshold is not None:
+        qa.extractive.settings.abstain_threshold = loaded.abstain_threshold
+    try:
+        with _progress("asking (fitted)", quiet) as tick:
+            return run_talentqa(qa, questions, k=k, answerer="extractive", progress=tick, system="fitted")
+    finally:
+        qa.extractive.weights = weights
+        qa.extractive.settings.abstain_threshold = threshold
 
 
 def _write_report(report: EvalReport, path: Path) -> None:

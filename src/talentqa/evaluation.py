@@ -445,8 +445,9 @@ def run_talentqa(
     k: int | None = None,
     answerer: Literal["extractive", "llm"] | None = None,
     progress: Progress | None = None,
+    system: str = "talentqa",
 ) -> SystemRun:
-    """Ask every question through `TalentQA.ask` and score it.
+    """Ask every question through `TalentQA.ask` and score it (reported under the name `system`).
 
     Retrieval is read separately at depth ten for recall@k; the answer uses the normal k. The first
     question is asked once untimed so model loading does not count as latency.
@@ -463,7 +464,7 @@ def run_talentqa(
         results.append(score_answer(question, answer, docs, latency, qa.store.text))
         if progress:
             progress(i, len(questions))
-    return SystemRun(system="talentqa", metrics=compute_metrics(results), results=results)
+    return SystemRun(system=system, metrics=compute_metrics(results), results=results)
 
 
 def run_baseline(

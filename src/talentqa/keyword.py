@@ -35,9 +35,16 @@ class KeywordIndex:
     """BM25 over chunk texts; maps index rows back to chunk ids and their article ids."""
 
     def __init__(
-        self, retriever: Any, ids: list[str], doc_ids: list[str], published: list[int], revision: str
+        self,
+        retriever: Any,
+        ids: list[str],
+        doc_ids: list[str],
+        published: list[int],
+        revision: str,
+        idf: dict[str, float] | None = None,
     ):
         self.retriever = retriever
+        self.idf: dict[str, float] = idf or {}
         self.ids = ids
         self.doc_ids = np.asarray(doc_ids, dtype=object)
         self.published = np.asarray(published, dtype=np.int64)
@@ -59,10 +66,12 @@ class KeywordIndex:
             doc_ids.append(str(meta.get("doc_id", "")))
             published.append(int(meta.get("published_ord", 0) or 0))
         retriever = bm25s.BM25()
+        idf: dict[str, float] = {}
         if texts:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
             retriever.index(tokens, show_progress=False)
-        return cls(retriever, ids, doc_ids, published, revision)
+            idf = _idf(tokens, len(texts))
+        return cls(retriever, ids, doc_ids, published, revision, idf)
 
     def save(self, folder: Path) -> None:
         tmp = folder.with_name(folder.name + ".tmp")
@@ -75,6 +84,7 @@ class KeywordIndex:
             "ids": self.ids,
             "doc_ids": self.doc_ids.tolist(),
             "published": self.published.tolist(),
+            "idf": self.idf,
         }
         (tmp / _META).write_text(json.dumps(meta))
         # Replace atomically enough that a reader never sees half an index.
@@ -94,11 +104,15 @@ class KeywordIndex:
             return None
         try:
             meta = json.loads(meta_path.read_text())
+            if "idf" not in meta:
+                return None  # written by an older version; rebuild with term weights
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
             return None
-        return cls(retriever, meta["ids"], meta["doc_ids"], meta["published"], meta["revision"])
+        return cls(
+            retriever, meta["ids"], meta["doc_ids"], meta["published"], meta["revision"], meta.get("idf")
+        )
 
     def search(
         self,
@@ -139,6 +153,16 @@ class KeywordIndex:
                 continue
             hits.append((self.ids[int(row)], float(score)))
         return hits
+
+
+def _idf(tokens: Any, n_docs: int) -> dict[str, float]:
+    """BM25's idf per stemmed term: how much finding (or missing) that word says about a passage."""
+    counts = np.zeros(len(tokens.vocab), dtype=np.int64)
+    for row in tokens.ids:
+        if row:
+            counts[np.unique(np.asarray(row, dtype=np.int64))] += 1
+    values = np.log((n_docs - counts + 0.5) / (counts + 0.5) + 1.0)
+    return {term: round(float(values[i]), 4) for term, i in tokens.vocab.items() if term}
 
 
 class KeywordIndexCache:

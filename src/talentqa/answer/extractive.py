@@ -20,14 +20,34 @@ import numpy as np
 from pydantic import BaseModel
 
 from talentqa.answer.citations import make_citation
-from talentqa.answer.features import content_terms, coverage, novelty, question_type, type_match
+from talentqa.answer.features import (
+    content_terms,
+    coverage,
+    missing_rare,
+    novelty,
+    question_type,
+    type_match,
+    weighted_coverage,
+)
 from talentqa.embeddings import Embedder
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 
-FEATURES = ("cos", "coverage", "coverage_ctx", "type", "novelty", "passage_rr", "agree", "bias")
+FEATURES = (
+    "cos",
+    "coverage",
+    "coverage_ctx",
+    "type",
+    "novelty",
+    "passage_rr",
+    "agree",
+    "bias",
+    "wcoverage_ctx",
+    "missing_rare",
+    "coverage_passage",
+)
 
 
 class ScoringWeights(BaseModel):
@@ -87,8 +107,10 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         settings: AnswerSettings,
         weights: ScoringWeights | None = None,
+        idf: Callable[[], dict[str, float]] | None = None,
     ) -> None:
         self.embedder = embedder
+        self._idf = idf
         self.settings = settings
         self.weights = weights or ScoringWeights()
         self._cache = _VectorCache()
@@ -99,11 +121,15 @@ class ExtractiveAnswerer:
         """Every distinct sentence of the passages with its features and confidence, best first."""
         q_terms = content_terms(question)
         qtype = question_type(question)
+        idf = self._idf() if self._idf is not None else {}
+        # An unseen word is at least as rare as the rarest word the index knows.
+        rarest = max(idf.values(), default=1.0)
         seen: set[tuple[str, int]] = set()
         found: list[Candidate] = []
         for rank, passage in enumerate(passages):
             chunk = passage.chunk
             spans = split_sentences(chunk.text)
+            passage_terms = content_terms(chunk.text)
             previous_terms: set[str] = set()
             for span in spans:
                 start = chunk.start + span.start
@@ -124,6 +150,9 @@ class ExtractiveAnswerer:
                     1.0 / (1 + rank),
                     agree,
                     1.0,
+                    weighted_coverage(q_terms, terms | previous_terms, idf, rarest),
+                    missing_rare(q_terms, terms | previous_terms, idf, rarest),
+                    coverage(q_terms, passage_terms),
                 ]
                 found.append(Candidate(passage, rank, start, start + len(sentence), sentence, features))
                 previous_terms = terms

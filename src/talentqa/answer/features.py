@@ -48,8 +48,21 @@ def content_terms(text: str) -> set[str]:
     return {_stem(w.lower()) for w in _TOKEN.findall(text) if w.lower() not in _STOP}
 
 
+_MONEY_QUESTION = re.compile(
+    r"\b(salary|salaries|budget|budgets|cost|costs|price|prices|pay|paid|earn|earns|earned|revenue|worth|fee|"
+    r"fees|wage|wages|income|valuation|fund(?:ing)? amount)\b"
+)
+_MONEY = re.compile(
+    r"[$\u20ac\u00a3\u00a5]|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand|k|m|bn)?\s*"
+    r"(?:dollars?|yuan|renminbi|rmb|euros?|pounds?|usd|yen)\b|\b(?:dollars?|yuan|euros?)\b",
+    re.I,
+)
+
+
 def question_type(question: str) -> str:
     q = question.lower()
+    if re.search(r"^\s*(what|how much|which)\b", q) and _MONEY_QUESTION.search(q):
+        return "money"
     if re.search(r"\bhow (many|much|long|old|far|big|large|often)\b|\bwhat (percentage|number|amount)\b", q):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time|decade|century)\b|\bwhich year\b", q):
@@ -65,12 +78,32 @@ def type_match(qtype: str, sentence: str, question_terms: set[str]) -> float:
     """1.0 when the sentence holds the kind of thing the question asks for, beyond the question's words."""
     if qtype == "number":
         return 1.0 if _NUMBER.search(sentence) else 0.0
+    if qtype == "money":
+        return 1.0 if _MONEY.search(sentence) else 0.0
     if qtype == "date":
         return 1.0 if _YEAR_OR_DATE.search(sentence) else 0.0
     if qtype in {"person", "place"}:
         names = {_stem(m.group().lower()) for m in _CAPITALISED.finditer(sentence)}
         return 1.0 if names - question_terms else 0.0
     return 0.5
+
+
+def weighted_coverage(
+    question_terms: set[str], terms: set[str], idf: dict[str, float], default: float
+) -> float:
+    """Coverage where rare words count for more: a sentence missing the question's one rare word is
+    unlikely to answer it, however many common words it shares."""
+    if not question_terms:
+        return 0.0
+    weights = {t: idf.get(t, default) for t in question_terms}
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if t in terms) / total
+
+
+def missing_rare(question_terms: set[str], terms: set[str], idf: dict[str, float], default: float) -> float:
+    """The rarest question word the evidence lacks, as a share of the rarest possible (0 when none lacks)."""
+    missing = [idf.get(t, default) for t in question_terms - terms]
+    return max(missing) / default if missing and default else 0.0
 
 
 def coverage(question_terms: set[str], terms: set[str]) -> float:
