@@ -2,13 +2,14 @@
 
 Stores: built once and cached under ~/.cache/talentqa-bench/stores/chunks-<N>/ (outside git). Each holds the
 RealTimeQA news articles (as many as fit) and, past them, generated article-like documents: sentences of
-the news corpus recombined at random into new articles of 8-40 sentences (seeded, so every rebuild is the
+the news corpus recombined at random into new articles of 6-50 sentences (seeded, so every rebuild is the
 same). They go through the real ingest pipeline (`Ingestor`: chunking, Chroma upserts, article records),
 with one shortcut: a chunk's vector is the normalised mean of the model's vectors of its sentences, each
-sentence embedded once. Embedding 500k chunks for real would take hours on a small CPU; these vectors have
-the model's geometry, which is what HNSW search time depends on. The question path is entirely real:
-question embedding, Chroma HNSW search, bm25s keyword search, fusion, sentence scoring (which embeds the
-candidate sentences with the real model) and quote verification.
+sentence embedded once (sentences not in the pool, e.g. under 20 characters, are left out of the mean).
+Embedding 500k chunks for real would take hours on a small CPU; these vectors have the model's geometry,
+which is what HNSW search time depends on. The question path is entirely real: question embedding,
+Chroma HNSW search, bm25s keyword search, fusion, sentence scoring (which embeds the candidate sentences
+with the real model) and quote verification.
 
 Questions: RealTimeQA, MultiHop-RAG and NewsQA questions (news), each asked once, in order, after a few
 warm-up questions; caches stay warm as in a running bot. Then the same number of questions (the caches
@@ -106,32 +107,26 @@ class PooledEmbedder:
         self.name = real.name
         self.misses = 0
         self.sentences = 0
+        self.chunks_embedded_for_real = 0
 
     def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         from talentqa.ingest.chunking import split_sentences
 
-        parts: list[list[int | str]] = []
-        unknown: dict[str, None] = {}
-        for text in texts:
-            keys: list[int | str] = []
-            for span in split_sentences(text):
-                sentence = text[span.start : span.end]
-                row = self.index.get(sentence)
-                keys.append(row if row is not None else sentence)
-                if row is None:
-                    unknown.setdefault(sentence, None)
-            parts.append(keys)
-        extra: dict[str, np.ndarray] = {}
-        if unknown:  # split differently in a new context: embed for real
-            found = self.real.embed(list(unknown))
-            extra = dict(zip(unknown, found, strict=True))
-            self.misses += len(unknown)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, keys in enumerate(parts):
-            self.sentences += len(keys)
-            rows = [self.vectors[k] if isinstance(k, int) else extra[k] for k in keys]
-            mean = np.mean(rows, axis=0) if rows else np.ones(self.dimension, dtype=np.float32)
+        orphans: list[int] = []
+        for i, text in enumerate(texts):
+            rows = [self.index.get(text[span.start : span.end]) for span in split_sentences(text)]
+            found = [row for row in rows if row is not None]
+            self.sentences += len(rows)
+            self.misses += len(rows) - len(found)
+            if not found:  # no known sentence (rare): embed the chunk for real
+                orphans.append(i)
+                continue
+            mean = self.vectors[found].mean(axis=0)
             out[i] = mean / (np.linalg.norm(mean) or 1.0)
+        if orphans:
+            out[orphans] = self.real.embed([texts[i] for i in orphans])
+            self.chunks_embedded_for_real += len(orphans)
         return out
 
 
@@ -233,7 +228,8 @@ def build_store(size: int, backend: str, pool_docs: int | None = None) -> dict[s
         "ingest_seconds": ingest_s,
         "keyword_index_seconds": time.perf_counter() - t,
         "pool": {"backend": backend, "docs": pool_docs or "all", "sentences": len(sentences)},
-        "sentences_embedded_for_real": pooled.misses,
+        "sentences_not_in_pool": pooled.misses,
+        "chunks_embedded_for_real": pooled.chunks_embedded_for_real,
         "sentences_pooled": pooled.sentences,
         "built": dt.datetime.now().isoformat(timespec="seconds"),
         "load_avg_after": load_avg(),
@@ -313,7 +309,38 @@ def ask_concurrently(qa: Any, asked: Sequence[str], threads: int) -> tuple[list[
     return latencies, time.perf_counter() - t, len(errors)
 
 
-def measure(size: int, spec: dict[str, Any], asked: list[str], threads: int, backend: str) -> dict[str, Any]:
+def profile_asks(qa: Any, asked: Sequence[str], top: int = 18) -> list[dict[str, Any]]:
+    """cProfile of asking these questions (caches cleared first): the functions with most cumulative time."""
+    import cProfile
+    import pstats
+
+    clear_caches(qa)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for question in asked:
+        qa.ask(question)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows: list[dict[str, Any]] = []
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    entries = stats.stats  # type: ignore[attr-defined]
+    for (file, line, name), (_cc, calls, tottime, cumtime, _callers) in entries.items():
+        rows.append(
+            {
+                "function": f"{Path(file).name}:{line}({name})",
+                "calls": calls,
+                "tottime_s": tottime,
+                "cumtime_s": cumtime,
+                "cum_share": cumtime / total,
+            }
+        )
+    rows.sort(key=lambda r: -r["cumtime_s"])
+    return rows[:top]
+
+
+def measure(
+    size: int, spec: dict[str, Any], asked: list[str], threads: int, backend: str, profile: int = 0
+) -> dict[str, Any]:
     from talentqa.app import TalentQA
     from talentqa.embeddings_int8 import prepare
     from talentqa.settings import Settings
@@ -343,6 +370,8 @@ def measure(size: int, spec: dict[str, Any], asked: list[str], threads: int, bac
                 "max": max(values),
             }
         result["stages"] = stages
+        if profile:
+            result["profile"] = profile_asks(qa, asked[:profile])
         clear_caches(qa)
         latencies, seconds, errors = ask_concurrently(qa, asked, threads)
         result["concurrent"] = {
@@ -374,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["torch", "int8", "bf16"], default="torch", help="query model")
     parser.add_argument("--build-only", action="store_true", help="build the cached stores and stop")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile N questions per store, print top")
     parser.add_argument("--pool-docs", type=int, default=None, help="sentence pool from N articles (tests)")
     args = parser.parse_args(argv)
 
@@ -392,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for size in sizes:
         console.print(f"[bold]{specs[size]['chunks']:,} chunks[/bold] ...")
-        results.append(measure(size, specs[size], asked, args.threads, args.backend))
+        results.append(measure(size, specs[size], asked, args.threads, args.backend, args.profile))
 
     rows = []
     for r in results:
@@ -444,6 +474,24 @@ def main(argv: list[str] | None = None) -> int:
                 "verify: quote checks; total: inside ask(); wall: around it",
             )
         )
+    for r in results:
+        if r.get("profile"):
+            console.print(
+                table(
+                    f"cProfile: {args.profile} questions at {r['store']['chunks']:,} chunks, caches cleared",
+                    ["function", "calls", "own s", "cumulative s", "share"],
+                    [
+                        [
+                            p["function"],
+                            p["calls"],
+                            p["tottime_s"],
+                            p["cumtime_s"],
+                            f"{100 * p['cum_share']:.0f}%",
+                        ]
+                        for p in r["profile"]
+                    ],
+                )
+            )
     write_json(
         args.json,
         {"environment": env, "backend": args.backend, "results": results, "load_avg_at_end": load_avg()},

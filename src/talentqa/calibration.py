@@ -115,24 +115,27 @@ def collect_candidates(
 
 class _CandidateCache(BaseModel):
     question_ids: list[str]
+    feature_names: list[str] = Field(default_factory=list)
     candidates: list[QuestionCandidates]
 
 
 def save_candidates(path: Path, candidates: Sequence[QuestionCandidates]) -> None:
     """Keep collected features so fits can be repeated without retrieving again."""
-    cache = _CandidateCache(question_ids=[q.id for q in candidates], candidates=list(candidates))
+    cache = _CandidateCache(
+        question_ids=[q.id for q in candidates], feature_names=list(FEATURES), candidates=list(candidates)
+    )
     path.write_text(cache.model_dump_json(), encoding="utf-8")
 
 
 def load_candidates(path: Path, questions: Sequence[EvalQuestion]) -> list[QuestionCandidates] | None:
-    """Features saved for exactly these questions; None when absent or collected for other questions."""
+    """Features saved for exactly these questions and features; None when absent or stale."""
     if not path.exists():
         return None
     try:
         cache = _CandidateCache.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read candidate cache {path}: {exc}") from exc
-    if cache.question_ids != [q.id for q in questions]:
+    if cache.question_ids != [q.id for q in questions] or cache.feature_names != list(FEATURES):
         return None
     return cache.candidates
 
@@ -141,12 +144,14 @@ def _sigmoid(z: Matrix) -> Matrix:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
-def fit_logistic(x: Matrix, y: Matrix, *, l2: float = 1.0, iterations: int = 50) -> Matrix:
-    """Weights minimising logistic loss + l2/2 |w|^2 (the last column, the bias, is not penalised)."""
+def fit_logistic(
+    x: Matrix, y: Matrix, *, l2: float = 1.0, iterations: int = 50, bias_column: int = -1
+) -> Matrix:
+    """Weights minimising logistic loss + l2/2 |w|^2; the bias column (a constant 1) is not penalised."""
     n_features = x.shape[1]
     w = np.zeros(n_features)
     penalty = np.full(n_features, l2)
-    penalty[-1] = 0.0
+    penalty[bias_column] = 0.0
     for _ in range(iterations):
         p = _sigmoid(x @ w)
         gradient = x.T @ (p - y) + penalty * w
@@ -231,7 +236,10 @@ def calibrate(
     y = np.asarray(labels, dtype=float)
     fitted = ScoringWeights(
         weights={
-            name: round(float(v), 4) for name, v in zip(FEATURES, fit_logistic(x, y, l2=l2), strict=True)
+            name: round(float(v), 4)
+            for name, v in zip(
+                FEATURES, fit_logistic(x, y, l2=l2, bias_column=FEATURES.index("bias")), strict=True
+            )
         }
     )
     w = _as_vector(fitted)  # the threshold is chosen for the weights as they will be stored

@@ -4,9 +4,10 @@ A dataset is a folder with `documents.jsonl` + `questions.jsonl`, or a questions
 paths to ingest. Every question goes through `TalentQA.ask`, the code path users get, and is scored from
 what that returned:
 
-- retrieval: recall@k is the share of questions with gold documents that have one among the first k
-  retrieved passages (a hit rate, so a question with five silver documents is not penalised for finding
-  one); MRR is the mean of 1/rank of the first such passage over the first ten (0 when none is there);
+- retrieval: ten passages are retrieved and their documents ranked by first appearance (an article
+  with three passages counts once). recall@k is the share of questions with gold documents that have
+  one among the first k documents (a hit rate, so a question with five silver documents is not
+  penalised for finding one); MRR is the mean of 1/rank of the first gold document (0 when none);
 - answers: on answerable questions with gold strings, whether one appears in the cited quotes (any quote /
   the first quote; case-insensitive, whitespace-normalised) and SQuAD token F1 of the answer text;
 - citations: quote exactness over every quote shown (citations and related passages), citation precision
@@ -239,9 +240,10 @@ class QuestionResult(BaseModel):
 
     @property
     def gold_rank(self) -> int | None:
-        """1-based rank of the first retrieved passage from a gold document."""
+        """1-based rank of the first gold document among the retrieved documents (each counted once)."""
         gold = set(self.gold_docs)
-        return next((i for i, d in enumerate(self.retrieved_docs, start=1) if d in gold), None)
+        ranked = list(dict.fromkeys(self.retrieved_docs))
+        return next((i for i, d in enumerate(ranked, start=1) if d in gold), None)
 
 
 def _check(doc_id: str, quote: str, start: int, end: int, text_of: Callable[[str], str]) -> QuoteCheck:

@@ -38,7 +38,7 @@ class RetrievalSettings(BaseModel):
     keyword_weight: float = Field(default=0.5, ge=0, description="Weight of the keyword ranking.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_explore: int = Field(
-        default=1000, ge=0, description="Candidates the vector index explores (higher: fewer missed passages)."
+        default=1000, ge=0, description="Candidates the vector index explores (more: fewer missed passages)."
     )
     max_per_doc: int = Field(default=3, ge=1, description="Most passages from one article in the top k.")
 

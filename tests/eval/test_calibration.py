@@ -43,8 +43,12 @@ def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> No
 
 
 def _question(qid: str, answerable: bool, rows: list[tuple[float, int]]) -> QuestionCandidates:
-    """Candidates whose only informative feature is the first (cosine); the rest are zero, bias one."""
-    features = [[cos] + [0.0] * (len(FEATURES) - 2) + [1.0] for cos, _ in rows]
+    """Candidates whose only informative feature is the cosine; the rest are zero, the bias one."""
+    features = []
+    for cos, _ in rows:
+        x = [0.0] * len(FEATURES)
+        x[FEATURES.index("cos")], x[FEATURES.index("bias")] = cos, 1.0
+        features.append(x)
     return QuestionCandidates(id=qid, answerable=answerable, features=features, labels=[y for _, y in rows])
 
 

@@ -67,14 +67,14 @@ def test_metrics_worked_by_hand() -> None:
     q3 = Answer(question="Ticket price?", text="\u201cbuilt in 1900\u201d [1]", citations=[wrong])
     q4 = Answer(question="Opening hours?", text="The sources don't say.", abstained=True)
     results = [
-        score_answer(questions[0], q1, ["d2", "d1", "d1"], 10.0, TEXTS.__getitem__),
+        score_answer(questions[0], q1, ["d2", "d2", "d1"], 10.0, TEXTS.__getitem__),
         score_answer(questions[1], q2, ["d2"], 20.0, TEXTS.__getitem__),
         score_answer(questions[2], q3, ["d1"], 30.0, TEXTS.__getitem__),
         score_answer(questions[3], q4, [], 40.0, TEXTS.__getitem__),
     ]
     m = compute_metrics(results)
     figures = m.figures()
-    # Gold ranks 2 and 1 for the two questions with gold documents.
+    # Gold document ranks 2 (d2's two passages count once) and 1 for the questions with gold documents.
     assert figures["recall@1"] == 0.5
     assert figures["recall@5"] == figures["recall@10"] == 1.0
     assert figures["mrr"] == pytest.approx(0.75)
