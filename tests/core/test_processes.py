@@ -65,35 +65,35 @@ class SlowEmbedder(FakeEmbedder):
         time.sleep(0.15)
         return super().embed(texts)
 
+def tick(kind, n):
+    # Articles are reported once written: the parent kills us after a few, mid-way through the next batch.
+    if kind == "article":
+        print("written", flush=True)
+
 base = Settings(store=sys.argv[1])
 settings = base.model_copy(update={"ingest": base.ingest.model_copy(update={"docs_per_batch": 2})})
 qa = TalentQA.open(settings, embedder=SlowEmbedder())
-report = qa.ingest_sources([sys.argv[2]])
+report = qa.ingest_sources([sys.argv[2]], progress=tick)
 print("finished", report.summary(), flush=True)
 """
 
 
-def _kill_mid_ingest(store: Path, folder: Path) -> None:
-    """Start an ingest and SIGKILL it once some, but not all, batches are written."""
+def _kill_mid_ingest(store: Path, folder: Path, after: int = 5) -> None:
+    """Start an ingest and SIGKILL it once `after` articles are written, inside the batch loop."""
     process = subprocess.Popen(
         [sys.executable, "-c", INGEST_SLOWLY, str(store), str(folder)],
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,
     )
-    sqlite = store / "chroma.sqlite3"
-    deadline = time.monotonic() + 60
-    baseline: int | None = None
-    while time.monotonic() < deadline:
-        if sqlite.exists():
-            size = sqlite.stat().st_size
-            baseline = size if baseline is None else baseline
-            if size > baseline:
-                time.sleep(0.4)  # let a few more batches land, then kill inside the batch loop
-                break
-        if process.poll() is not None:
+    assert process.stdout is not None
+    written = 0
+    for line in process.stdout:
+        if line.startswith("finished"):
             break
-        time.sleep(0.05)
+        written += line.startswith("written")
+        if written >= after:
+            break
     assert process.poll() is None, "ingest finished before it could be killed; make the corpus larger"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
