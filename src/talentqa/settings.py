@@ -36,11 +36,11 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(default=40, ge=1, description="Depth of each of the dense and keyword lists.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     keyword_weight: float = Field(default=0.5, ge=0, description="Weight of the keyword ranking.")
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(default=20, ge=1, description="Reciprocal-rank-fusion constant (tuned, calibration).")
     dense_explore: int = Field(
         default=1000, ge=0, description="Candidates the vector index explores (more: fewer missed passages)."
     )
-    max_per_doc: int = Field(default=3, ge=1, description="Most passages from one article in the top k.")
+    max_per_doc: int = Field(default=1, ge=1, description="Most passages per article in the top k (tuned).")
 
 
 class AnswerSettings(BaseModel):
