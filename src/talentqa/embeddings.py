@@ -53,8 +53,10 @@ class Embedder:
 
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
-        self.name = self.settings.model
-        self.path = resolve_model_path(self.name)
+        self.path = resolve_model_path(self.settings.model)
+        # int8/bf16 vectors are not fp32 ones: the identity a store records includes the backend.
+        backend = self.settings.backend
+        self.name = self.settings.model if backend == "torch" else f"{self.settings.model}+{backend}"
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._query_cache: Callable[[str], Vectors] = lru_cache(maxsize=1024)(self._embed_one)
@@ -84,9 +86,14 @@ class Embedder:
 
                 if self.settings.threads:
                     torch.set_num_threads(self.settings.threads)
-                self._model = SentenceTransformer(
+                model = SentenceTransformer(
                     str(self.path), device=self.settings.device, local_files_only=True
                 )
+                if self.settings.backend != "torch":
+                    from talentqa.embeddings_int8 import prepare
+
+                    model = prepare(model, self.settings.backend)
+                self._model = model
             return self._model
 
     @property
