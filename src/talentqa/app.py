@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -20,6 +21,32 @@ from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
 from talentqa.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _adopt_store_backend(settings: Settings, embedder: Embedder, store: Store) -> tuple[Settings, Embedder]:
+    """Keep using a store built with the same model under another backend (say fp32 before int8 became
+    the default) rather than refuse it: its vectors only match questions embedded the same way. A backend
+    the user chose explicitly is never overridden; `talentqa reindex` converts the store."""
+    recorded = store.recorded_model()
+    if not recorded or recorded == embedder.name or "backend" in settings.embedding.model_fields_set:
+        return settings, embedder
+    model, _, backend = recorded.partition("+")
+    backend = backend or "torch"
+    if model != settings.embedding.model or backend not in {"torch", "int8", "bf16"}:
+        return settings, embedder
+    log.warning(
+        "the store %s was embedded with the %r backend; using it for this store "
+        "(`talentqa reindex` re-embeds it with the configured %r backend)",
+        store.location,
+        backend,
+        settings.embedding.backend,
+    )
+    embedding = settings.embedding.model_copy(update={"backend": backend})
+    adopted = Embedder(embedding)
+    store.model_name = adopted.name
+    return settings.model_copy(update={"embedding": embedding}), adopted
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -51,8 +78,18 @@ class TalentQA:
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> TalentQA:
         settings = settings or Settings()
+        given = embedder is not None
         embedder = embedder or Embedder(settings.embedding)
-        store = Store.open(settings, model_name=embedder.name, dimension=embedder.dimension)
+        store = Store.open(
+            settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False
+        )
+        try:
+            if not given:
+                settings, embedder = _adopt_store_backend(settings, embedder, store)
+            store.check_model()
+        except BaseException:
+            store.close()
+            raise
         return cls(settings, store, embedder)
 
     def close(self) -> None:

@@ -23,7 +23,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from talentqa.answer.extractive import FEATURES, ScoringWeights
+from talentqa.answer.extractive import (
+    FEATURES,
+    NAME_COVERAGE_MIN,
+    NAME_MISMATCH_FACTOR,
+    TYPE_MISMATCH_FACTOR,
+    ScoringWeights,
+)
 from talentqa.errors import ConfigError
 from talentqa.evaluation import EvalQuestion, contains_answer
 
@@ -62,7 +68,11 @@ class CalibrationResult(BaseModel):
     unanswerable: int
     candidates: int
     positives: int
+    current_weights_threshold: float = Field(
+        description="The threshold calibrated for the weights in use (kept when their ranking is preferred)."
+    )
     before: Figures = Field(description="The weights and threshold in use before fitting.")
+    recalibrated: Figures = Field(description="The weights in use with `current_weights_threshold`.")
     after: Figures = Field(description="The fitted weights and threshold (in-sample).")
 
     def save(self, path: Path) -> None:
@@ -163,9 +173,19 @@ def fit_logistic(
     return w
 
 
+def confidences(features: Matrix, w: Matrix) -> Matrix:
+    """The answerer's confidence of each row: the logistic score with the same type and name gates."""
+    p = _sigmoid(features @ w)
+    typed = features[:, FEATURES.index("typed_question")] > 0
+    mismatch = typed & (features[:, FEATURES.index("type")] == 0.0)
+    p = np.where(mismatch, p * TYPE_MISMATCH_FACTOR, p)
+    unnamed = features[:, FEATURES.index("name_coverage_article")] < NAME_COVERAGE_MIN
+    return np.where(unnamed, p * NAME_MISMATCH_FACTOR, p)
+
+
 def best_confidences(candidates: Sequence[QuestionCandidates], w: Matrix) -> list[float]:
     """Each question's highest sentence confidence under weights `w` (0 when nothing was retrieved)."""
-    return [float(np.max(_sigmoid(np.asarray(q.features) @ w))) if q.features else 0.0 for q in candidates]
+    return [float(np.max(confidences(np.asarray(q.features), w))) if q.features else 0.0 for q in candidates]
 
 
 def pick_threshold(
@@ -200,7 +220,7 @@ def _figures(candidates: Sequence[QuestionCandidates], w: Matrix, threshold: flo
             if q.answerable:
                 hits.append(False)
             continue
-        p = _sigmoid(np.asarray(q.features) @ w)
+        p = confidences(np.asarray(q.features), w)
         y = np.asarray(q.labels, dtype=float)
         losses.extend((-(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).tolist())
         if q.answerable:
@@ -249,8 +269,15 @@ def calibrate(
         [c for c, q in zip(best, candidates, strict=True) if not q.answerable],
         max_wrong,
     )
+    current_best = best_confidences(candidates, _as_vector(current))
+    current_calibrated = pick_threshold(
+        [c for c, q in zip(current_best, candidates, strict=True) if q.answerable],
+        [c for c, q in zip(current_best, candidates, strict=True) if not q.answerable],
+        max_wrong,
+    )
     return CalibrationResult(
         weights=fitted,
+        current_weights_threshold=current_calibrated,
         abstain_threshold=threshold,
         max_wrong=max_wrong,
         questions=len(candidates),
@@ -259,5 +286,6 @@ def calibrate(
         candidates=len(rows),
         positives=int(y.sum()),
         before=_figures(candidates, _as_vector(current), current_threshold),
+        recalibrated=_figures(candidates, _as_vector(current), current_calibrated),
         after=_figures(candidates, w, threshold),
     )

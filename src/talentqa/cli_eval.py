@@ -445,22 +445,24 @@ def calibrate(
         f"{result.positives:,} with a gold answer)",
         title_justify="left",
     )
-    for column in ("feature", "current", "fitted"):
+    for column in ("feature", "current", "current, recalibrated", "fitted"):
         table.add_column(column, justify="left" if column == "feature" else "right")
     for name, value in result.weights.weights.items():
-        table.add_row(name, f"{current.weights.get(name, 0.0):.3f}", f"{value:.3f}")
+        weight = f"{current.weights.get(name, 0.0):.3f}"
+        table.add_row(name, weight, weight, f"{value:.3f}")
     table.add_row(
-        "abstain_threshold", f"{settings.answer.abstain_threshold:.4f}", f"{result.abstain_threshold:.4f}"
+        "abstain_threshold",
+        f"{settings.answer.abstain_threshold:.4f}",
+        f"{result.current_weights_threshold:.4f}",
+        f"{result.abstain_threshold:.4f}",
     )
     stdout.print(table)
     figures = Table(title="in-sample figures", title_justify="left")
-    for column in ("figure", "current", "fitted"):
+    for column in ("figure", "current", "current, recalibrated", "fitted"):
         figures.add_column(column, justify="left" if column == "figure" else "right")
     for key in ("top_sentence_has_answer", "abstained_unanswerable", "wrongly_abstained", "log_loss"):
-        before, after = getattr(result.before, key), getattr(result.after, key)
-        figures.add_row(
-            key, "-" if before is None else f"{before:.3f}", "-" if after is None else f"{after:.3f}"
-        )
+        values = [getattr(f, key) for f in (result.before, result.recalibrated, result.after)]
+        figures.add_row(key, *("-" if v is None else f"{v:.3f}" for v in values))
     stdout.print(figures)
     if out is not None:
         stdout.print(

@@ -169,7 +169,7 @@ class Store:
             f"{prefix}-documents", metadata={"kind": "articles"}, embedding_function=None
         )
         if check_model:
-            self._check_model()
+            self.check_model()
         self._text_cache = lru_cache(maxsize=256)(self._load_text)
 
     # --- opening ------------------------------------------------------------------------------------------
@@ -237,7 +237,12 @@ class Store:
     def location(self) -> str:
         return self.settings.chroma_url or str(Path(self.settings.store).resolve())
 
-    def _check_model(self) -> None:
+    def recorded_model(self) -> str | None:
+        """The embedding model (and backend) the store's vectors were made with; None when empty."""
+        stored = (self.chunks.metadata or {}).get("embedding_model")
+        return str(stored) if stored else None
+
+    def check_model(self) -> None:
         meta = self.chunks.metadata or {}
         stored_model = meta.get("embedding_model")
         stored_dim = meta.get("embedding_dim")

@@ -177,3 +177,33 @@ def test_repl_answers_follows_up_and_obeys_commands(sample_qa: TalentQA) -> None
     assert repl.k == 3
     assert len(repl.turns) == 4  # two questions, two answers
     assert repl.turns[2].content.startswith("Which think tank")  # follow-up carried the subject
+
+
+NEAR_MISS_ARTICLES = {
+    "acme.md": "# Acme Robotics grows\n\nAcme Robotics reported record revenue this year. The company now "
+    "employs 1,200 engineers at its plant in Ohio, its chief executive said on Monday.\n",
+    "helios.md": "# A battery startup\n\nHelios Labs, a startup founded by Mira Okafor in 2019, builds "
+    "solid-state batteries. Okafor said the company is hiring and plans to open a second lab.\n",
+    "harbour.md": "# Harbour works\n\nThe harbour works were delayed by storms. The council said repairs to "
+    "the quay would cost more than planned and finish next spring.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def near_miss_qa(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[TalentQA]:
+    folder = tmp_path_factory.mktemp("near-miss")
+    for name, text in NEAR_MISS_ARTICLES.items():
+        (folder / name).write_text(text)
+    with TalentQA.open(Settings(store=folder / "vs"), embedder=real_embedder) as qa:
+        qa.ingest_sources([str(folder)])
+        yield qa
+
+
+def test_a_count_of_one_organisation_does_not_answer_for_another(near_miss_qa: TalentQA) -> None:
+    answered = near_miss_qa.ask("How many engineers does Acme Robotics employ?")
+    assert not answered.abstained and "1,200" in answered.citations[0].quote
+    # Helios is named without a count, and the count belongs to Acme: the sources don't say.
+    missing = near_miss_qa.ask("How many engineers does Helios Labs employ?")
+    assert missing.abstained, missing.citations
+    assert missing.related
+    assert_verbatim(near_miss_qa, missing.related)

@@ -11,20 +11,49 @@ from talentqa.errors import ModelMismatchError
 from talentqa.settings import EmbeddingSettings, Settings
 
 
-def test_int8_backend_embeds_close_to_fp32_and_is_recorded_as_another_model(
-    real_embedder: Embedder, tmp_path: Path
+@pytest.fixture(scope="module")
+def fp32_embedder() -> Embedder:
+    return Embedder(EmbeddingSettings(backend="torch"))
+
+
+def test_int8_is_the_default_backend_and_embeds_close_to_fp32(
+    real_embedder: Embedder, fp32_embedder: Embedder
 ) -> None:
-    int8 = Embedder(EmbeddingSettings(backend="int8"))
     texts = [
         "Chinese scientists returned from the U.S. to lead new labs.",
         "The fund supports young researchers.",
     ]
-    cosine = np.sum(int8.embed(texts) * real_embedder.embed(texts), axis=1)
+    cosine = np.sum(real_embedder.embed(texts) * fp32_embedder.embed(texts), axis=1)
     assert np.all(cosine > 0.95)
-    assert int8.name == "all-MiniLM-L6-v2+int8" and real_embedder.name == "all-MiniLM-L6-v2"
-    (tmp_path / "a.md").write_text("A short article about returning scientists.")
+    assert real_embedder.name == "all-MiniLM-L6-v2+int8" and fp32_embedder.name == "all-MiniLM-L6-v2"
+
+
+def _fp32_store(tmp_path: Path, fp32_embedder: Embedder) -> Settings:
+    (tmp_path / "a.md").write_text("A short article about returning scientists and the fund for them.")
     settings = Settings(store=tmp_path / "vs")
-    with TalentQA.open(settings, embedder=real_embedder) as qa:
+    with TalentQA.open(settings, embedder=fp32_embedder) as qa:
         qa.ingest_sources([str(tmp_path / "a.md")])
+    return settings
+
+
+def test_a_store_built_with_another_backend_keeps_its_backend_unless_one_is_chosen(
+    tmp_path: Path, fp32_embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _fp32_store(tmp_path, fp32_embedder)
+    with TalentQA.open(settings) as qa:
+        assert qa.embedder.name == "all-MiniLM-L6-v2"
+        assert qa.settings.embedding.backend == "torch"
+        answer = qa.ask("What fund is there for returning scientists?")
+        assert answer.citations or answer.related
+    assert "talentqa reindex" in caplog.text
+    explicit = Settings(store=settings.store, embedding=EmbeddingSettings(backend="int8"))
+    with pytest.raises(ModelMismatchError, match="reindex"):
+        TalentQA.open(explicit)
+
+
+def test_a_store_opened_with_an_explicit_embedder_of_another_backend_is_refused(
+    tmp_path: Path, fp32_embedder: Embedder, real_embedder: Embedder
+) -> None:
+    settings = _fp32_store(tmp_path, fp32_embedder)
     with pytest.raises(ModelMismatchError):
-        TalentQA.open(settings, embedder=int8)
+        TalentQA.open(settings, embedder=real_embedder)

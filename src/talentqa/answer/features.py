@@ -59,6 +59,13 @@ _MONEY = re.compile(
 )
 
 
+def named_terms(question: str) -> set[str]:
+    """Stems of the question's capitalised words after its first: the names of people, places,
+    organisations and programmes it asks about."""
+    words = _TOKEN.findall(question)
+    return {_stem(w.lower()) for w in words[1:] if w[:1].isupper() and w.lower() not in _STOP}
+
+
 def question_type(question: str) -> str:
     q = question.lower()
     if re.search(r"^\s*(what|how much|which)\b", q) and _MONEY_QUESTION.search(q):
@@ -77,7 +84,7 @@ def question_type(question: str) -> str:
 def type_match(qtype: str, sentence: str, question_terms: set[str]) -> float:
     """1.0 when the sentence holds the kind of thing the question asks for, beyond the question's words."""
     if qtype == "number":
-        return 1.0 if _NUMBER.search(sentence) else 0.0
+        return 1.0 if _has_quantity(sentence, question_terms) else 0.0
     if qtype == "money":
         return 1.0 if _MONEY.search(sentence) else 0.0
     if qtype == "date":
@@ -86,6 +93,29 @@ def type_match(qtype: str, sentence: str, question_terms: set[str]) -> float:
         names = {_stem(m.group().lower()) for m in _CAPITALISED.finditer(sentence)}
         return 1.0 if names - question_terms else 0.0
     return 0.5
+
+
+_YEAR = re.compile(r"^(?:1[5-9]\d\d|20\d\d)s?$")
+
+
+def _has_quantity(sentence: str, question_terms: set[str]) -> bool:
+    """A count or amount the question does not already name: a bare year ("in 2023") dates something
+    rather than counting it, so it does not answer "how many"."""
+    for match in _NUMBER.finditer(sentence):
+        start = match.start()
+        while start > 0 and (sentence[start - 1].isalnum() or sentence[start - 1] in ",."):
+            start -= 1
+        end = match.end()
+        while end < len(sentence) and (
+            sentence[end].isalnum()
+            or (sentence[end] in ",." and end + 1 < len(sentence) and sentence[end + 1].isdigit())
+        ):
+            end += 1
+        token = sentence[start:end].strip(",.")
+        if _YEAR.match(token) or token.lower() in question_terms:
+            continue
+        return True
+    return False
 
 
 def weighted_coverage(

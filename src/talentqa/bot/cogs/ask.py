@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 
@@ -53,11 +54,19 @@ class AskCog(commands.Cog, name="Ask"):
             await send_text(interaction, cooldown_text(wait))
             return
         self.bot.track()
-        # Acknowledge first: Discord fails an interaction not answered within 3 s, and a question
-        # may wait for a free slot longer than that.
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        # The answer starts at once and the acknowledgement goes out while it runs: Discord fails an
+        # interaction not acknowledged within 3 s (a question may wait longer for a free slot), and
+        # waiting for the acknowledgement first would add a network round trip to every answer.
+        answering = asyncio.ensure_future(
+            self.bot.ask(question, sources=[source] if source else None, since=since_date)
+        )
         try:
-            answer = await self.bot.ask(question, sources=[source] if source else None, since=since_date)
+            await interaction.response.defer(thinking=True, ephemeral=private)
+        except BaseException:
+            answering.cancel()
+            raise
+        try:
+            answer = await answering
             key = self.bot.answers.put(
                 answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id
             )
