@@ -400,13 +400,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="ask the first N questions (default: all)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--threads", type=int, default=4, help="concurrent askers")
-    parser.add_argument("--backend", choices=["torch", "int8", "bf16"], default="torch", help="query model")
+    parser.add_argument(
+        "--backend",
+        choices=["torch", "int8", "bf16"],
+        default=None,
+        help="question model (default: the settings' default, int8)",
+    )
     parser.add_argument("--build-only", action="store_true", help="build the cached stores and stop")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N questions per store, print top")
     parser.add_argument("--pool-docs", type=int, default=None, help="sentence pool from N articles (tests)")
     args = parser.parse_args(argv)
 
+    if args.backend is None:
+        from talentqa.settings import EmbeddingSettings
+
+        args.backend = EmbeddingSettings().backend
     sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",")]
     env = environment()
     if args.rebuild:

@@ -4,8 +4,11 @@ Each sentence of the retrieved passages is scored by a small logistic model over
 answers from near-misses better than cosine similarity alone: embedding similarity, question-term
 coverage (in the sentence and with its preceding sentence), an answer-type cue (a number for "how many",
 a date for "when", a new name for "who"), how much the sentence adds beyond the question, and the
-passage's retrieval evidence (fused rank, agreement of dense and keyword rankings). The weights and the
-abstention threshold are fitted on SQuAD 2.0 calibration articles (`talentqa calibrate`).
+passage's retrieval evidence (fused rank, agreement of dense and keyword rankings). Two gates halve the
+confidence of the commonest near-misses: a sentence without the kind of thing asked for, and a passage
+from an article that does not name what the question names. The abstention threshold is calibrated on
+SQuAD 2.0 calibration articles (`talentqa calibrate`); the ranking weights are hand-set except the
+rarity-weighted coverage, taken from the same fit.
 """
 
 from __future__ import annotations
