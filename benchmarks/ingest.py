@@ -204,9 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the LangChain pipeline")
     parser.add_argument("--keep", action="store_true", help="keep the temp stores (printed)")
     args = parser.parse_args(argv)
-    if args.backend is None:
-        from talentqa.settings import EmbeddingSettings
+    from talentqa.settings import EmbeddingSettings
 
+    if args.backend is None:
         args.backend = EmbeddingSettings().backend
 
     warn_if_busy()
@@ -236,13 +236,14 @@ def main(argv: list[str] | None = None) -> int:
             _rates(lc, lc_lengths, limit.chunks_per_second(lc_lengths, shape))
 
         console.print("[bold]the model alone[/bold] ...")
-        pure = run_in_child(embed_child, str(chunks_file), 64, args.backend)
+        batch = EmbeddingSettings().batch_size  # the model alone runs exactly as talentqa calls it
+        pure = run_in_child(embed_child, str(chunks_file), batch, args.backend)
         _rates(pure, tq_lengths, limit.chunks_per_second(tq_lengths, shape))
         # The hardware-limit target is about fp32 embedding, so fp32 is measured whatever talentqa uses.
         pure_fp32 = pure
         if args.backend != "torch":
             console.print("[bold]the model alone, fp32[/bold] ...")
-            pure_fp32 = run_in_child(embed_child, str(chunks_file), 64, "torch")
+            pure_fp32 = run_in_child(embed_child, str(chunks_file), batch, "torch")
             _rates(pure_fp32, tq_lengths, limit.chunks_per_second(tq_lengths, shape))
 
         scale_runs: list[dict[str, Any]] = []
@@ -265,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[tuple[str, dict[str, Any]]] = [(f"talentqa ({args.backend})", tq)]
     if lc is not None:
         runs.append(("LangChain baseline", lc))
-    runs.append((f"model alone ({args.backend}, batch 64)", pure))
+    runs.append((f"model alone ({args.backend}, batch {batch})", pure))
     if pure_fp32 is not pure:
-        runs.append(("model alone (torch fp32, batch 64)", pure_fp32))
+        runs.append((f"model alone (torch fp32, batch {batch})", pure_fp32))
     rows = []
     for name, run in runs:
         rows.append(

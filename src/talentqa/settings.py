@@ -26,7 +26,12 @@ class EmbeddingSettings(BaseModel):
         "'torch', or 'bf16'. A store records the backend with the model name; a store built with another "
         "backend keeps using its own unless this is set explicitly.",
     )
-    batch_size: int = Field(default=64, ge=1, description="Texts per embedding batch.")
+    batch_size: int = Field(
+        default=4,
+        ge=1,
+        description="Texts per model call. Small batches are fastest on a CPU (less padding, activations "
+        "stay in cache: 4 gave 1.3x the chunks/s of 64 with int8 here); raise it on a GPU.",
+    )
     device: str = Field(default="cpu", description="Torch device for the embedding model.")
     threads: int | None = Field(default=None, description="Torch threads; None leaves torch's default.")
 

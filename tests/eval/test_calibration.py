@@ -11,6 +11,7 @@ from talentqa.answer.extractive import FEATURES, ScoringWeights
 from talentqa.calibration import (
     QuestionCandidates,
     calibrate,
+    confidences,
     fit_logistic,
     load_candidates,
     pick_threshold,
@@ -43,11 +44,13 @@ def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> No
 
 
 def _question(qid: str, answerable: bool, rows: list[tuple[float, int]]) -> QuestionCandidates:
-    """Candidates whose only informative feature is the cosine; the rest are zero, the bias one."""
+    """Candidates whose only informative feature is the cosine; the rest are zero, the bias one (and the
+    question names nothing the article lacks)."""
     features = []
     for cos, _ in rows:
         x = [0.0] * len(FEATURES)
         x[FEATURES.index("cos")], x[FEATURES.index("bias")] = cos, 1.0
+        x[FEATURES.index("name_coverage_article")] = 1.0
         features.append(x)
     return QuestionCandidates(id=qid, answerable=answerable, features=features, labels=[y for _, y in rows])
 
@@ -63,8 +66,24 @@ def test_calibrate_separates_answers_and_abstains_on_weak_evidence() -> None:
     assert result.after.abstained_unanswerable == 1.0
     assert result.after.wrongly_abstained == 0.0
     assert (result.questions, result.answerable, result.candidates, result.positives) == (20, 10, 50, 10)
+    # The weights in use get their own calibrated threshold, with their own figures.
+    assert result.recalibrated.wrongly_abstained is not None and result.recalibrated.wrongly_abstained <= 0.15
+    assert result.recalibrated.top_sentence_has_answer == result.before.top_sentence_has_answer
     with pytest.raises(ConfigError):
         calibrate(candidates[10:], current=ScoringWeights(), current_threshold=0.5)
+
+
+def test_calibration_scores_sentences_exactly_as_the_answerer_does() -> None:
+    rng = np.random.default_rng(1)
+    rows = rng.random((200, len(FEATURES)))
+    rows[:, FEATURES.index("type")] = rng.integers(0, 2, 200)  # 0 = the kind of thing asked for is missing
+    rows[:, FEATURES.index("typed_question")] = rng.integers(0, 2, 200)
+    weights = ScoringWeights()
+    w = np.array([weights.weights.get(name, 0.0) for name in FEATURES])
+    expected = [weights.score(row.tolist()) for row in rows]
+    assert np.allclose(confidences(rows, w), expected)
+    gated = (rows[:, FEATURES.index("typed_question")] == 1) & (rows[:, FEATURES.index("type")] == 0)
+    assert gated.any() and (rows[:, FEATURES.index("name_coverage_article")] < 0.5).any()
 
 
 def test_candidate_cache_round_trip(tmp_path: Path) -> None:

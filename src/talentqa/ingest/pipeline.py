@@ -165,7 +165,8 @@ class Ingestor:
     def _embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
         import numpy as np
 
-        size = self.settings.embedding.batch_size * 4
+        # Progress ticks per group; the model sorts each group by length, so groups are kept large.
+        size = max(128, self.settings.embedding.batch_size * 4)
         parts = []
         for i in range(0, len(texts), size):
             part = texts[i : i + size]
