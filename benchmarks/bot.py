@@ -62,7 +62,7 @@ QUESTIONS = (
     "What are the age limits of the National Outstanding Young Scientist Fund?",
     "Where did the returnees from Cambridge settle in China?",
     "Why did Chinese scientists choose to leave the United States?",
-    "When was the China Initiative launched?",
+    "In what year did the China Initiative begin?",
     "Who is Feng Tao?",
     "Which university did Feng Tao sue for discrimination?",
     "What did Michael German say about the China Initiative?",
