@@ -185,7 +185,7 @@ def build_store(size: int, backend: str, pool_docs: int | None = None) -> dict[s
     from talentqa.app import TalentQA
     from talentqa.embeddings import Embedder
     from talentqa.ingest.pipeline import Ingestor
-    from talentqa.settings import IngestSettings, Settings
+    from talentqa.settings import EmbeddingSettings, IngestSettings, Settings
     from talentqa.store import Store
 
     folder = store_folder(size, pool_docs)
@@ -194,9 +194,18 @@ def build_store(size: int, backend: str, pool_docs: int | None = None) -> dict[s
         spec: dict[str, Any] = json.loads(spec_path.read_text())
         if spec.get("generator") == GENERATOR_VERSION:
             return spec
-    shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # built by another generator: start again
+    elif folder.exists():
+        # An interrupted build resumes: the corpus is seeded and ingest skips unchanged articles.
+        console.print(f"resuming the interrupted build in {folder}")
     sentences, vectors = sentence_pool(backend, pool_docs)
-    settings = Settings(store=folder, ingest=IngestSettings(docs_per_batch=256))
+    # The vectors come from the sentence pool, so the store records the fp32 identity whatever the
+    # default backend; `measure` switches the question model with --backend.
+    settings = Settings(
+        store=folder,
+        ingest=IngestSettings(docs_per_batch=256),
+        embedding=EmbeddingSettings(backend="torch"),
+    )
     real = Embedder(settings.embedding)
     pooled = PooledEmbedder(sentences, vectors, real)
     console.print(f"building the {size:,}-chunk store in {folder} ...")

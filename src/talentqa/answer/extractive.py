@@ -211,7 +211,8 @@ class ExtractiveAnswerer:
     def _fill_cosine(self, found: list[Candidate], question_vector: np.ndarray) -> None:
         missing = [c for c in found if self._cache.get((c.passage.chunk.id, c.start)) is None]
         if missing:
-            vectors = self.embedder.embed([c.text for c in missing])
+            # One model call: a handful of short sentences pad little, and each call has a fixed cost.
+            vectors = self.embedder.embed([c.text for c in missing], batch_size=len(missing))
             for candidate, vector in zip(missing, vectors, strict=True):
                 self._cache.put((candidate.passage.chunk.id, candidate.start), vector)
         for candidate in found:
