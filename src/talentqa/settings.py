@@ -30,7 +30,7 @@ class EmbeddingSettings(BaseModel):
         default=4,
         ge=1,
         description="Texts per model call. Small batches are fastest on a CPU (less padding, activations "
-        "stay in cache: 4 gave 1.3x the chunks/s of 64 with int8 here); raise it on a GPU.",
+        "stay in cache: 4 gave 1.2x the ingest chunks/s of 64 here); raise it on a GPU.",
     )
     device: str = Field(default="cpu", description="Torch device for the embedding model.")
     threads: int | None = Field(default=None, description="Torch threads; None leaves torch's default.")
