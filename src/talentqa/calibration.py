@@ -23,13 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from talentqa.answer.extractive import (
-    FEATURES,
-    NAME_COVERAGE_MIN,
-    NAME_MISMATCH_FACTOR,
-    TYPE_MISMATCH_FACTOR,
-    ScoringWeights,
-)
+from talentqa.answer.extractive import FEATURES, ScoringWeights, gated
 from talentqa.errors import ConfigError
 from talentqa.evaluation import EvalQuestion, contains_answer
 
@@ -175,12 +169,7 @@ def fit_logistic(
 
 def confidences(features: Matrix, w: Matrix) -> Matrix:
     """The answerer's confidence of each row: the logistic score with the same type and name gates."""
-    p = _sigmoid(features @ w)
-    typed = features[:, FEATURES.index("typed_question")] > 0
-    mismatch = typed & (features[:, FEATURES.index("type")] == 0.0)
-    p = np.where(mismatch, p * TYPE_MISMATCH_FACTOR, p)
-    unnamed = features[:, FEATURES.index("name_coverage_article")] < NAME_COVERAGE_MIN
-    return np.where(unnamed, p * NAME_MISMATCH_FACTOR, p)
+    return gated(_sigmoid(features @ w), features)
 
 
 def best_confidences(candidates: Sequence[QuestionCandidates], w: Matrix) -> list[float]:
@@ -235,6 +224,15 @@ def _figures(candidates: Sequence[QuestionCandidates], w: Matrix, threshold: flo
     )
 
 
+def _threshold_for(candidates: Sequence[QuestionCandidates], w: Matrix, max_wrong: float) -> float:
+    best = best_confidences(candidates, w)
+    return pick_threshold(
+        [c for c, q in zip(best, candidates, strict=True) if q.answerable],
+        [c for c, q in zip(best, candidates, strict=True) if not q.answerable],
+        max_wrong,
+    )
+
+
 def _as_vector(weights: ScoringWeights) -> Matrix:
     return np.array([weights.weights.get(name, 0.0) for name in FEATURES])
 
@@ -263,18 +261,8 @@ def calibrate(
         }
     )
     w = _as_vector(fitted)  # the threshold is chosen for the weights as they will be stored
-    best = best_confidences(candidates, w)
-    threshold = pick_threshold(
-        [c for c, q in zip(best, candidates, strict=True) if q.answerable],
-        [c for c, q in zip(best, candidates, strict=True) if not q.answerable],
-        max_wrong,
-    )
-    current_best = best_confidences(candidates, _as_vector(current))
-    current_calibrated = pick_threshold(
-        [c for c, q in zip(current_best, candidates, strict=True) if q.answerable],
-        [c for c, q in zip(current_best, candidates, strict=True) if not q.answerable],
-        max_wrong,
-    )
+    threshold = _threshold_for(candidates, w, max_wrong)
+    current_calibrated = _threshold_for(candidates, _as_vector(current), max_wrong)
     return CalibrationResult(
         weights=fitted,
         current_weights_threshold=current_calibrated,

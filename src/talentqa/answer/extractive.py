@@ -96,11 +96,15 @@ class ScoringWeights(BaseModel):
 
 
 def gate(confidence: float, x: Sequence[float]) -> float:
-    if x[_TYPED] and x[_TYPE] == 0.0:
-        confidence *= TYPE_MISMATCH_FACTOR
-    if x[_NAME_COVERAGE] < NAME_COVERAGE_MIN:
-        confidence *= NAME_MISMATCH_FACTOR
-    return confidence
+    return float(gated(np.array([confidence]), np.array([x], dtype=float))[0])
+
+
+def gated(confidences: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """Confidences (one per feature row) with the type and name gates applied; calibration uses it too."""
+    mismatch = (features[:, _TYPED] > 0) & (features[:, _TYPE] == 0.0)
+    confidences = np.where(mismatch, confidences * TYPE_MISMATCH_FACTOR, confidences)
+    unnamed = features[:, _NAME_COVERAGE] < NAME_COVERAGE_MIN
+    return np.where(unnamed, confidences * NAME_MISMATCH_FACTOR, confidences)
 
 
 @dataclass

@@ -101,20 +101,9 @@ _YEAR = re.compile(r"^(?:1[5-9]\d\d|20\d\d)s?$")
 def _has_quantity(sentence: str, question_terms: set[str]) -> bool:
     """A count or amount the question does not already name: a bare year ("in 2023") dates something
     rather than counting it, so it does not answer "how many"."""
-    for match in _NUMBER.finditer(sentence):
-        start = match.start()
-        while start > 0 and (sentence[start - 1].isalnum() or sentence[start - 1] in ",."):
-            start -= 1
-        end = match.end()
-        while end < len(sentence) and (
-            sentence[end].isalnum()
-            or (sentence[end] in ",." and end + 1 < len(sentence) and sentence[end + 1].isdigit())
-        ):
-            end += 1
-        token = sentence[start:end].strip(",.")
-        if _YEAR.match(token) or token.lower() in question_terms:
-            continue
-        return True
+    for token in _TOKEN.findall(sentence):
+        if _NUMBER.search(token) and not _YEAR.match(token) and _stem(token.lower()) not in question_terms:
+            return True
     return False
 
 
