@@ -4,7 +4,8 @@ Properties kept here:
 - Idempotent: an article whose content hash is already stored is "unchanged" and never re-embedded.
 - Replace-after-write: a changed article's new chunks (new ids, from the new hash) are stored, then its
   record, and only then are the old chunks deleted. A crash at any point leaves the old version findable.
-- Crash repair: the store's `ingest_open` marker outlives a killed process; the next run sweeps orphans.
+- Crash repair: the store's `ingest_open` marker outlives a killed process or a failed run; the next run
+  sweeps orphans.
 - Streaming: at most `docs_per_batch` articles are held, so memory stays flat as the corpus grows.
 """
 
@@ -102,8 +103,12 @@ class Ingestor:
                     batch = []
             if batch:
                 self._write(batch, report)
-        finally:
-            self.store.end_ingest()
+        except BaseException:
+            # Chunks may be stored without their article record: the marker stays, so the next run
+            # sweeps them (the same repair as after a crash); readers still see what was written.
+            self.store.bump_revision()
+            raise
+        self.store.end_ingest()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -148,7 +153,11 @@ class Ingestor:
         self.store.upsert_chunks(items, vectors)
         self.store.upsert_articles([(p.article, len(p.chunks)) for p in pending])
         for p in pending:
-            self.store.delete_stale_chunks(p.article.doc_id, p.article.content_hash)
+            # Only a changed article has an old version's chunks: an added one has none, since any a
+            # failed earlier run left behind were swept at the start. One delete per article is
+            # expensive on a large store (a metadata scan in Chroma), so added articles skip it.
+            if p.status == "updated":
+                self.store.delete_stale_chunks(p.article.doc_id, p.article.content_hash)
             report.items.append(
                 IngestItem(
                     source=p.article.source,
