@@ -352,11 +352,14 @@ def measure(
 ) -> dict[str, Any]:
     from talentqa.app import TalentQA
     from talentqa.embeddings_int8 import prepare
-    from talentqa.settings import Settings
+    from talentqa.settings import EmbeddingSettings, Settings
 
     result: dict[str, Any] = {"size": size, "store": spec, "load_avg_before": load_avg()}
     t = time.perf_counter()
-    qa = TalentQA.open(Settings(store=Path(spec["folder"])))
+    # The stores hold fp32-identity vectors (see build_store); the question model is switched to the
+    # measured backend here, as the vectors' geometry is the same.
+    settings = Settings(store=Path(spec["folder"]), embedding=EmbeddingSettings(backend="torch"))
+    qa = TalentQA.open(settings)
     prepare(qa.embedder.model, backend)
     qa.keyword.current()
     result["open_seconds"] = time.perf_counter() - t
