@@ -66,11 +66,15 @@ def prepare_corpus(folder: Path, limit: int | None, scale: int = 1) -> tuple[Pat
 # --- children (each in its own process) -------------------------------------------------------------------
 
 
-def _apply_backend(model: Any, backend: str) -> None:
-    if backend == "int8":
-        from talentqa.embeddings_int8 import quantize
+def _apply_backend(model: Any, backend: str) -> Any:
+    """The model as talentqa's Embedder runs it with this backend (something with `encode`)."""
+    if backend == "openvino":
+        from talentqa.embeddings_openvino import OpenVINOEncoder
 
-        quantize(model)
+        return OpenVINOEncoder(model)
+    from talentqa.embeddings_int8 import prepare
+
+    return prepare(model, backend)
 
 
 def talentqa_child(
@@ -162,7 +166,7 @@ def embed_child(chunks_file: str, batch_size: int, backend: str) -> dict[str, An
     result: dict[str, Any] = {"load_avg_before": load_avg()}
     t = time.perf_counter()
     model = SentenceTransformer(str(resolve_model_path(MODEL_NAME)), device="cpu", local_files_only=True)
-    _apply_backend(model, backend)
+    model = _apply_backend(model, backend)
     model.encode(texts[:8], batch_size=batch_size)
     result["model_load_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1, help="also ingest the corpus repeated S times (RSS)")
     parser.add_argument(
         "--backend",
-        choices=["torch", "int8"],
+        choices=["torch", "int8", "openvino"],
         default=None,
         help="talentqa's embedding (default: the settings' default, int8)",
     )

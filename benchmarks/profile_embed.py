@@ -16,7 +16,7 @@ FLOPs come from the shapes the profiler records (padding included, as the kernel
 share of the limit counts only the real tokens, as `ingest.py` does. The profiler adds a little overhead,
 so throughput here is a few percent under `ingest.py`'s.
 
-    .venv/bin/python benchmarks/profile_embed.py [--limit 30] [--chunks 96] [--backends torch,int8]
+    .venv/bin/python benchmarks/profile_embed.py [--limit 96] [--backends torch,int8]
 """
 
 from __future__ import annotations
@@ -29,18 +29,17 @@ from typing import Any
 
 from _common import (
     MODEL_NAME,
-    NEWS,
     ModelShape,
     console,
     environment,
     get_limit,
     load_avg,
-    read_jsonl,
     table,
     token_lengths,
     warn_if_busy,
     write_json,
 )
+from recall import news_chunks
 
 LINEAR_OPS = ("aten::addmm", "quantized::linear_dynamic")
 COLUMNS = [
@@ -54,18 +53,6 @@ COLUMNS = [
     "of matmul",
 ]
 ATTENTION_MARK = "scaled_dot_product"
-
-
-def news_chunks(limit: int, count: int) -> list[str]:
-    from talentqa.ingest.chunking import chunk_article
-    from talentqa.ingest.loaders import make_article
-    from talentqa.settings import ChunkSettings
-
-    texts: list[str] = []
-    for record in read_jsonl(NEWS, limit):
-        article = make_article(doc_id=str(record["id"]), text=record["text"], source="news")
-        texts.extend(chunk.text for chunk in chunk_article(article, ChunkSettings()))
-    return texts[:count]
 
 
 def profile_backend(backend: str, texts: list[str], batch_size: int, shape: ModelShape) -> dict[str, Any]:
@@ -120,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--limit", type=int, default=30, help="chunk the first N news articles")
-    parser.add_argument("--chunks", type=int, default=96, help="embed this many of their chunks")
+    parser.add_argument("--limit", type=int, default=96, help="embed the first N chunks of the news")
     parser.add_argument("--backends", default="torch,int8", help="comma-separated: torch, int8, bf16")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
@@ -131,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment()
     limit = get_limit()
     shape = ModelShape.load()
-    texts = news_chunks(args.limit, args.chunks)
+    texts = news_chunks(args.limit)
     lengths = token_lengths(texts)
     limit_chunks = limit.chunks_per_second(lengths, shape)
     real_flops = sum(shape.flops_per_sequence(n) for n in lengths)
@@ -154,16 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         table(
             "embedding against the hardware limit (profiled encode)",
-            [
-                "backend",
-                "chunks/s",
-                "of limit",
-                "bound",
-                "linear GFLOP/s",
-                "of matmul",
-                "attn GFLOP/s",
-                "of matmul",
-            ],
+            COLUMNS,
             [
                 (
                     r["backend"],

@@ -360,7 +360,12 @@ def measure(
     # measured backend here, as the vectors' geometry is the same.
     settings = Settings(store=Path(spec["folder"]), embedding=EmbeddingSettings(backend="torch"))
     qa = TalentQA.open(settings)
-    prepare(qa.embedder.model, backend)
+    if backend == "openvino":
+        from talentqa.embeddings_openvino import OpenVINOEncoder
+
+        qa.embedder._model = OpenVINOEncoder(qa.embedder.model)  # the question model only
+    else:
+        prepare(qa.embedder.model, backend)
     qa.keyword.current()
     result["open_seconds"] = time.perf_counter() - t
     try:
@@ -414,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="concurrent askers")
     parser.add_argument(
         "--backend",
-        choices=["torch", "int8", "bf16"],
+        choices=["torch", "int8", "bf16", "openvino"],
         default=None,
         help="question model (default: the settings' default, int8)",
     )

@@ -34,7 +34,7 @@ def _adopt_store_backend(settings: Settings, embedder: Embedder, store: Store) -
         return settings, embedder
     model, _, backend = recorded.partition("+")
     backend = backend or "torch"
-    if model != settings.embedding.model or backend not in {"torch", "int8", "bf16"}:
+    if model != settings.embedding.model or backend not in {"torch", "int8", "bf16", "openvino"}:
         return settings, embedder
     log.warning(
         "the store %s was embedded with the %r backend; using it for this store "

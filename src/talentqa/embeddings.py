@@ -11,16 +11,13 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from talentqa.errors import ConfigError
 from talentqa.settings import EmbeddingSettings
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
 
 # Nothing may be downloaded at run time: a model name that is not packaged must fail, not fetch.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -57,7 +54,8 @@ class Embedder:
         # int8/bf16 vectors are not fp32 ones: the identity a store records includes the backend.
         backend = self.settings.backend
         self.name = self.settings.model if backend == "torch" else f"{self.settings.model}+{backend}"
-        self._model: SentenceTransformer | None = None
+        # A SentenceTransformer, or with the openvino backend an encoder offering the same `encode`.
+        self._model: Any = None
         self._lock = threading.Lock()
         self._query_cache: Callable[[str], Vectors] = lru_cache(maxsize=1024)(self._embed_one)
 
@@ -78,7 +76,7 @@ class Embedder:
         return self._model is not None
 
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> Any:
         with self._lock:
             if self._model is None:
                 import torch
@@ -89,6 +87,11 @@ class Embedder:
                 model = SentenceTransformer(
                     str(self.path), device=self.settings.device, local_files_only=True
                 )
+                if self.settings.backend == "openvino":
+                    from talentqa.embeddings_openvino import OpenVINOEncoder
+
+                    self._model = OpenVINOEncoder(model, threads=self.settings.threads)
+                    return self._model
                 if self.settings.backend != "torch":
                     from talentqa.embeddings_int8 import prepare
 

@@ -57,3 +57,43 @@ def test_a_store_opened_with_an_explicit_embedder_of_another_backend_is_refused(
     settings = _fp32_store(tmp_path, fp32_embedder)
     with pytest.raises(ModelMismatchError):
         TalentQA.open(settings, embedder=real_embedder)
+
+
+@pytest.fixture(scope="module")
+def openvino_embedder() -> Embedder:
+    pytest.importorskip("openvino", reason="the openvino extra is not installed")
+    return Embedder(EmbeddingSettings(backend="openvino"))
+
+
+@pytest.mark.slow
+def test_openvino_backend_embeds_unit_vectors_close_to_fp32_and_ranks_alike(
+    openvino_embedder: Embedder, fp32_embedder: Embedder
+) -> None:
+    passages = [
+        "More than half of the returning scientists had worked in the United States.",
+        "The fund gives young researchers grants of several million yuan.",
+        "Tsinghua University opened a new laboratory for artificial intelligence.",
+        "The football final was decided on penalties.",
+    ]
+    fast, exact = openvino_embedder.embed(passages), fp32_embedder.embed(passages)
+    assert fast.shape == exact.shape == (4, openvino_embedder.dimension)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-4)
+    assert np.all(np.sum(fast * exact, axis=1) > 0.99)
+    question = "Where had the returning scientists worked?"
+    ranked = np.argsort(-(fast @ openvino_embedder.embed_query(question)))
+    assert list(ranked) == list(np.argsort(-(exact @ fp32_embedder.embed_query(question))))
+    assert openvino_embedder.name == "all-MiniLM-L6-v2+openvino"
+    # Order and batching do not change a text's vector beyond padding noise.
+    again = openvino_embedder.embed(list(reversed(passages)), batch_size=1)[::-1]
+    assert np.all(np.sum(again * fast, axis=1) > 0.999)
+
+
+@pytest.mark.slow
+def test_openvino_backend_answers_from_threads_at_once(openvino_embedder: Embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Scientist number {i} returned to a lab in Shanghai after {i} years abroad." for i in range(16)]
+    alone = openvino_embedder.embed(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rows = list(pool.map(lambda text: openvino_embedder.embed([text])[0], texts))
+    assert np.all(np.sum(np.stack(rows) * alone, axis=1) > 0.999)
