@@ -66,17 +66,6 @@ def prepare_corpus(folder: Path, limit: int | None, scale: int = 1) -> tuple[Pat
 # --- children (each in its own process) -------------------------------------------------------------------
 
 
-def _apply_backend(model: Any, backend: str) -> Any:
-    """The model as talentqa's Embedder runs it with this backend (something with `encode`)."""
-    if backend == "openvino":
-        from talentqa.embeddings_openvino import OpenVINOEncoder
-
-        return OpenVINOEncoder(model)
-    from talentqa.embeddings_int8 import prepare
-
-    return prepare(model, backend)
-
-
 def talentqa_child(
     corpus: str, store: str, backend: str, chunks_out: str | None, reingest: bool
 ) -> dict[str, Any]:
@@ -166,7 +155,9 @@ def embed_child(chunks_file: str, batch_size: int, backend: str) -> dict[str, An
     result: dict[str, Any] = {"load_avg_before": load_avg()}
     t = time.perf_counter()
     model = SentenceTransformer(str(resolve_model_path(MODEL_NAME)), device="cpu", local_files_only=True)
-    model = _apply_backend(model, backend)
+    from talentqa.embeddings_int8 import prepare
+
+    model = prepare(model, backend)  # as talentqa's Embedder runs it
     model.encode(texts[:8], batch_size=batch_size)
     result["model_load_s"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -360,12 +360,7 @@ def measure(
     # measured backend here, as the vectors' geometry is the same.
     settings = Settings(store=Path(spec["folder"]), embedding=EmbeddingSettings(backend="torch"))
     qa = TalentQA.open(settings)
-    if backend == "openvino":
-        from talentqa.embeddings_openvino import OpenVINOEncoder
-
-        qa.embedder._model = OpenVINOEncoder(qa.embedder.model)  # the question model only
-    else:
-        prepare(qa.embedder.model, backend)
+    qa.embedder._model = prepare(qa.embedder.model, backend)  # the question model only
     qa.keyword.current()
     result["open_seconds"] = time.perf_counter() - t
     try:

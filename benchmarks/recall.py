@@ -45,12 +45,6 @@ from _common import (
 SQUAD = EVAL / "squad2_dev"
 
 
-def _openvino(model: Any) -> Any:
-    from talentqa.embeddings_openvino import OpenVINOEncoder
-
-    return OpenVINOEncoder(model)
-
-
 def _variants() -> dict[str, Callable[[Any], Any]]:
     """The backends offered (torch, int8, bf16, openvino) and a few explored alternatives."""
     from talentqa.embeddings_int8 import prepare, quantize
@@ -67,7 +61,7 @@ def _variants() -> dict[str, Callable[[Any], Any]]:
         "torch": lambda m: prepare(m, "torch"),
         "int8": lambda m: prepare(m, "int8"),
         "bf16": lambda m: prepare(m, "bf16"),
-        "openvino": _openvino,
+        "openvino": lambda m: prepare(m, "openvino"),
         # torch.ao's default for dynamic int8: 7-bit activations (needed only without VNNI).
         "int8-7bit": lambda m: quantize(m, reduce_range=True),
         # one int8 matmul for query, key and value (one activation quantisation instead of three).

@@ -87,15 +87,10 @@ class Embedder:
                 model = SentenceTransformer(
                     str(self.path), device=self.settings.device, local_files_only=True
                 )
-                if self.settings.backend == "openvino":
-                    from talentqa.embeddings_openvino import OpenVINOEncoder
-
-                    self._model = OpenVINOEncoder(model, threads=self.settings.threads)
-                    return self._model
                 if self.settings.backend != "torch":
                     from talentqa.embeddings_int8 import prepare
 
-                    model = prepare(model, self.settings.backend)
+                    model = prepare(model, self.settings.backend, threads=self.settings.threads)
                 self._model = model
             return self._model
 

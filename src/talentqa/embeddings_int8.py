@@ -188,17 +188,24 @@ def to_bfloat16(model: Any) -> Any:
     return model
 
 
-def prepare(model: Any, backend: str) -> Any:
-    """Apply a backend to a freshly loaded fp32 SentenceTransformer: "torch" (as is), "int8" or "bf16"."""
+def prepare(model: Any, backend: str, *, threads: int | None = None) -> Any:
+    """Apply a backend to a freshly loaded fp32 SentenceTransformer: "torch" (as is), "int8" or "bf16" (in
+    place), or "openvino" (returns an encoder with the same `encode`; `threads` caps its CPU threads)."""
     if backend == "torch":
         return model
+    if backend == "openvino":
+        from talentqa.embeddings_openvino import OpenVINOEncoder
+
+        return OpenVINOEncoder(model, threads=threads)
     if backend == "int8":
         return quantize(model)
     if backend == "bf16":
         return to_bfloat16(model)
     from talentqa.errors import ConfigError
 
-    raise ConfigError(f"unknown embedding backend {backend!r}: expected 'torch', 'int8' or 'bf16'")
+    raise ConfigError(
+        f"unknown embedding backend {backend!r}: expected 'torch', 'int8', 'bf16' or 'openvino'"
+    )
 
 
 def model_id(model_name: str, backend: str) -> str:
