@@ -13,7 +13,8 @@ and the same packaged model, into a fresh embedded Chroma store in a temp dir:
 Every throughput is also shown as a share of the hardware limit (benchmarks/limit.py). Model load time is
 measured separately and left out of every throughput.
 
-    .venv/bin/python benchmarks/ingest.py [--limit N] [--json FILE] [--scale 4] [--backend torch|int8]
+    .venv/bin/python benchmarks/ingest.py [--limit N] [--json FILE] [--scale 4]
+        [--backend torch|int8|openvino]
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "--backend",
         choices=["torch", "int8", "openvino"],
         default=None,
-        help="talentqa's embedding (default: the settings' default, int8)",
+        help="talentqa's embedding (default: the settings' default, openvino)",
     )
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the LangChain pipeline")
     parser.add_argument("--keep", action="store_true", help="keep the temp stores (printed)")

@@ -70,9 +70,9 @@ def sentence_pool(backend: str, docs: int | None = None) -> tuple[list[str], np.
     if texts_file.exists() and vectors_file.exists():
         return json.loads(texts_file.read_text()), np.load(vectors_file)
     from talentqa.embeddings import Embedder
-    from talentqa.embeddings_int8 import prepare
     from talentqa.ingest.chunking import split_sentences
     from talentqa.ingest.loaders import make_article
+    from talentqa.settings import EmbeddingSettings
 
     seen: dict[str, None] = {}
     for record in read_jsonl(NEWS, docs):
@@ -82,8 +82,7 @@ def sentence_pool(backend: str, docs: int | None = None) -> tuple[list[str], np.
             if len(sentence) >= 20:
                 seen.setdefault(sentence, None)
     sentences = list(seen)
-    embedder = Embedder()
-    prepare(embedder.model, backend)
+    embedder = Embedder(EmbeddingSettings(backend=backend))  # type: ignore[arg-type]
     console.print(f"embedding the sentence pool: {len(sentences):,} sentences ({backend}), once ...")
     t = time.perf_counter()
     vectors = np.concatenate(
@@ -416,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         "--backend",
         choices=["torch", "int8", "bf16", "openvino"],
         default=None,
-        help="question model (default: the settings' default, int8)",
+        help="question model (default: the settings' default, openvino)",
     )
     parser.add_argument("--build-only", action="store_true", help="build the cached stores and stop")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")

@@ -17,7 +17,12 @@ import numpy as np
 import pytest
 
 from talentqa.embeddings import Embedder
-from talentqa.settings import Settings
+from talentqa.settings import EmbeddingSettings, Settings
+
+# The openvino model is built once (seconds) and kept here, so the CLI subprocesses that tests start, each
+# in its own temp home, load it instead of building it again.
+TEST_CACHE = Path(os.environ.get("TALENTQA_TEST_CACHE", Path.home() / ".cache" / "talentqa-tests"))
+MODEL_CACHE = TEST_CACHE / "openvino"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -38,6 +43,7 @@ def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("TALENTQA_BOT__AUDIT_LOG", str(home / "audit.jsonl"))
     monkeypatch.setenv("TALENTQA_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.setenv("TALENTQA_EMBEDDING__CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.chdir(home)
 
 
@@ -88,7 +94,7 @@ class CountingEmbedder(Embedder):
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
-    embedder = Embedder()
+    embedder = Embedder(EmbeddingSettings(cache_dir=MODEL_CACHE))
     embedder.embed(["warm up"])
     return embedder
 

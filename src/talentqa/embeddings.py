@@ -79,24 +79,28 @@ class Embedder:
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                if self.settings.threads:
-                    torch.set_num_threads(self.settings.threads)
-                model = SentenceTransformer(
-                    str(self.path), device=self.settings.device, local_files_only=True
-                )
-                if self.settings.backend != "torch":
-                    from talentqa.embeddings_int8 import prepare
-
-                    model = prepare(model, self.settings.backend, threads=self.settings.threads)
-                self._model = model
+                self._model = self._load()
             return self._model
 
-    @property
-    def tokenizer(self) -> Any:
-        return self.model.tokenizer
+    def _load(self) -> Any:
+        if self.settings.backend == "openvino":
+            # Loads a cached build without importing torch or sentence-transformers (seconds saved).
+            from talentqa.embeddings_openvino import OpenVINOEncoder
+
+            return OpenVINOEncoder.from_path(
+                self.path, cache_dir=self.settings.cache_dir, threads=self.settings.threads
+            )
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)
+        model = SentenceTransformer(str(self.path), device=self.settings.device, local_files_only=True)
+        if self.settings.backend != "torch":
+            from talentqa.embeddings_int8 import prepare
+
+            model = prepare(model, self.settings.backend, threads=self.settings.threads)
+        return model
 
     def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> Vectors:
         """Embed passages; returns an (n, dim) float32 array of unit vectors."""

@@ -196,7 +196,7 @@ def prepare(model: Any, backend: str, *, threads: int | None = None) -> Any:
     if backend == "openvino":
         from talentqa.embeddings_openvino import OpenVINOEncoder
 
-        return OpenVINOEncoder(model, threads=threads)
+        return OpenVINOEncoder.from_sentence_transformer(model, threads=threads)
     if backend == "int8":
         return quantize(model)
     if backend == "bf16":

@@ -16,16 +16,15 @@ def fp32_embedder() -> Embedder:
     return Embedder(EmbeddingSettings(backend="torch"))
 
 
-def test_int8_is_the_default_backend_and_embeds_close_to_fp32(
-    real_embedder: Embedder, fp32_embedder: Embedder
-) -> None:
+def test_int8_backend_embeds_close_to_fp32(fp32_embedder: Embedder) -> None:
+    int8 = Embedder(EmbeddingSettings(backend="int8"))
     texts = [
         "Chinese scientists returned from the U.S. to lead new labs.",
         "The fund supports young researchers.",
     ]
-    cosine = np.sum(real_embedder.embed(texts) * fp32_embedder.embed(texts), axis=1)
+    cosine = np.sum(int8.embed(texts) * fp32_embedder.embed(texts), axis=1)
     assert np.all(cosine > 0.95)
-    assert real_embedder.name == "all-MiniLM-L6-v2+int8" and fp32_embedder.name == "all-MiniLM-L6-v2"
+    assert int8.name == "all-MiniLM-L6-v2+int8" and fp32_embedder.name == "all-MiniLM-L6-v2"
 
 
 def _fp32_store(tmp_path: Path, fp32_embedder: Embedder) -> Settings:
@@ -46,7 +45,7 @@ def test_a_store_built_with_another_backend_keeps_its_backend_unless_one_is_chos
         answer = qa.ask("What fund is there for returning scientists?")
         assert answer.citations or answer.related
     assert "talentqa reindex" in caplog.text
-    explicit = Settings(store=settings.store, embedding=EmbeddingSettings(backend="int8"))
+    explicit = Settings(store=settings.store, embedding=EmbeddingSettings(backend="openvino"))
     with pytest.raises(ModelMismatchError, match="reindex"):
         TalentQA.open(explicit)
 
@@ -59,15 +58,9 @@ def test_a_store_opened_with_an_explicit_embedder_of_another_backend_is_refused(
         TalentQA.open(settings, embedder=real_embedder)
 
 
-@pytest.fixture(scope="module")
-def openvino_embedder() -> Embedder:
-    pytest.importorskip("openvino", reason="the openvino extra is not installed")
-    return Embedder(EmbeddingSettings(backend="openvino"))
-
-
 @pytest.mark.slow
-def test_openvino_backend_embeds_unit_vectors_close_to_fp32_and_ranks_alike(
-    openvino_embedder: Embedder, fp32_embedder: Embedder
+def test_openvino_is_the_default_backend_and_embeds_close_to_fp32_and_ranks_alike(
+    real_embedder: Embedder, fp32_embedder: Embedder
 ) -> None:
     passages = [
         "More than half of the returning scientists had worked in the United States.",
@@ -75,25 +68,88 @@ def test_openvino_backend_embeds_unit_vectors_close_to_fp32_and_ranks_alike(
         "Tsinghua University opened a new laboratory for artificial intelligence.",
         "The football final was decided on penalties.",
     ]
-    fast, exact = openvino_embedder.embed(passages), fp32_embedder.embed(passages)
-    assert fast.shape == exact.shape == (4, openvino_embedder.dimension)
+    assert real_embedder.name == "all-MiniLM-L6-v2+openvino"
+    fast, exact = real_embedder.embed(passages), fp32_embedder.embed(passages)
+    assert fast.shape == exact.shape == (4, real_embedder.dimension)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-4)
     assert np.all(np.sum(fast * exact, axis=1) > 0.99)
     question = "Where had the returning scientists worked?"
-    ranked = np.argsort(-(fast @ openvino_embedder.embed_query(question)))
+    ranked = np.argsort(-(fast @ real_embedder.embed_query(question)))
     assert list(ranked) == list(np.argsort(-(exact @ fp32_embedder.embed_query(question))))
-    assert openvino_embedder.name == "all-MiniLM-L6-v2+openvino"
     # Order and batching do not change a text's vector beyond padding noise.
-    again = openvino_embedder.embed(list(reversed(passages)), batch_size=1)[::-1]
+    again = real_embedder.embed(list(reversed(passages)), batch_size=1)[::-1]
     assert np.all(np.sum(again * fast, axis=1) > 0.999)
 
 
+def test_openvino_tokenisation_is_sentence_transformers_own(
+    real_embedder: Embedder, fp32_embedder: Embedder
+) -> None:
+    texts = [
+        "",
+        "Short.",
+        "Zhang Wei (张伟) left MIT’s lab — “for good” — in 2024; café naïve résumé.",
+        "A long article sentence that goes on and on about returning scientists. " * 40,  # > 256 tokens
+    ]
+    ours = real_embedder.model.tokenize(texts)
+    theirs = fp32_embedder.model.tokenize(texts)
+    assert ours["input_ids"].shape[1] == 256  # truncated at the model's max_seq_length, padded to it
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert np.array_equal(ours[name], theirs[name].numpy()), name
+
+
 @pytest.mark.slow
-def test_openvino_backend_answers_from_threads_at_once(openvino_embedder: Embedder) -> None:
+def test_openvino_model_is_built_once_then_loaded_from_the_cache(
+    tmp_path: Path, real_embedder: Embedder
+) -> None:
+    texts = ["Scientists returned to Shanghai.", "The fund backs young researchers."]
+    built = Embedder(EmbeddingSettings(cache_dir=tmp_path))
+    vectors = built.embed(texts)
+    [folder] = [p for p in tmp_path.iterdir()]
+    assert (folder / "model.xml").exists() and (folder / "model.bin").exists()
+    loaded = Embedder(EmbeddingSettings(cache_dir=tmp_path)).embed(texts)
+    assert np.array_equal(vectors, loaded)
+    assert np.allclose(vectors, real_embedder.embed(texts), atol=1e-6)
+    # A damaged cache (a full disk, say) is rebuilt, not fatal.
+    (folder / "model.xml").write_text("<net")
+    assert np.allclose(Embedder(EmbeddingSettings(cache_dir=tmp_path)).embed(texts), vectors, atol=1e-6)
+    assert (folder / "model.xml").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_an_unwritable_model_cache_costs_a_rebuild_not_an_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    vectors = Embedder(EmbeddingSettings(cache_dir=blocker / "openvino")).embed(["Scientists returned."])
+    assert vectors.shape == (1, 384)
+    assert "could not cache the openvino model" in caplog.text
+
+
+def test_a_cached_openvino_model_loads_without_torch(real_embedder: Embedder) -> None:
+    import subprocess
+    import sys
+
+    assert real_embedder.loaded  # so the cache folder holds the model
+    code = (
+        "import sys; from talentqa.embeddings import Embedder; "
+        "from talentqa.settings import EmbeddingSettings; "
+        f"e = Embedder(EmbeddingSettings(cache_dir={str(real_embedder.settings.cache_dir)!r})); "
+        "assert e.embed(['Scientists returned.']).shape == (1, 384); "
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_openvino_backend_answers_from_threads_at_once(real_embedder: Embedder) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     texts = [f"Scientist number {i} returned to a lab in Shanghai after {i} years abroad." for i in range(16)]
-    alone = openvino_embedder.embed(texts)
+    alone = real_embedder.embed(texts)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        rows = list(pool.map(lambda text: openvino_embedder.embed([text])[0], texts))
+        rows = list(pool.map(lambda text: real_embedder.embed([text])[0], texts))
     assert np.all(np.sum(np.stack(rows) * alone, axis=1) > 0.999)

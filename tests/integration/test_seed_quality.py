@@ -4,9 +4,7 @@ the extractive answerer through the same code path users use."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +12,10 @@ import pytest
 from talentqa.app import TalentQA
 from talentqa.embeddings import Embedder
 from talentqa.settings import Settings
+from tests.conftest import TEST_CACHE
 from tests.integration.conftest import shared_path
 
 pytestmark = pytest.mark.slow
-
-TEST_CACHE = Path(os.environ.get("TALENTQA_TEST_CACHE", Path.home() / ".cache" / "talentqa-tests"))
 
 
 @pytest.fixture(scope="module")
