@@ -65,7 +65,13 @@ def friendly_errors() -> Iterator[None]:
 def _open_app(settings: Settings) -> TalentQA:
     from talentqa.app import TalentQA
 
-    return TalentQA.open(settings)
+    qa = TalentQA.open(settings)
+    if err.is_terminal and getattr(qa.embedder, "settings", None) is not None and qa.embedder.build_pending:
+        err.print(
+            "[dim]The first embedding prepares the int8 model from the packaged one (about 10 s, once); "
+            f"it is kept in {qa.embedder.settings.cache_dir or '~/.cache/talentqa/openvino'}.[/]"
+        )
+    return qa
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Sentence embeddings: the only module that imports sentence-transformers.
+"""Sentence embeddings: the one entry point to the model, whichever backend runs it.
 
 The model loads lazily, so commands that embed nothing (a re-ingest of unchanged articles, `sources list`)
 never pay for it. Vectors are L2-normalised, so a dot product is the cosine similarity.
@@ -74,6 +74,15 @@ class Embedder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def build_pending(self) -> bool:
+        """Whether the first embedding will build the openvino model (seconds, once per install)."""
+        if self.settings.backend != "openvino" or self._model is not None:
+            return False
+        from talentqa.embeddings_openvino import cached_model_file
+
+        return not cached_model_file(self.path, self.settings.cache_dir).exists()
 
     @property
     def model(self) -> Any:

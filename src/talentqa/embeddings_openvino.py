@@ -10,7 +10,7 @@ held torch near 2x fp32 (benchmarks/profile_embed.py).
 The built model is saved in a cache folder, so later processes load it without importing torch,
 transformers or sentence-transformers at all (about 8 s of a one-shot `talentqa ask` otherwise): the
 tokenizer is the model's own `tokenizer.json` run by `tokenizers`, with sentence-transformers' truncation
-and padding, and mean pooling and normalisation are done in numpy.
+(padded to a multiple of `PAD_MULTIPLE` tokens), and mean pooling and normalisation are done in numpy.
 
 `OpenVINOEncoder` offers the slice of `SentenceTransformer` that `Embedder` uses (`encode`,
 `get_sentence_embedding_dimension`).
@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 # 1.25x faster than the plugin's usual 32 here, at mean cosine 0.998 to fp32 (32: 0.999).
 GROUP_SIZE = 384
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+# Batches are padded to a multiple of this many tokens. OpenVINO's CPU plugin prepares and keeps kernels for
+# each input shape it meets, so with every length distinct memory grew by ~23 KB per chunk ingested (linear,
+# 675 MiB after the 15.5k chunks of the news corpus) and each new shape cost time. With 16, at most 16
+# lengths per batch size: RSS stays flat and embedding is 13% faster, for about 8 padded tokens per batch.
+PAD_MULTIPLE = 16
 # Part of the cache key: bump it when the way the saved model is built changes.
 RECIPE = "int8-sym-weights-v1"
 SUPPORTED_MODULES = {
@@ -97,14 +102,18 @@ class ModelLayout:
 
 
 def load_tokenizer(path: Path, max_seq_length: int) -> Any:
-    """The model's fast tokenizer with sentence-transformers' settings (its tokenizer.json says 128 tokens
-    and fixed padding; sentence-transformers truncates at max_seq_length and pads to the longest text)."""
+    """The model's fast tokenizer with sentence-transformers' truncation (its tokenizer.json says 128 tokens;
+    sentence-transformers truncates at max_seq_length) and padding to the longest text, rounded up."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=max_seq_length)
     padding = tokenizer.padding or {}
-    tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+    tokenizer.enable_padding(
+        pad_id=padding.get("pad_id", 0),
+        pad_token=padding.get("pad_token", "[PAD]"),
+        pad_to_multiple_of=PAD_MULTIPLE,
+    )
     return tokenizer
 
 
@@ -162,12 +171,17 @@ def _load_sentence_transformer(path: Path) -> Any:
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
+def cached_model_file(path: Path, cache_dir: Path | None) -> Path:
+    """Where the built model of the sentence-transformers folder `path` is (or will be) cached."""
+    return (cache_dir or default_cache_dir()) / cache_key(path) / "model.xml"
+
+
 def load_or_build(path: Path, cache_dir: Path | None) -> Any:
     """The int8 OpenVINO model of the sentence-transformers folder `path`: from the cache when it holds one,
     else built (seconds) and saved there. A cache that cannot be written costs only the rebuild next time."""
     openvino = _import_openvino()
-    folder = (cache_dir or default_cache_dir()) / cache_key(path)
-    xml = folder / "model.xml"
+    xml = cached_model_file(path, cache_dir)
+    folder = xml.parent
     if xml.exists():
         try:
             return openvino.Core().read_model(str(xml))
@@ -241,7 +255,7 @@ class OpenVINOEncoder:
         tokenizer = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
         tokenizer.enable_truncation(max_length=layout.max_seq_length)
         pad_id, pad_token = model.tokenizer.pad_token_id or 0, model.tokenizer.pad_token
-        tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token)
+        tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token, pad_to_multiple_of=PAD_MULTIPLE)
         return cls(build_model(model), tokenizer, layout, threads=threads)
 
     def get_embedding_dimension(self) -> int:
@@ -250,7 +264,7 @@ class OpenVINOEncoder:
     get_sentence_embedding_dimension = get_embedding_dimension
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.int64]]:
-        """Token ids, attention mask and token types, padded to the longest text."""
+        """Token ids, attention mask and token types, padded to the longest text (rounded up)."""
         if self.layout.do_lower_case:
             texts = [text.lower() for text in texts]
         encodings = self.tokenizer.encode_batch(list(texts))

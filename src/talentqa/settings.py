@@ -34,7 +34,11 @@ class EmbeddingSettings(BaseModel):
         description="Texts per model call. Small batches are fastest on a CPU (less padding, activations "
         "stay in cache: 4 gave 1.2x the ingest chunks/s of 64 here); raise it on a GPU.",
     )
-    device: str = Field(default="cpu", description="Torch device for the embedding model.")
+    device: str = Field(
+        default="cpu",
+        description="Torch device for the torch, int8 and bf16 backends (openvino runs on the CPU); for a "
+        "GPU choose backend 'torch' and device 'cuda'.",
+    )
     threads: int | None = Field(
         default=None, description="CPU threads for the model; None leaves torch's or OpenVINO's default."
     )

@@ -81,7 +81,7 @@ def test_openvino_is_the_default_backend_and_embeds_close_to_fp32_and_ranks_alik
     assert np.all(np.sum(again * fast, axis=1) > 0.999)
 
 
-def test_openvino_tokenisation_is_sentence_transformers_own(
+def test_openvino_tokenisation_is_sentence_transformers_own_padded_to_a_multiple_of_16(
     real_embedder: Embedder, fp32_embedder: Embedder
 ) -> None:
     texts = [
@@ -90,11 +90,15 @@ def test_openvino_tokenisation_is_sentence_transformers_own(
         "Zhang Wei (张伟) left MIT’s lab — “for good” — in 2024; café naïve résumé.",
         "A long article sentence that goes on and on about returning scientists. " * 40,  # > 256 tokens
     ]
-    ours = real_embedder.model.tokenize(texts)
     theirs = fp32_embedder.model.tokenize(texts)
-    assert ours["input_ids"].shape[1] == 256  # truncated at the model's max_seq_length, padded to it
-    for name in ("input_ids", "attention_mask", "token_type_ids"):
-        assert np.array_equal(ours[name], theirs[name].numpy()), name
+    for batch in (texts, texts[:3]):
+        ours = real_embedder.model.tokenize(batch)
+        reference = {name: theirs[name][: len(batch)].numpy() for name in ours}
+        width = int(reference["attention_mask"].sum(axis=1).max())
+        assert ours["input_ids"].shape[1] == -(-width // 16) * 16  # at most 256, the model's max_seq_length
+        for name in ("input_ids", "attention_mask", "token_type_ids"):
+            assert np.array_equal(ours[name][:, :width], reference[name][:, :width]), name
+            assert not ours[name][:, width:].any()  # padding only
 
 
 @pytest.mark.slow
@@ -103,7 +107,10 @@ def test_openvino_model_is_built_once_then_loaded_from_the_cache(
 ) -> None:
     texts = ["Scientists returned to Shanghai.", "The fund backs young researchers."]
     built = Embedder(EmbeddingSettings(cache_dir=tmp_path))
+    assert built.build_pending  # the CLI says the first embedding takes seconds
     vectors = built.embed(texts)
+    assert not built.build_pending and not Embedder(EmbeddingSettings(cache_dir=tmp_path)).build_pending
+    assert not Embedder(EmbeddingSettings(backend="int8", cache_dir=tmp_path / "empty")).build_pending
     [folder] = [p for p in tmp_path.iterdir()]
     assert (folder / "model.xml").exists() and (folder / "model.bin").exists()
     loaded = Embedder(EmbeddingSettings(cache_dir=tmp_path)).embed(texts)
