@@ -25,6 +25,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import warnings
@@ -180,15 +182,24 @@ def load_or_build(path: Path, cache_dir: Path | None) -> Any:
     """The int8 OpenVINO model of the sentence-transformers folder `path`: from the cache when it holds one,
     else built (seconds) and saved there. A cache that cannot be written costs only the rebuild next time."""
     openvino = _import_openvino()
+    cache_dir = cache_dir or default_cache_dir()
     xml = cached_model_file(path, cache_dir)
-    folder = xml.parent
     if xml.exists():
         try:
             return openvino.Core().read_model(str(xml))
         except RuntimeError as exc:  # truncated by a full disk, say: rebuild it
             log.warning("rebuilding the cached openvino model %s: %s", xml, exc)
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(xml.parent, ignore_errors=True)
+    if _build_in_child(path, cache_dir):
+        return openvino.Core().read_model(str(xml))
+    return build_and_save(path, cache_dir)
+
+
+def build_and_save(path: Path, cache_dir: Path) -> Any:
+    """Build the model in this process and save it in the cache (a warning if that cannot be written)."""
+    openvino = _import_openvino()
     built = build_model(_load_sentence_transformer(path))
+    folder = cached_model_file(path, cache_dir).parent
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         # Written beside its final place and renamed, so a concurrent process never reads half a model.
@@ -201,6 +212,40 @@ def load_or_build(path: Path, cache_dir: Path | None) -> Any:
     except OSError as exc:
         log.warning("could not cache the openvino model in %s: %s", folder.parent, exc)
     return built
+
+
+def _build_in_child(path: Path, cache_dir: Path) -> bool:
+    """Build and cache the model in a child process: torch and sentence-transformers, once imported, stay
+    mapped in a process (about 600 MiB of a long-running bot or ingest). False when the child could not
+    leave a model in the cache (an unwritable cache: then it is built here, kept in memory only)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(cache_dir, os.W_OK):
+        return False
+    code = (
+        "import sys; from pathlib import Path; from talentqa.embeddings_openvino import build_and_save; "
+        "build_and_save(Path(sys.argv[1]), Path(sys.argv[2]))"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path), str(cache_dir)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("building the openvino model in a child process failed (%s); building it here", exc)
+        return False
+    if result.returncode != 0:
+        log.warning(
+            "building the openvino model in a child process failed; building it here: %s",
+            result.stderr.strip()[-500:],
+        )
+        return False
+    return cached_model_file(path, cache_dir).exists()
 
 
 class OpenVINOEncoder:
