@@ -7,10 +7,11 @@ each matmul's activations at run time in groups of `GROUP_SIZE` values. Unlike t
 OpenVINO also fuses attention, GELU, the residual adds and layer norms into its kernels, which were what
 held torch near 2x fp32 (benchmarks/profile_embed.py).
 
-The built model is saved in a cache folder, so later processes load it without importing torch,
-transformers or sentence-transformers at all (about 8 s of a one-shot `talentqa ask` otherwise): the
-tokenizer is the model's own `tokenizer.json` run by `tokenizers`, with sentence-transformers' truncation
-(padded to a multiple of `PAD_MULTIPLE` tokens), and mean pooling and normalisation are done in numpy.
+The model is built in a child process and saved in a cache folder, so talentqa's own processes load it
+without importing torch, transformers or sentence-transformers at all (about 8 s of a one-shot `talentqa
+ask` otherwise): the tokenizer is the model's own `tokenizer.json` run by `tokenizers`, with
+sentence-transformers' truncation (padded to a multiple of `PAD_MULTIPLE` tokens), and mean pooling and
+normalisation are done in numpy.
 
 `OpenVINOEncoder` offers the slice of `SentenceTransformer` that `Embedder` uses (`encode`,
 `get_sentence_embedding_dimension`).
