@@ -105,11 +105,15 @@ class ModelLayout:
 
 
 def load_tokenizer(path: Path, max_seq_length: int) -> Any:
-    """The model's fast tokenizer with sentence-transformers' truncation (its tokenizer.json says 128 tokens;
-    sentence-transformers truncates at max_seq_length) and padding to the longest text, rounded up."""
+    """The model's fast tokenizer, set up as sentence-transformers runs it (`configure_tokenizer`)."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    return configure_tokenizer(Tokenizer.from_file(str(path / "tokenizer.json")), max_seq_length)
+
+
+def configure_tokenizer(tokenizer: Any, max_seq_length: int) -> Any:
+    """Sentence-transformers' truncation (the model's tokenizer.json says 128 tokens; sentence-transformers
+    truncates at max_seq_length) and padding to the longest text, rounded up to `PAD_MULTIPLE`."""
     tokenizer.enable_truncation(max_length=max_seq_length)
     padding = tokenizer.padding or {}
     tokenizer.enable_padding(
@@ -299,10 +303,9 @@ class OpenVINOEncoder:
             dimension=int(dimension()),
         )
         tokenizer = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
-        tokenizer.enable_truncation(max_length=layout.max_seq_length)
-        pad_id, pad_token = model.tokenizer.pad_token_id or 0, model.tokenizer.pad_token
-        tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token, pad_to_multiple_of=PAD_MULTIPLE)
-        return cls(build_model(model), tokenizer, layout, threads=threads)
+        return cls(
+            build_model(model), configure_tokenizer(tokenizer, layout.max_seq_length), layout, threads=threads
+        )
 
     def get_embedding_dimension(self) -> int:
         return self.layout.dimension
