@@ -1,4 +1,4 @@
-"""Answer latency of the extractive answerer at 10k, 100k and 500k chunks, and queries/s with 4 askers.
+"""Answer latency of the extractive (reading) answerer at 10k, 100k and 500k chunks; queries/s, 4 askers.
 
 Stores: built once and cached under ~/.cache/talentqa-bench/stores/chunks-<N>/ (outside git). Each holds the
 RealTimeQA news articles (as many as fit) and, past them, generated article-like documents: sentences of
@@ -8,8 +8,8 @@ with one shortcut: a chunk's vector is the normalised mean of the model's vector
 sentence embedded once (sentences not in the pool, e.g. under 20 characters, are left out of the mean).
 Embedding 500k chunks for real would take hours on a small CPU; these vectors have the model's geometry,
 which is what HNSW search time depends on. The question path is entirely real: question embedding,
-Chroma HNSW search, bm25s keyword search, fusion, sentence scoring (which embeds the candidate sentences
-with the real model) and quote verification.
+Chroma HNSW search, bm25s keyword search, fusion, reading (the trained reader over the k passages) and
+quote verification.
 
 Questions: RealTimeQA, MultiHop-RAG and NewsQA questions (news), each asked once, in order, after a few
 warm-up questions; caches stay warm as in a running bot. Then the same number of questions (the caches
@@ -263,11 +263,8 @@ def questions(limit: int | None) -> list[str]:
 
 
 def clear_caches(qa: Any) -> None:
-    """Forget cached question and sentence vectors and article texts (a cold-ish service)."""
-    from talentqa.answer.extractive import _VectorCache
-
+    """Forget cached question vectors and article texts (a cold-ish service)."""
     qa.embedder._query_cache.cache_clear()
-    qa.extractive._cache = _VectorCache()
     qa.store._text_cache.cache_clear()
 
 
@@ -400,7 +397,8 @@ def measure(
     return result
 
 
-TARGETS_P95_MS = {100_000: 150.0, 500_000: 300.0}
+# With the reader (issue 17) the 100k target is 250 ms: reading five passages costs about 70 ms.
+TARGETS_P95_MS = {100_000: 250.0, 500_000: 300.0}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,16 +7,16 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from talentqa import __version__
 from talentqa.answer.citations import paragraph_around, verify_citations
-from talentqa.answer.extractive import ExtractiveAnswerer
+from talentqa.answer.reading import ReadingAnswerer
 from talentqa.embeddings import Embedder
 from talentqa.errors import QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
-from talentqa.models import Answer, Article, DocumentInfo, IngestReport
+from talentqa.models import Answer, AnswererName, Article, DocumentInfo, IngestReport
 from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
@@ -69,10 +69,10 @@ class TalentQA:
         self.embedder = embedder
         self.keyword = KeywordIndexCache(store)
         self.retriever = HybridRetriever(store, embedder, self.keyword, settings.retrieval)
-        self.extractive = ExtractiveAnswerer(
-            embedder, settings.answer, idf=lambda: self.keyword.current().idf
-        )
+        self.extractive = ReadingAnswerer(settings.answer)
         self._llm: Any = None
+        self._accurate: ReadingAnswerer | None = None
+        self._server: Any = None
         self._write_lock = threading.Lock()
 
     @classmethod
@@ -93,7 +93,11 @@ class TalentQA:
         return cls(settings, store, embedder)
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            self.store.close()
+        finally:
+            if self._server is not None:
+                self._server.stop()
 
     def __enter__(self) -> TalentQA:
         return self
@@ -113,6 +117,33 @@ class TalentQA:
             self._llm = LLMAnswerer(build_chat_model(self.settings.llm), self.settings.answer)
         return self._llm
 
+    def accurate_answerer(self) -> ReadingAnswerer:
+        """The fast reader ranking passages and an instruct LLM reading the best ones. Served by the
+        configured endpoint (`llm.base_url`), or else by a llama.cpp server talentqa starts now and stops
+        on `close()`."""
+        if self._accurate is None:
+            from talentqa.answer.llm import build_chat_model
+            from talentqa.answer.reading import shared_reader
+            from talentqa.reading.llm_reader import CascadeReader, LLMReader
+
+            llm = self.settings.llm
+            if llm.base_url is None:
+                from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+
+                model = assemble_model(llm.model_dir)
+                self._server = LlamaServer(model, threads=llm.server_threads).start()
+                llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
+            answer = self.settings.answer
+            cascade = CascadeReader(
+                shared_reader(), LLMReader(build_chat_model(llm)), passages=answer.accurate_passages
+            )
+            self._accurate = ReadingAnswerer(
+                answer.model_copy(update={"abstain_threshold": answer.accurate_threshold}),
+                reader=lambda: cascade,
+                name="accurate",
+            )
+        return self._accurate
+
     def ask(
         self,
         question: str,
@@ -122,8 +153,11 @@ class TalentQA:
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        answerer: Literal["extractive", "llm"] | None = None,
+        answerer: AnswererName | None = None,
+        threshold: float | None = None,
     ) -> Answer:
+        """Answer with verified quotes or abstain; `threshold` overrides the reader's abstention
+        threshold for this call only (evaluation tries thresholds without touching shared settings)."""
         started = time.perf_counter()
         question = check_question(question, self.settings.answer.max_question_chars)
         mode = answerer or self.settings.answer.answerer
@@ -143,9 +177,13 @@ class TalentQA:
         t = time.perf_counter()
         if mode == "llm":
             result: Answer = self.llm_answerer().answer(standalone, retrieved.passages, self.store.text)
+        elif mode == "accurate":
+            result = self.accurate_answerer().answer(
+                standalone, retrieved.passages, self.store.text, threshold=threshold
+            )
         else:
             result = self.extractive.answer(
-                standalone, retrieved.question_vector, retrieved.passages, self.store.text
+                standalone, retrieved.passages, self.store.text, threshold=threshold
             )
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
@@ -214,28 +252,15 @@ class TalentQA:
     ) -> IngestReport:
         """Rebuild every chunk and vector from the stored article texts with the configured model.
 
-        Article records (and their texts) are never deleted, so an interrupted reindex loses nothing:
-        running it again finishes the job.
+        Article records (and their texts) are never deleted, and the old vectors go only once the run's
+        marker is in the store: if the reindex is interrupted (even by `kill -9`), the next ingest or
+        reindex restores every article's chunks.
         """
         embedder = embedder or Embedder(settings.embedding)
         store = Store.open(
             settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False
         )
         try:
-            articles = [
-                Article(
-                    doc_id=info.doc_id,
-                    title=info.title,
-                    text=store.text(info.doc_id),
-                    url=info.url,
-                    author=info.author,
-                    published=info.published,
-                    source=info.source,
-                    content_hash=info.content_hash,
-                )
-                for info in store.documents_info()
-            ]
-            store.reset_chunks(model_name=embedder.name, dimension=embedder.dimension)
-            return Ingestor(store, embedder, settings, progress, force=True).run(articles)
+            return Ingestor(store, embedder, settings, progress, force=True).reindex()
         finally:
             store.close()

@@ -39,7 +39,8 @@ app.add_typer(sources_app, name="sources")
 
 def _estimate_total(sources: list[str], settings: Settings, glob: str | None) -> int | None:
     """Articles to expect, for the progress bar: a line per JSONL record, one per other file."""
-    from talentqa.ingest.loaders import iter_files
+    from talentqa.errors import LoadError
+    from talentqa.ingest.loaders import iter_files, open_regular
     from talentqa.ingest.pipeline import is_url
 
     if any(is_url(s) for s in sources):
@@ -48,9 +49,9 @@ def _estimate_total(sources: list[str], settings: Settings, glob: str | None) ->
     for item in iter_files(sources, glob or settings.ingest.glob):
         if isinstance(item, Path) and item.suffix.lower() == ".jsonl":
             try:
-                with item.open("rb") as handle:
+                with open_regular(item) as handle:  # never blocks on a FIFO put there since the listing
                     total += sum(1 for line in handle if line.strip())
-            except OSError:
+            except (OSError, LoadError):
                 total += 1
         else:
             total += 1
@@ -311,6 +312,14 @@ def ask(
     llm: Annotated[
         bool, typer.Option("--llm", help="Answer with the configured LLM instead of extractively.")
     ] = False,
+    accurate: Annotated[
+        bool,
+        typer.Option(
+            "--accurate",
+            help="Let an instruct LLM read the reader's best passages (seconds; starts a local llama.cpp "
+            "server unless TALENTQA_LLM__BASE_URL is set; needs the 'accurate' extra).",
+        ),
+    ] = False,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
     as_json: JsonOpt = False,
@@ -321,6 +330,8 @@ def ask(
     settings = make_settings(store, chroma_url)
     if k is not None and not 1 <= k <= 50:
         raise typer.BadParameter("must be between 1 and 50", param_hint="--k")
+    if llm and accurate:
+        raise typer.BadParameter("choose one of --llm and --accurate", param_hint="--accurate")
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     with friendly_errors():
         from talentqa.app import check_question
@@ -334,7 +345,7 @@ def ask(
                 sources=source,
                 since=since_day,
                 until=until_day,
-                answerer="llm" if llm else None,
+                answerer="llm" if llm else "accurate" if accurate else None,
             )
         finally:
             qa.close()

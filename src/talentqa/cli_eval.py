@@ -18,10 +18,11 @@ from typer._click.core import Context
 from typer.core import TyperGroup
 
 from talentqa.evaluation import METRIC_KEYS, Split
+from talentqa.models import AnswererName
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
-    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport, SystemRun
+    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport
     from talentqa.settings import Settings
 
 
@@ -160,7 +161,7 @@ def run(
         ),
     ] = "all",
     answerer: Annotated[
-        Literal["extractive", "llm"] | None,
+        AnswererName | None,
         typer.Option("--answerer", help="Who answers (default from settings).", show_default=False),
     ] = None,
     baseline: Annotated[
@@ -181,20 +182,13 @@ def run(
     k: Annotated[
         int | None, typer.Option("--k", min=1, max=50, help="Passages per answer (default from settings).")
     ] = None,
-    weights: Annotated[
-        Path | None,
+    threshold: Annotated[
+        float | None,
         typer.Option(
-            "--weights",
-            help="Answerer weights and threshold to try (a `talentqa calibrate --out` file).",
-            show_default=False,
-        ),
-    ] = None,
-    compare: Annotated[
-        Path | None,
-        typer.Option(
-            "--compare",
-            help="Also run with these weights and threshold, reported as 'fitted' (same questions and "
-            "store; its latency benefits from the first run's caches).",
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Abstention threshold to try instead of the configured one (see `talentqa calibrate`).",
             show_default=False,
         ),
     ] = None,
@@ -216,30 +210,16 @@ def run(
     with friendly_errors():
         data = load_dataset(dataset, docs or (), distractors or ())
         questions = _questions(data, split, limit, seed)
-        overrides: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        scoring = None
-        if weights is not None:
-            from talentqa.calibration import load_weights
-
-            loaded = load_weights(weights)
-            scoring = loaded.weights
-            if loaded.abstain_threshold is not None:
-                overrides["answer"] = make_settings().answer.model_copy(
-                    update={"abstain_threshold": loaded.abstain_threshold}
-                )
         with _store_folder(store) as folder:
-            settings = make_settings(folder, **overrides)
+            settings = make_settings(folder)
             with _opened(settings, data, quiet) as qa:
-                if scoring is not None:
-                    qa.extractive.weights = scoring
                 with _progress("asking", quiet) as tick:
-                    runs = [run_talentqa(qa, questions, k=k, answerer=answerer, progress=tick)]
-                if compare is not None:
-                    runs.append(_run_fitted(qa, questions, compare, k, quiet))
-                    extra["compare"] = json.loads(compare.read_text(encoding="utf-8"))
+                    runs = [
+                        run_talentqa(
+                            qa, questions, k=k, answerer=answerer, threshold=threshold, progress=tick
+                        )
+                    ]
                 documents = qa.store.count_documents()
-                used_weights = qa.extractive.weights.weights
             if baseline:
                 from talentqa.baseline import LangChainBaseline
 
@@ -264,9 +244,11 @@ def run(
             seed=seed,
             answerer=mode,
             k=k or settings.retrieval.k,
-            abstain_threshold=settings.answer.abstain_threshold if mode == "extractive" else None,
+            abstain_threshold=(threshold or settings.answer.abstain_threshold)
+            if mode == "extractive"
+            else None,
             documents=documents,
-            settings={"retrieval": settings.retrieval.model_dump(), "weights": used_weights, **extra},
+            settings={"retrieval": settings.retrieval.model_dump()},
             runs=runs,
         )
         for path in out or ():
@@ -277,26 +259,6 @@ def run(
         _print_table(report)
         for path in out or ():
             stdout.print(f"report written to {path}", highlight=False)
-
-
-def _run_fitted(
-    qa: TalentQA, questions: list[EvalQuestion], path: Path, k: int | None, quiet: bool
-) -> SystemRun:
-    """The same questions with other weights and threshold, then the originals put back."""
-    from talentqa.calibration import load_weights
-    from talentqa.evaluation import run_talentqa
-
-    loaded = load_weights(path)
-    weights, threshold = qa.extractive.weights, qa.extractive.settings.abstain_threshold
-    qa.extractive.weights = loaded.weights
-    if loaded.abstain_threshold is not None:
-        qa.extractive.settings.abstain_threshold = loaded.abstain_threshold
-    try:
-        with _progress("asking (fitted)", quiet) as tick:
-            return run_talentqa(qa, questions, k=k, answerer="extractive", progress=tick, system="fitted")
-    finally:
-        qa.extractive.weights = weights
-        qa.extractive.settings.abstain_threshold = threshold
 
 
 def _write_report(report: EvalReport, path: Path) -> None:
@@ -383,11 +345,7 @@ def calibrate(
     seed: SeedOpt = 0,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            help="Write the fitted weights and threshold as JSON (for `eval --weights`).",
-            show_default=False,
-        ),
+        typer.Option("--out", help="Write the result as JSON.", show_default=False),
     ] = None,
     max_wrong: Annotated[
         float,
@@ -397,78 +355,74 @@ def calibrate(
     ] = 0.15,
     store: StoreOpt = None,
     docs: DocsOpt = None,
-    candidates: Annotated[
-        Path | None,
-        typer.Option(
-            "--candidates",
-            help="Cache of the collected sentence features: read when it exists, else written.",
-            show_default=False,
-        ),
+    k: Annotated[
+        int | None, typer.Option("--k", min=1, max=50, help="Passages per answer (default from settings).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    accurate: Annotated[
+        bool,
+        typer.Option("--accurate", help="Calibrate the accurate reader's threshold (the LLM's) instead."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Fit the extractive answerer's sentence weights and abstention threshold on calibration questions."""
-    from talentqa.answer.extractive import ScoringWeights
+    """Calibrate the reader's abstention threshold on calibration questions it never trained on.
+
+    Questions are retrieved and read as `talentqa ask` does; questions on articles the reader was trained
+    on (its model card lists them) are left out. Set the result as TALENTQA_ANSWER__ABSTAIN_THRESHOLD
+    (--accurate: TALENTQA_ANSWER__ACCURATE_THRESHOLD), or try it first with
+    `talentqa eval DATASET --split test --threshold T`.
+    """
     from talentqa.calibration import calibrate as fit
-    from talentqa.calibration import collect_candidates, load_candidates, save_candidates
+    from talentqa.calibration import collect_readings, unseen
     from talentqa.cli_common import friendly_errors, make_settings
     from talentqa.cli_common import out as stdout
+    from talentqa.errors import ConfigError
     from talentqa.evaluation import load_dataset
 
     with friendly_errors():
         data = load_dataset(dataset, docs or ())
-        questions = _questions(data, split, limit, seed)
-        collected = load_candidates(candidates, questions) if candidates else None
+        questions, left_out = unseen(_questions(data, split, None, seed))
+        if not questions:
+            raise ConfigError(f"every {split} question of {data.name} is on an article the reader trained on")
+        if limit is not None:
+            from talentqa.evaluation import sample_questions
+
+            questions = sample_questions(questions, limit, seed)
         with _store_folder(store) as folder:
             settings = make_settings(folder)
-            if collected is None:
-                with _opened(settings, data, as_json) as qa, _progress("collecting", as_json) as tick:
-                    collected = collect_candidates(qa, questions, progress=tick)
-                if candidates:
-                    save_candidates(candidates, collected)
-        current = ScoringWeights()
+            with _opened(settings, data, as_json) as qa, _progress("reading", as_json) as tick:
+                readings = collect_readings(qa, questions, k=k, accurate=accurate, progress=tick)
+        answer = settings.answer
         result = fit(
-            collected,
-            current=current,
-            current_threshold=settings.answer.abstain_threshold,
+            readings,
+            current_threshold=answer.accurate_threshold if accurate else answer.abstain_threshold,
             max_wrong=max_wrong,
+            left_out_trained=left_out,
         )
         if out is not None:
-            result.save(out)
+            try:
+                out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
     if as_json:
         stdout.print_json(result.model_dump_json())
         return
     from rich.table import Table
 
+    auc = "-" if result.auc is None else f"{result.auc:.3f}"
     table = Table(
-        title=f"weights fitted on {result.questions} questions ({result.candidates:,} sentences, "
-        f"{result.positives:,} with a gold answer)",
+        title=f"{result.questions} questions ({result.answerable} answerable; {result.left_out_trained} on "
+        f"articles the reader trained on left out); AUC {auc}",
         title_justify="left",
     )
-    for column in ("feature", "current", "current, recalibrated", "fitted"):
-        table.add_column(column, justify="left" if column == "feature" else "right")
-    for name, value in result.weights.weights.items():
-        weight = f"{current.weights.get(name, 0.0):.3f}"
-        table.add_row(name, weight, weight, f"{value:.3f}")
-    table.add_row(
-        "abstain_threshold",
-        f"{settings.answer.abstain_threshold:.4f}",
-        f"{result.current_weights_threshold:.4f}",
-        f"{result.abstain_threshold:.4f}",
-    )
+    for column in ("figure", "current", "calibrated"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    table.add_row("abstain_threshold", f"{result.current_threshold:.4f}", f"{result.abstain_threshold:.4f}")
+    for key in ("abstained_unanswerable", "wrongly_abstained", "top_quote_has_answer"):
+        values = [getattr(f, key) for f in (result.current, result.calibrated)]
+        table.add_row(key, *("-" if v is None else f"{v:.3f}" for v in values))
     stdout.print(table)
-    figures = Table(title="in-sample figures", title_justify="left")
-    for column in ("figure", "current", "current, recalibrated", "fitted"):
-        figures.add_column(column, justify="left" if column == "figure" else "right")
-    for key in ("top_sentence_has_answer", "abstained_unanswerable", "wrongly_abstained", "log_loss"):
-        values = [getattr(f, key) for f in (result.before, result.recalibrated, result.after)]
-        figures.add_row(key, *("-" if v is None else f"{v:.3f}" for v in values))
-    stdout.print(figures)
     if out is not None:
-        stdout.print(
-            f"written to {out}; try it with `talentqa eval DATASET --split test --weights {out}`",
-            highlight=False,
-        )
+        stdout.print(f"written to {out}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentqa.errors import ConfigError
-from talentqa.models import Answer, Article
+from talentqa.models import Answer, AnswererName, Article
 from talentqa.settings import Settings
 
 if TYPE_CHECKING:
@@ -445,7 +445,8 @@ def run_talentqa(
     questions: Sequence[EvalQuestion],
     *,
     k: int | None = None,
-    answerer: Literal["extractive", "llm"] | None = None,
+    answerer: AnswererName | None = None,
+    threshold: float | None = None,
     progress: Progress | None = None,
     system: str = "talentqa",
 ) -> SystemRun:
@@ -455,13 +456,13 @@ def run_talentqa(
     question is asked once untimed so model loading does not count as latency.
     """
     if questions:
-        qa.ask(questions[0].question, k=k, answerer=answerer)
+        qa.ask(questions[0].question, k=k, answerer=answerer, threshold=threshold)
     results: list[QuestionResult] = []
     for i, question in enumerate(questions, start=1):
         retrieved = qa.retriever.retrieve(question.question, RETRIEVAL_DEPTH)
         docs = [p.chunk.doc_id for p in retrieved.passages]
         started = time.perf_counter()
-        answer = qa.ask(question.question, k=k, answerer=answerer)
+        answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold)
         latency = (time.perf_counter() - started) * 1000
         results.append(score_answer(question, answer, docs, latency, qa.store.text))
         if progress:

@@ -6,7 +6,7 @@ One `Answer` type serves every front-end (CLI, REPL, Discord, evaluation).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,6 +72,20 @@ class Citation(BaseModel):
     score: float = 0.0
 
 
+# Who answers: the fast trained reader ("extractive", the default), the fast reader with an LLM reading its
+# best passages ("accurate"), or an LLM writing claims around verified quotes ("llm").
+AnswererName = Literal["extractive", "accurate", "llm"]
+
+
+class Turn(BaseModel):
+    """One message of a conversation, used to rewrite follow-up questions. A user turn holds the question
+    as asked (never a rewrite); an assistant turn may carry the answer's short answer."""
+
+    role: Literal["user", "assistant"]
+    content: str
+    short_answer: str | None = None
+
+
 class Answer(BaseModel):
     """What every front-end renders."""
 
@@ -82,8 +96,11 @@ class Answer(BaseModel):
     related: list[Citation] = Field(
         default_factory=list, description="Closest passages when abstaining; not an answer."
     )
+    short_answer: str | None = Field(
+        default=None, description="The reader's answer span, words of the first quote, when it is short."
+    )
     as_of: dt.date | None = Field(default=None, description="Latest publication date among cited sources.")
-    answerer: str = "extractive"
+    answerer: str = "reader"
     standalone_question: str | None = Field(
         default=None, description="The follow-up rewritten into a standalone question, when it was."
     )

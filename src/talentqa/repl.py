@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from talentqa.errors import TalentQAError
+from talentqa.models import AnswererName
 from talentqa.render import render_answer
 from talentqa.service import QAService, Turn
 
@@ -19,6 +20,7 @@ Ask a question in plain words; follow-up questions use the conversation so far.
   :sources        list ingested articles
   :k N            read N passages per question (now {k})
   :llm on|off     answer with the configured LLM, or extractively (now {llm})
+  :accurate on|off  let an instruct LLM read the best passages (now {accurate})
   :new            forget the conversation
   :help           this text
   :quit           leave (Ctrl-D works too)"""
@@ -38,6 +40,7 @@ class Repl:
         self.qa = qa
         self.console = console or Console()
         self.use_llm = use_llm
+        self.use_accurate = False
         self.k = k
         self.turns: list[Turn] = []
         history: History = InMemoryHistory()
@@ -68,15 +71,15 @@ class Repl:
         if line.startswith(":"):
             return self._command(line)
         try:
-            answer = self.qa.ask(
-                line, history=self.turns[-6:], k=self.k, answerer="llm" if self.use_llm else "extractive"
-            )
+            answer = self.qa.ask(line, history=self.turns[-6:], k=self.k, answerer=self._mode())
         except TalentQAError as exc:
             self.console.print(f"[red]error:[/] {exc}", highlight=False)
             return True
         self.console.print(render_answer(answer))
-        self.turns.append(Turn(role="user", content=answer.standalone_question or line))
-        self.turns.append(Turn(role="assistant", content=answer.text))
+        # The question as asked, never its rewrite: a rewrite is built from the last exchange only, so
+        # rewrites cannot pile up over a conversation.
+        self.turns.append(Turn(role="user", content=line))
+        self.turns.append(Turn(role="assistant", content=answer.text, short_answer=answer.short_answer))
         return True
 
     def _command(self, line: str) -> bool:
@@ -85,7 +88,13 @@ class Repl:
         if name in {"q", "quit", "exit"}:
             return False
         if name in {"h", "help", "?"}:
-            self.console.print(HELP.format(k=self.k or "default", llm="on" if self.use_llm else "off"))
+            self.console.print(
+                HELP.format(
+                    k=self.k or "default",
+                    llm="on" if self.use_llm else "off",
+                    accurate="on" if self.use_accurate else "off",
+                )
+            )
         elif name == "sources":
             self._sources()
         elif name == "k":
@@ -100,12 +109,21 @@ class Repl:
                 self.console.print(f"LLM answers {'on' if self.use_llm else 'off'}")
             else:
                 self.console.print("[red]usage:[/] :llm on|off")
+        elif name == "accurate":
+            if arg in {"on", "off"}:
+                self.use_accurate = arg == "on"
+                self.console.print(f"accurate reader {'on' if self.use_accurate else 'off'}")
+            else:
+                self.console.print("[red]usage:[/] :accurate on|off")
         elif name == "new":
             self.turns.clear()
             self.console.print("conversation cleared")
         else:
             self.console.print(f"[red]unknown command[/] :{name} — :help lists them")
         return True
+
+    def _mode(self) -> AnswererName:
+        return "llm" if self.use_llm else "accurate" if self.use_accurate else "extractive"
 
     def _sources(self) -> None:
         docs: list[Any] = self.qa.documents()

@@ -7,18 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel
+from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport, Turn
 
-from talentqa.models import Answer, DocumentInfo, IngestReport
-
-
-class Turn(BaseModel):
-    """One message of a conversation, used to rewrite follow-up questions."""
-
-    role: Literal["user", "assistant"]
-    content: str
+__all__ = ["QAService", "Turn"]
 
 
 class QAService(Protocol):
@@ -31,7 +24,8 @@ class QAService(Protocol):
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        answerer: Literal["extractive", "llm"] | None = None,
+        answerer: AnswererName | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         """Answer with verified quotes, or abstain. Raises QuestionError on unusable questions."""
         ...

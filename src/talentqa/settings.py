@@ -68,22 +68,35 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    answerer: Literal["extractive", "llm"] = Field(default="extractive", description="Who writes answers.")
+    answerer: Literal["extractive", "accurate", "llm"] = Field(
+        default="extractive",
+        description="Who answers: 'extractive' (the trained reader, offline, ~15 ms a passage), 'accurate' "
+        "(the reader ranks passages, an instruct LLM reads the best ones: seconds), or 'llm' (an LLM "
+        "writes claims around verified quotes).",
+    )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.72,
-        description="Extractive confidence below which the answer abstains. Calibrated with `talentqa "
-        "calibrate` on the SQuAD 2.0 calibration articles (1,500 questions) to withhold at most 15% of "
-        "answerable questions there.",
+        default=0.5564,
+        ge=0.0,
+        le=1.0,
+        description="The reader's answer probability below which the answer abstains. Calibrated with "
+        "`talentqa calibrate` on SQuAD 2.0 calibration articles the reader never trained on (1,870 "
+        "questions), to withhold at most 15% of answerable questions there.",
+    )
+    accurate_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="The same for the accurate reader (1 - the LLM's probability of 'NO ANSWER').",
+    )
+    accurate_passages: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Passages the accurate reader's LLM reads (the fast reader's best).",
     )
     max_question_chars: int = Field(default=1000, ge=1, description="Longer questions are refused.")
     related: int = Field(default=3, ge=0, description="Related passages shown when abstaining.")
-    max_sentences: int = Field(
-        default=10,
-        ge=1,
-        description="Candidate sentences embedded per question, the lexically best (embedding them is most "
-        "of the answer time; on SQuAD 2.0 calibration questions the best sentence is among the first 8).",
-    )
 
 
 class LLMSettings(BaseModel):
@@ -93,9 +106,22 @@ class LLMSettings(BaseModel):
     base_url: str | None = Field(default=None, description="Endpoint, e.g. http://127.0.0.1:8080/v1.")
     model: str = Field(default="gpt-4o-mini", description="Model name the endpoint expects.")
     api_key: SecretStr = Field(default=SecretStr("not-needed"), description="Key for the endpoint.")
-    timeout: float = Field(default=60.0, gt=0, description="Seconds per request.")
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a whole request may take (connecting, waiting and reading the reply), retries "
+        "included.",
+    )
     temperature: float = Field(default=0.0, ge=0)
     max_tokens: int = Field(default=512, ge=1)
+    model_dir: Path | None = Field(
+        default=None,
+        description="Where the accurate reader's GGUF model is joined from its part packages on first use "
+        "(default: $XDG_CACHE_HOME/talentqa/models, ~/.cache/talentqa/models).",
+    )
+    server_threads: int = Field(
+        default=2, ge=1, description="Threads of the llama.cpp server talentqa starts when base_url is unset."
+    )
 
 
 class BotSettings(BaseModel):
@@ -109,7 +135,8 @@ class BotSettings(BaseModel):
     answer_timeout: float = Field(
         default=120.0,
         gt=0,
-        description="Seconds a question may take, queueing included, before the user is told.",
+        description="Seconds a question may take, queueing included, before the user is told; then the "
+        "answer's network requests are cut off and its slot freed.",
     )
 
 
@@ -119,7 +146,11 @@ class IngestSettings(BaseModel):
     glob: str = Field(default="**/*", description="Pattern for files inside folders.")
     docs_per_batch: int = Field(default=64, ge=1, description="Articles embedded and written together.")
     max_file_bytes: int = Field(default=50_000_000, ge=1, description="Larger files are refused.")
-    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds per HTTP request.")
+    fetch_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds each fetch hop may take as a whole (connect, headers and body).",
+    )
     fetch_max_bytes: int = Field(default=10_000_000, ge=1, description="Largest body fetched.")
     user_agent: str = Field(default="talentqa/0.1 (+https://github.com/talentqa)", description="HTTP UA.")
 

@@ -6,18 +6,26 @@ record per article holding its full normalised text, against which quotes are ve
 Embedded mode (`PersistentClient`) is not safe for two processes on one folder, so it takes an exclusive
 lock and a second process fails at once. Server mode (`HttpClient`) is how several processes share a store.
 
-The chunks collection's metadata records the embedding model and dimension, a `revision` token replaced
-after every write (so a keyword index can tell it is stale, even when another process wrote), and an
-`ingest_open` marker that survives a crash and makes the next ingest sweep orphans.
+The chunks collection's metadata records the embedding model and dimension, and a `revision` token
+replaced after every write (so a keyword index can tell it is stale, even when another process wrote).
+
+Writers (ingest, reindex) leave a marker each in `<name>-runs` while they work, and every chunk names the
+run that wrote it. A marker that outlives its run (a crash, `kill -9`, an error) tells the next run to
+repair: it deletes chunks that no record accounts for, but only those whose writer is provably gone (its
+marker closed, or its process dead), so concurrent writers on one server never delete each other's work;
+and it restores articles whose record claims chunks the store lacks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
+import socket
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,11 +49,101 @@ LOCK_NAME = ".talentqa.lock"
 # Chroma needs a vector per record; article records are looked up by id only, so one constant suffices.
 _RECORD_VECTOR = [1.0]
 
+RunKind = Literal["ingest", "reindex"]
+
+HEARTBEAT_SECONDS = 30.0
+"""A writer re-announces itself at least this often while it works."""
+RUN_LEASE_SECONDS = 900.0
+"""A writer on another machine (whose process cannot be checked) that has not announced itself for this
+long is taken for dead, and what it left unfinished is repaired."""
+
+# The runs this process has open, across every store it holds (one process may hold several on a server).
+_ACTIVE_RUNS: set[str] = set()
+
 
 @dataclass(frozen=True)
 class ChunkHit:
     chunk: Chunk
     score: float
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """An article record's metadata, with the file its id was taken from ("" when not from a file name)."""
+
+    info: DocumentInfo
+    origin: str
+
+
+@dataclass(frozen=True)
+class RunMarker:
+    run_id: str
+    kind: str
+    status: str
+    """"open" while the run works; "failed" once it stopped on an error."""
+    host: str
+    machine: str
+    pid: int
+    pstart: str
+    started: str
+    heartbeat: float
+
+    def describe(self) -> str:
+        return f"{self.kind} by process {self.pid} on {self.host}, started {self.started}"
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """What `Store.begin_run` found: runs that stopped without finishing leave repairs to this one."""
+
+    run_id: str
+    unfinished: tuple[str, ...]
+    legacy: bool
+    """The crash marker of a talentqa from before per-run markers was set."""
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.unfinished) or self.legacy
+
+
+def _machine() -> str:
+    """This host, boot and PID namespace: where a process id names the same process as here."""
+    parts = [socket.gethostname()]
+    with contextlib.suppress(OSError):
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    with contextlib.suppress(OSError):
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    return "/".join(parts)
+
+
+_MACHINE = _machine()
+
+
+def _process_start(pid: int) -> str:
+    """When a process started (clock ticks since boot, Linux); "" if it is gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[-1].split()
+    if len(fields) < 20 or fields[0] in {"Z", "X"}:
+        return ""
+    return fields[19]
+
+
+def _process_alive(pid: int, start: str) -> bool:
+    if pid <= 0:
+        return False
+    if Path("/proc/self/stat").exists():
+        # Process ids are reused: the start time tells the writer from a newcomer with its id.
+        return bool(start) and _process_start(pid) == start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _date_str(value: dt.date | None) -> str:
@@ -76,7 +174,7 @@ def sanitise_metadata(meta: dict[str, Any]) -> dict[str, str | int | float | boo
     return clean
 
 
-def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int | float | bool]:
+def chunk_metadata(chunk: Chunk, content_hash: str, run_id: str) -> dict[str, str | int | float | bool]:
     return sanitise_metadata(
         {
             "doc_id": chunk.doc_id,
@@ -89,6 +187,9 @@ def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int | flo
             # Ordinal days: Chroma's range operators only compare numbers.
             "published_ord": chunk.published.toordinal() if chunk.published else 0,
             "content_hash": content_hash,
+            # The writer: a repair deletes a chunk only when this run is provably gone, and names it in
+            # the delete, so a chunk another process has rewritten since is left alone.
+            "run": run_id,
         }
     )
 
@@ -168,6 +269,10 @@ class Store:
         self.documents: Collection = client.get_or_create_collection(
             f"{prefix}-documents", metadata={"kind": "articles"}, embedding_function=None
         )
+        self.runs: Collection = client.get_or_create_collection(
+            f"{prefix}-runs", metadata={"kind": "writers"}, embedding_function=None
+        )
+        self._own_runs: dict[str, tuple[str, str]] = {}
         if check_model:
             self.check_model()
         self._text_cache = lru_cache(maxsize=256)(self._load_text)
@@ -293,14 +398,131 @@ class Store:
     def bump_revision(self) -> None:
         self._set_meta(revision=uuid.uuid4().hex)
 
-    def begin_ingest(self) -> bool:
-        """Mark a write in progress; returns True when the previous one never finished (crash)."""
-        crashed = bool(self._meta().get("ingest_open"))
-        self._set_meta(ingest_open=uuid.uuid4().hex)
-        return crashed
+    # --- writers ------------------------------------------------------------------------------------------
 
-    def end_ingest(self) -> None:
-        self._set_meta(ingest_open="", revision=uuid.uuid4().hex)
+    def begin_run(self, kind: RunKind = "ingest") -> RunStart:
+        """Announce a writer. A reindex replaces every vector, so it runs alone: it is refused while
+        another writer works, and an ingest is refused while a reindex works."""
+        run_id = uuid.uuid4().hex
+        self._own_runs[run_id] = (kind, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        _ACTIVE_RUNS.add(run_id)
+        try:
+            # Announce first, then look: of two writers starting together, each sees the other.
+            self._announce(run_id, "open")
+            others = [m for m in self._markers() if m.run_id != run_id]
+        except BaseException:
+            self._own_runs.pop(run_id, None)
+            _ACTIVE_RUNS.discard(run_id)
+            with contextlib.suppress(Exception):  # the store is what failed; that error is raised
+                self.runs.delete(ids=[run_id])
+            raise
+        alive = {m.run_id: self._alive(m) for m in others}
+        live = [m for m in others if alive[m.run_id]]
+        clash = live if kind == "reindex" else [m for m in live if m.kind == "reindex"]
+        if clash:
+            self._retire(run_id)
+            if kind == "reindex":
+                raise StoreError(
+                    f"cannot reindex while another process writes to this store ({clash[0].describe()}); "
+                    "run it again once that has finished"
+                )
+            raise StoreError(
+                f"a reindex is rebuilding this store ({clash[0].describe()}); "
+                "ingest again once it has finished"
+            )
+        unfinished = tuple(m.run_id for m in others if not alive[m.run_id])
+        return RunStart(run_id, unfinished, legacy=bool(self._meta().get("ingest_open")))
+
+    def heartbeat(self, run_id: str) -> None:
+        """Still at work. Re-announces a run that another process took for dead after a long silence."""
+        self._announce(run_id, "open")
+
+    def end_run(self, run_id: str, *, settled: Sequence[str] = (), legacy: bool = False) -> None:
+        """Close a run that finished, with the unfinished runs (and legacy marker) whose leftovers it
+        repaired."""
+        ids = [run_id, *settled]
+        for i in range(0, len(ids), self.max_batch):
+            self.runs.delete(ids=ids[i : i + self.max_batch])
+        self._own_runs.pop(run_id, None)
+        _ACTIVE_RUNS.discard(run_id)
+        changes: dict[str, Any] = {"revision": uuid.uuid4().hex}
+        if legacy:
+            changes["ingest_open"] = ""
+        self._set_meta(**changes)
+
+    def fail_run(self, run_id: str) -> None:
+        """A run stopped on an error: its marker stays, marked failed, so the next run repairs what it
+        left; readers see what it wrote."""
+        _ACTIVE_RUNS.discard(run_id)
+        # The store may be what failed: the caller's exception is the one that matters, and a marker
+        # left "open" is still repaired (by this process at once, by others once it exits).
+        with contextlib.suppress(Exception):
+            self._announce(run_id, "failed")
+            self.bump_revision()
+        self._own_runs.pop(run_id, None)
+
+    def live_runs(self) -> set[str]:
+        """Ids of the runs still at work (this process's included)."""
+        return {m.run_id for m in self._markers() if self._alive(m)}
+
+    def _announce(self, run_id: str, status: str) -> None:
+        kind, started = self._own_runs.get(run_id, ("ingest", ""))
+        pid = os.getpid()
+        self.runs.upsert(
+            ids=[run_id],
+            embeddings=np.asarray([_RECORD_VECTOR], dtype=np.float32),
+            metadatas=[
+                {
+                    "kind": kind,
+                    "status": status,
+                    "host": socket.gethostname(),
+                    "machine": _MACHINE,
+                    "pid": pid,
+                    "pstart": _process_start(pid),
+                    "started": started,
+                    "heartbeat": time.time(),
+                }
+            ],
+        )
+
+    def _retire(self, run_id: str) -> None:
+        self.runs.delete(ids=[run_id])
+        self._own_runs.pop(run_id, None)
+        _ACTIVE_RUNS.discard(run_id)
+
+    def _markers(self) -> list[RunMarker]:
+        result = self.runs.get(include=["metadatas"])
+        markers = []
+        for run_id, raw in zip(result["ids"], result["metadatas"] or [], strict=True):
+            meta: dict[str, Any] = dict(raw or {})
+            markers.append(
+                RunMarker(
+                    run_id=run_id,
+                    kind=str(meta.get("kind", "ingest")),
+                    status=str(meta.get("status", "open")),
+                    host=str(meta.get("host", "")),
+                    machine=str(meta.get("machine", "")),
+                    pid=int(meta.get("pid", 0)),
+                    pstart=str(meta.get("pstart", "")),
+                    started=str(meta.get("started", "")),
+                    heartbeat=float(meta.get("heartbeat", 0.0)),
+                )
+            )
+        return markers
+
+    def _alive(self, marker: RunMarker) -> bool:
+        """Whether a run may still write. Wrong answers cost: "dead" for a live writer deletes its work,
+        so only evidence makes a run dead."""
+        if marker.status != "open":
+            return False
+        if marker.machine == _MACHINE and marker.pid == os.getpid():
+            # This process knows its own runs, including one whose "failed" mark could not be written.
+            return marker.run_id in _ACTIVE_RUNS
+        if self._lock is not None:
+            return False  # embedded: this process holds the exclusive lock, so no other one writes
+        if marker.machine == _MACHINE:
+            return _process_alive(marker.pid, marker.pstart)
+        return time.time() - marker.heartbeat < RUN_LEASE_SECONDS
 
     # --- writing ------------------------------------------------------------------------------------------
 
@@ -314,8 +536,44 @@ class Store:
                 found[doc_id] = str((meta or {}).get("content_hash", ""))
         return found
 
-    def upsert_chunks(self, items: Sequence[tuple[Chunk, str]], vectors: Vectors) -> None:
-        """Write chunks (with their article's content hash) in batches Chroma accepts."""
+    def records(self, doc_ids: Sequence[str] | None = None) -> dict[str, StoredRecord]:
+        """Article records among `doc_ids` (all of them when None), in id order."""
+        if doc_ids is None:
+            pairs: Iterator[tuple[str, dict[str, Any]]] = self._iter_document_records()
+        else:
+            pairs = self._document_records(doc_ids)
+        found = {
+            doc_id: StoredRecord(_info_from(doc_id, meta), str(meta.get("origin", "") or ""))
+            for doc_id, meta in pairs
+        }
+        return dict(sorted(found.items()))
+
+    def _document_records(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        unique = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(unique), self.max_batch):
+            result = self.documents.get(ids=unique[i : i + self.max_batch], include=["metadatas"])
+            for doc_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
+                yield doc_id, dict(meta or {})
+
+    def set_origins(self, origins: Mapping[str, str]) -> None:
+        """Record which file each article's name-derived id now comes from (the file moved)."""
+        items = list(origins.items())
+        for i in range(0, len(items), self.max_batch):
+            part = items[i : i + self.max_batch]
+            self.documents.update(
+                ids=[doc_id for doc_id, _ in part], metadatas=[{"origin": origin} for _, origin in part]
+            )
+
+    def present_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of these chunk ids are stored (a lookup by id: cheap even on a large store)."""
+        present: set[str] = set()
+        unique = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(unique), self.max_batch):
+            present.update(self.chunks.get(ids=unique[i : i + self.max_batch], include=[])["ids"])
+        return present
+
+    def upsert_chunks(self, items: Sequence[tuple[Chunk, str]], vectors: Vectors, *, run_id: str) -> None:
+        """Write chunks (with their article's content hash and their writer) in batches Chroma accepts."""
         if len(items) != len(vectors):
             raise StoreError("chunks and vectors differ in number")
         for i in range(0, len(items), self.max_batch):
@@ -324,7 +582,7 @@ class Store:
                 ids=[chunk.id for chunk, _ in part],
                 embeddings=np.asarray(vectors[i : i + self.max_batch], dtype=np.float32),
                 documents=[chunk.text for chunk, _ in part],
-                metadatas=[chunk_metadata(chunk, digest) for chunk, digest in part],
+                metadatas=[chunk_metadata(chunk, digest, run_id) for chunk, digest in part],
             )
 
     def upsert_articles(self, articles: Sequence[tuple[Article, int]]) -> None:
@@ -348,6 +606,8 @@ class Store:
                             "chunks": count,
                             "chars": len(article.text),
                             "ingested_at": now,
+                            # Set (or cleared) every time: Chroma merges metadata on upsert.
+                            "origin": getattr(article, "origin", "") or "",
                         }
                     )
                     for article, count in part
@@ -356,10 +616,40 @@ class Store:
         for article, _ in articles:
             self._forget_text(article.doc_id)
 
-    def delete_stale_chunks(self, doc_id: str, keep_hash: str) -> None:
-        """Old versions' chunks go only once the new ones (with a different hash) are stored."""
-        where: Any = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
-        self.chunks.delete(where=where)
+    def delete_stale_chunks(self, doc_ids: Sequence[str], run_id: str) -> int:
+        """After this run wrote these articles (chunks, then records): delete their chunks that the
+        records do not account for, such as an old version's. Returns how many.
+
+        The records are read again, since another writer may have replaced one since; and chunks that
+        another writer still at work has written are left to it: its records may not be written yet.
+        """
+        unique = list(dict.fromkeys(doc_ids))
+        if not unique:
+            return 0
+        live = self.live_runs() - {run_id}
+        current = self.stored_hashes(unique)
+        stale: list[tuple[str, str]] = []
+        for i in range(0, len(unique), self.max_batch):
+            part = unique[i : i + self.max_batch]
+            where: Any = {"doc_id": {"$in": part}}
+            result = self.chunks.get(where=where, include=["metadatas"])
+            for chunk_id, raw in zip(result["ids"], result["metadatas"] or [], strict=True):
+                meta = dict(raw or {})
+                writer = str(meta.get("run", ""))
+                if current.get(str(meta.get("doc_id"))) == meta.get("content_hash") or writer in live:
+                    continue
+                stale.append((chunk_id, writer))
+        self._delete_written_by(stale)
+        return len(stale)
+
+    def drop_superseded(self, written: Mapping[str, str], run_id: str) -> int:
+        """After a run closed: its chunks of articles whose record another run has replaced since."""
+        current = self.stored_hashes(list(written))
+        gone = [(doc_id, digest) for doc_id, digest in written.items() if current.get(doc_id) != digest]
+        for doc_id, digest in gone:
+            where: Any = {"$and": [{"doc_id": doc_id}, {"content_hash": digest}, {"run": run_id}]}
+            self.chunks.delete(where=where)
+        return len(gone)
 
     def remove(self, doc_id: str) -> None:
         if not self.documents.get(ids=[doc_id], include=[])["ids"]:
@@ -371,27 +661,63 @@ class Store:
         self.bump_revision()
 
     def sweep_orphans(self) -> int:
-        """Delete chunks that no article record accounts for (left by a crash). Returns how many."""
-        valid = {doc_id: info.content_hash for doc_id, info in self._iter_document_meta()}
-        orphans = [
-            chunk_id
+        """Delete chunks that no article record accounts for and whose writer is gone (left by a crash).
+        Returns how many.
+
+        A writer stores chunks before their record, so a chunk without a record may be work in progress.
+        Only what is provably orphaned goes: the chunks are listed, then the writers still at work are
+        read, then the records of the suspects are read again; a chunk goes only if its writer was no
+        longer at work and its record, read after that, still does not account for it. The delete names
+        the writer, so a chunk that another run has rewritten in the meantime stays.
+        """
+        accounted = {doc_id: info.content_hash for doc_id, info in self._iter_document_meta()}
+        suspects = [
+            (chunk_id, str(meta.get("doc_id")), str(meta.get("content_hash")), str(meta.get("run", "")))
             for chunk_id, meta in self.iter_chunk_meta()
-            if valid.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+            if accounted.get(str(meta.get("doc_id"))) != meta.get("content_hash")
         ]
-        for i in range(0, len(orphans), self.max_batch):
-            self.chunks.delete(ids=orphans[i : i + self.max_batch])
+        if not suspects:
+            return 0
+        live = self.live_runs()
+        suspects = [suspect for suspect in suspects if suspect[3] not in live]
+        current = self.stored_hashes([doc_id for _, doc_id, _, _ in suspects])
+        orphans = [
+            (chunk_id, writer)
+            for chunk_id, doc_id, digest, writer in suspects
+            if current.get(doc_id) != digest
+        ]
+        self._delete_written_by(orphans)
         return len(orphans)
+
+    def _delete_written_by(self, chunks: Sequence[tuple[str, str]]) -> None:
+        """Delete (chunk id, writer) pairs; a chunk since rewritten by another run is kept."""
+        by_writer: dict[str, list[str]] = {}
+        for chunk_id, writer in chunks:
+            by_writer.setdefault(writer, []).append(chunk_id)
+        for writer, ids in by_writer.items():
+            where: Any = {"run": writer}
+            if not writer:
+                # Written before writers were named. Chroma cannot test for a missing key, but `$nin`
+                # matches one: every run with a marker now is excluded, and any run starts with one.
+                markers = [m.run_id for m in self._markers()]
+                where = {"run": {"$nin": markers}} if markers else None
+            for i in range(0, len(ids), self.max_batch):
+                self.chunks.delete(ids=ids[i : i + self.max_batch], where=where)
 
     # --- reading ------------------------------------------------------------------------------------------
 
     def _iter_document_meta(self) -> Iterator[tuple[str, DocumentInfo]]:
+        for doc_id, meta in self._iter_document_records():
+            yield doc_id, _info_from(doc_id, meta)
+
+    def _iter_document_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         page = 1000
         offset = 0
         while True:
             result = self.documents.get(include=["metadatas"], limit=page, offset=offset)
             ids = result["ids"]
             for doc_id, meta in zip(ids, result["metadatas"] or [], strict=True):
-                yield doc_id, _info_from(doc_id, dict(meta or {}))
+                yield doc_id, dict(meta or {})
             if len(ids) < page:
                 return
             offset += page

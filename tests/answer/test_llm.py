@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -25,10 +26,12 @@ from talentqa.answer.llm import (
     parse_reply,
 )
 from talentqa.errors import AnswerError, ConfigError
+from talentqa.ingest.chunking import MAX_CHUNK_CHARS, MAX_SENTENCE_CHARS, chunk_article
 from talentqa.models import Article
 from talentqa.retrieval import Passage
 from talentqa.service import Turn
-from talentqa.settings import AnswerSettings, LLMSettings
+from talentqa.settings import AnswerSettings, ChunkSettings, LLMSettings
+from tests.dripping import dripping_server
 
 from .helpers import PromptRecorder, TextStore, assert_verbatim, fake_model, key_of, reply
 
@@ -637,3 +640,56 @@ def test_related_passages_skip_a_planted_instruction_sentence(
     answer = answerer("not json").answer("What are her plans?", planted, text_of)
 
     assert [c.quote for c in answer.related] == [STUDENTS]
+
+
+# --- a whole-request deadline (issue 13, item 5) ---
+
+
+@pytest.mark.parametrize("mode", ["headers", "body"])
+def test_an_endpoint_that_drips_is_cut_off_at_the_timeout_of_the_whole_request(
+    mode: Literal["headers", "body"], passages: list[Passage], text_of: TextStore
+) -> None:
+    # One header line or one body byte every 0.3 s beats any read timeout; only a deadline on the whole
+    # request (retry included) stops it. Before, this ran for as long as the server dripped (30 s here).
+    with dripping_server(mode, interval=0.3, lasts=30) as server:
+        model = build_chat_model(LLMSettings(base_url=server.base_url, model="m", timeout=2))
+        started = time.monotonic()
+        with pytest.raises(AnswerError, match="did not answer in time"):
+            LLMAnswerer(model, AnswerSettings()).answer("What did she get?", passages, text_of)
+        elapsed = time.monotonic() - started
+    assert elapsed < 5.0, f"the answer took {elapsed:.1f} s with a 2 s timeout"
+    assert server.requests >= 1
+
+
+def test_a_dripping_rewrite_gives_up_at_the_timeout_and_keeps_the_question() -> None:
+    history = [Turn(role="user", content="Why did Mirela Vos return?")]
+    with dripping_server("body", interval=0.3, lasts=30) as server:
+        model = build_chat_model(LLMSettings(base_url=server.base_url, model="m", timeout=2))
+        started = time.monotonic()
+        assert LLMAnswerer(model, AnswerSettings()).rewrite("And her grant?", history) == "And her grant?"
+    assert time.monotonic() - started < 5.0
+
+
+def test_the_ollama_client_is_bounded_by_its_timeout_too() -> None:
+    with dripping_server("headers", interval=0.3, lasts=30) as server:
+        model = build_chat_model(
+            LLMSettings(provider="ollama", base_url=f"http://127.0.0.1:{server.port}", model="m", timeout=2)
+        )
+        started = time.monotonic()
+        with pytest.raises(Exception):  # noqa: B017 - whatever Ollama's client raises, it must be soon
+            model.invoke("hello")
+    assert time.monotonic() - started < 5.0
+
+
+def test_a_related_quote_from_a_page_without_spaces_is_capped() -> None:
+    # Issue 13, item 10: a 50 MB line without spaces was one chunk, and its "sentence" a 50 MB quote.
+    text = "x" * 5_000_000
+    article = Article(doc_id="wall", title="Wall", text=text, content_hash="w")
+    chunks = chunk_article(article, ChunkSettings())
+    passages = [Passage(chunk=chunk, score=1.0) for chunk in chunks[:3]]
+
+    answer = answerer("not json").answer("What is it?", passages, TextStore({"wall": text}))
+
+    assert answer.abstained and answer.related
+    assert all(len(c.quote) <= MAX_SENTENCE_CHARS for c in answer.related)
+    assert all(len(p.chunk.text) <= MAX_CHUNK_CHARS for p in passages)

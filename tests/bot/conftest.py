@@ -108,7 +108,8 @@ class FakeQAService:
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        answerer: Literal["extractive", "llm"] | None = None,
+        answerer: Literal["extractive", "accurate", "llm"] | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         with self._lock:
             self.calls.append(

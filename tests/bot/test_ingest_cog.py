@@ -38,6 +38,7 @@ from talentqa.models import DocumentInfo, IngestItem, IngestReport
 from talentqa.settings import BotSettings, Settings
 
 from ..conftest import FakeEmbedder
+from ..dripping import dripping_server
 from .conftest import FakeQAService, make_settings, running_bot
 from .fake_discord import EPHEMERAL, FakeDiscord, for_interaction, is_callback
 from .test_protocol import answered, assert_clean, callback
@@ -670,3 +671,38 @@ async def test_the_real_service_refuses_a_local_url_unless_private_networks_are_
     [record] = read_audit(settings.bot.audit_log)
     assert record.outcome == "failed" and "loopback address 127.0.0.1" in record.detail
     assert_clean(newsroom)
+
+
+@pytest.mark.asyncio
+async def test_a_page_that_drips_its_headers_fails_within_the_fetch_timeout_and_frees_the_queue(
+    newsroom: FakeDiscord, tmp_path: Path, fake_embedder: FakeEmbedder, article_server: tuple[str, list[str]]
+) -> None:
+    # Issue 13, item 6: one header line every 0.3 s kept a fetch (and the one-at-a-time /ingest queue)
+    # busy for as long as the server liked; the fetch now ends at its timeout, headers included.
+    url, _hits = article_server
+    base = real_settings(tmp_path, allow_private=True)
+    settings = base.model_copy(update={"ingest": base.ingest.model_copy(update={"fetch_timeout": 1.0})})
+    service = TalentQA.open(settings, embedder=fake_embedder)
+    try:
+        with dripping_server("headers", interval=0.3, lasts=30) as slow:
+            async with running_bot(newsroom, service, settings):
+                started = time.monotonic()
+                slow_url = f"http://127.0.0.1:{slow.port}/news/slow"
+                stuck = newsroom.slash("ingest", url=slow_url, user_id=EDITOR)
+                fine = newsroom.slash("ingest", url=url, user_id=EDITOR)
+                [failed] = await newsroom.wait_for(
+                    lambda r: for_interaction(stuck)(r) and r.method == "POST" and "/webhooks/" in r.path,
+                    timeout=15,
+                )
+                [added] = await newsroom.wait_for(
+                    lambda r: for_interaction(fine)(r) and r.method == "POST" and "/webhooks/" in r.path,
+                    timeout=15,
+                )
+                elapsed = time.monotonic() - started
+    finally:
+        service.close()
+    assert elapsed < 6, f"both answers took {elapsed:.1f} s with a 1 s fetch timeout"
+    assert "took longer than 1 s" in str(failed.body)
+    assert added.body["embeds"][0]["title"] == "Ingested"
+    outcomes = {r.target: r.outcome for r in read_audit(settings.bot.audit_log)}
+    assert outcomes[url] == "ok" and outcomes[slow_url] == "failed"

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talentqa.ingest.chunking import chunk_article, chunk_spans, split_sentences
+from talentqa.ingest.chunking import (
+    MAX_CHUNK_CHARS,
+    MAX_SENTENCE_CHARS,
+    chunk_article,
+    chunk_spans,
+    split_sentences,
+)
 from talentqa.ingest.loaders import make_article
 from talentqa.settings import ChunkSettings
 from talentqa.text import estimate_tokens, normalise
@@ -74,3 +83,88 @@ def test_every_chunk_is_an_exact_span_and_the_text_is_covered(parts: list[list[s
         covered.update(range(span.start, span.end))
     letters = {i for i, ch in enumerate(text) if ch.isalnum()}
     assert letters <= covered
+
+
+# --- linear time and hard size limits (issue 13, items 7 and 10) ---
+
+# Crafted text that made the splitter quadratic (a sentence that never ends rescanned from its start at
+# every period; a run of periods rescanned from every character), and kin: each one is 500 KB here.
+CRAFTED = {
+    "lowercase after periods": "abc. def ",
+    "initials": "A. ",
+    "single letters": "a. ",
+    "dotted abbreviations": "U.S. ",
+    "abbreviations": "Mr. ",
+    "e.g.": "e.g. the ",
+    "bare periods": ". ",
+    "a run of periods": ".",
+    "a run of marks": "?!",
+    "closers": ".)",
+    "opening brackets": "a. (((",
+    "quotes": "x.\u201d ",
+    "no spaces": "a",
+    "spaces": " ",
+    "newlines": "\n",
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unit", list(CRAFTED.values()), ids=list(CRAFTED))
+def test_sentences_and_chunks_take_linear_time_on_crafted_text(unit: str) -> None:
+    text = unit * (500_000 // len(unit))
+    started = time.perf_counter()
+    sentences = split_sentences(text)
+    chunks = chunk_spans(text, CHUNKS)
+    elapsed = time.perf_counter() - started
+    # Linear: well under a second here, a few on a loaded machine. Before, 200 KB took 112 s.
+    assert elapsed < 10, f"{elapsed:.1f} s for 500 KB"
+    assert all(s.end - s.start <= MAX_SENTENCE_CHARS for s in sentences)
+    assert all(c.end - c.start <= MAX_CHUNK_CHARS for c in chunks)
+
+
+@pytest.mark.timeout(60)
+def test_time_grows_linearly_with_the_text() -> None:
+    def seconds(n: int, runs: int) -> float:
+        text = "abc. def " * n
+        best = float("inf")
+        for _ in range(runs):
+            started = time.perf_counter()
+            split_sentences(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = seconds(2_000, runs=5), seconds(16_000, runs=2)
+    # 8 times the text: about 8 times the time when linear, 64 times when quadratic.
+    assert large < 20 * small + 0.05, f"{small:.3f} s -> {large:.3f} s"
+
+
+def test_a_line_without_spaces_is_cut_into_capped_chunks_and_sentences() -> None:
+    text = "x" * 10_000_000
+    article = make_article(doc_id="d", text="Title line.\n\n" + text, source="t")
+    chunks = chunk_article(article, CHUNKS)
+    assert max(len(c.text) for c in chunks) <= MAX_CHUNK_CHARS
+    assert all(article.text[c.start : c.end] == c.text for c in chunks)
+    covered = sum(len(c.text) for c in chunks)
+    assert covered >= len(text)  # nothing of the text is dropped, only cut
+    sentences = split_sentences(text)
+    assert max(s.end - s.start for s in sentences) <= MAX_SENTENCE_CHARS
+    assert sentences[0].start == 0 and sentences[-1].end == len(text)
+    assert all(a.end == b.start for a, b in zip(sentences, sentences[1:], strict=False))
+
+
+def test_an_over_long_sentence_is_cut_at_a_space_within_the_cap() -> None:
+    words = " ".join(f"word{i}" for i in range(2_000))  # one 'sentence' of about 15,000 characters
+    sentences = split_sentences(words)
+    assert len(sentences) > 1
+    for span in sentences:
+        piece = words[span.start : span.end]
+        assert len(piece) <= MAX_SENTENCE_CHARS
+        assert piece == piece.strip()
+        assert span.start == 0 or words[span.start - 1] == " "  # cut between words, not inside one
+    assert " ".join(words[s.start : s.end] for s in sentences) == words
+
+
+def test_normal_sentences_are_not_affected_by_the_caps() -> None:
+    sentence = "The council approved a budget of 12 million euros after a long debate on Monday."
+    text = " ".join([sentence] * 50)
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [sentence] * 50

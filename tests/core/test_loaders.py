@@ -3,6 +3,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -168,3 +171,126 @@ def _tiny_pdf(text: str) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+# --- inputs that used to hang or blow up an ingest (issue 13, items 8 and 9) ---
+
+_LOAD_IN_A_CHILD = """
+import json, sys
+from pathlib import Path
+from talentqa.cli import _estimate_total
+from talentqa.ingest.loaders import load_file
+from talentqa.ingest.pipeline import iter_sources
+from talentqa.models import Article
+from talentqa.settings import Settings
+
+settings = Settings()
+sources = json.loads(sys.argv[1])
+def show(results):
+    return [r.doc_id if isinstance(r, Article) else f"error: {r.source}: {r.reason}" for r in results]
+out = {
+    "estimate": _estimate_total(sources + [str(settings.ingest.inbox)], settings, None),
+    "sources": show(iter_sources(sources, settings)),
+    "inbox": show(iter_sources([str(settings.ingest.inbox)], settings)),
+    "direct": show(load_file(Path(sources[0]), settings)),
+}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_fifos_among_the_inputs_are_refused_and_the_rest_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    inbox = Path(os.environ["TALENTQA_INGEST__INBOX"])
+    inbox.mkdir(parents=True)
+    fifos = [
+        tmp_path / "alone.txt",
+        tmp_path / "bulk.jsonl",
+        folder / "sub" / "deep.md",
+        folder / "records.jsonl",
+        inbox / "story.html",
+        inbox / "more.jsonl",
+    ]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    (folder / "fine.txt").write_text("A fine story about a lab that opened in May.\n")
+    (inbox / "also-fine.md").write_text("# Also fine\n\nThe inbox still loads its real files.\n")
+    sources = [str(tmp_path / "alone.txt"), str(tmp_path / "bulk.jsonl"), str(folder)]
+
+    # Opening a FIFO blocks until a writer comes, which is never: a regression hangs, so it runs in a
+    # child that can be killed.
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOAD_IN_A_CHILD, json.dumps(sources)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("ingest hung on a FIFO")
+    out = json.loads(done.stdout)
+    assert out["sources"] == [
+        f"error: {tmp_path / 'alone.txt'}: not a regular file (a FIFO)",
+        f"error: {tmp_path / 'bulk.jsonl'}: not a regular file (a FIFO)",
+        "fine",
+        f"error: {folder / 'records.jsonl'}: not a regular file (a FIFO)",
+        f"error: {folder / 'sub' / 'deep.md'}: not a regular file (a FIFO)",
+    ]
+    assert out["inbox"] == [
+        "also-fine",
+        f"error: {inbox / 'more.jsonl'}: not a regular file (a FIFO)",
+        f"error: {inbox / 'story.html'}: not a regular file (a FIFO)",
+    ]
+    # Even handed straight to the loader (as if it became a FIFO after the folder was listed).
+    assert out["direct"] == [f"error: {tmp_path / 'alone.txt'}: not a regular file (a FIFO)"]
+    assert out["estimate"] == 8
+
+
+def test_a_device_is_not_read_as_an_article(tmp_path: Path) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    link = tmp_path / "endless.txt"
+    link.symlink_to("/dev/zero")
+    assert [str(r) for r in iter_files([link])] == [f"{link}: not a regular file (a device)"]
+    [error] = list(load_file(link, SETTINGS))
+    assert isinstance(error, LoadError) and error.reason == "not a regular file (a device)"
+
+
+# About 320 bytes of front matter whose title is eight levels of nine aliases: 9**8 strings as text.
+ALIAS_BOMB = (
+    "---\n"
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True))
+    + "title: *h\n---\nThe body of an article with a hostile header.\n"
+)
+
+
+def test_yaml_alias_bomb_in_front_matter_is_refused_without_growing(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.md"
+    path.write_text(ALIAS_BOMB)
+    assert len(ALIAS_BOMB.split("---\n")[1]) < 400
+    # In a child with a 1 GiB address-space cap, so a regression fails fast instead of taking the host's
+    # memory (it used to grow to 3.6 GB).
+    child = textwrap.dedent(
+        f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        from pathlib import Path
+        from talentqa.ingest.loaders import load_file
+        from talentqa.settings import Settings
+        [result] = load_file(Path({str(path)!r}), Settings())
+        print(type(result).__name__, getattr(result, "reason", ""))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "LoadError invalid YAML front matter: aliases (*name) are not allowed"
+
+
+def test_anchors_without_aliases_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "anchored.md"
+    path.write_text("---\ntitle: &t Labs lure researchers home\n---\n\nThe body of the story.\n")
+    article = load_one(path)
+    assert isinstance(article, Article) and article.title == "Labs lure researchers home"

@@ -1,36 +1,12 @@
-"""Fitting weights and picking the abstention threshold, on synthetic candidates with known answers."""
+"""Picking the reader's abstention threshold, on synthetic readings with known answers."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from talentqa.answer.extractive import FEATURES, ScoringWeights
-from talentqa.calibration import (
-    QuestionCandidates,
-    calibrate,
-    confidences,
-    fit_logistic,
-    load_candidates,
-    pick_threshold,
-    save_candidates,
-)
+from talentqa.calibration import QuestionReading, auc, calibrate, pick_threshold, trained_articles, unseen
 from talentqa.errors import ConfigError
 from talentqa.evaluation import EvalQuestion
-
-
-def test_logistic_fit_recovers_known_weights() -> None:
-    rng = np.random.default_rng(0)
-    x = np.column_stack([rng.normal(size=4000), rng.normal(size=4000), np.ones(4000)])
-    true = np.array([2.0, -1.0, 0.5])
-    y = (rng.random(4000) < 1 / (1 + np.exp(-x @ true))).astype(float)
-    w = fit_logistic(x, y, l2=0.0)
-    assert np.allclose(w, true, atol=0.2)
-    # The penalty shrinks the features but never the bias.
-    shrunk = fit_logistic(x, y, l2=1e4)
-    assert np.all(np.abs(shrunk[:2]) < 0.2) and abs(shrunk[2]) > 0.2
 
 
 def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> None:
@@ -43,53 +19,41 @@ def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> No
     assert pick_threshold([], [0.4], max_wrong=0.15) > 0.4  # nothing to withhold wrongly: abstain on all
 
 
-def _question(qid: str, answerable: bool, rows: list[tuple[float, int]]) -> QuestionCandidates:
-    """Candidates whose only informative feature is the cosine; the rest are zero, the bias one (and the
-    question names nothing the article lacks)."""
-    features = []
-    for cos, _ in rows:
-        x = [0.0] * len(FEATURES)
-        x[FEATURES.index("cos")], x[FEATURES.index("bias")] = cos, 1.0
-        x[FEATURES.index("name_coverage_article")] = 1.0
-        features.append(x)
-    return QuestionCandidates(id=qid, answerable=answerable, features=features, labels=[y for _, y in rows])
+def test_auc_counts_ordered_pairs_and_ties_half() -> None:
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.1], [0.9]) == 0.0
+    assert auc([0.5], [0.5]) == 0.5
+    assert auc([], [0.5]) is None
 
 
-def test_calibrate_separates_answers_and_abstains_on_weak_evidence() -> None:
-    candidates = [_question(f"a{i}", True, [(0.9 - 0.01 * i, 1), (0.2, 0), (0.1, 0)]) for i in range(10)] + [
-        _question(f"u{i}", False, [(0.3 + 0.01 * i, 0), (0.1, 0)]) for i in range(10)
+def _reading(qid: str, answerable: bool, best: float, hit: bool | None = None) -> QuestionReading:
+    return QuestionReading(id=qid, answerable=answerable, best=best, top_has_answer=hit)
+
+
+def test_calibrate_reports_current_and_calibrated_figures() -> None:
+    readings = [_reading(f"a{i}", True, 0.9 - 0.02 * i, hit=i != 0) for i in range(10)] + [
+        _reading(f"u{i}", False, 0.3 + 0.02 * i) for i in range(10)
     ]
-    result = calibrate(candidates, current=ScoringWeights(), current_threshold=0.5, max_wrong=0.15)
-    assert result.weights.weights["cos"] > 0
-    assert set(result.weights.weights) == set(FEATURES)
-    assert result.after.top_sentence_has_answer == 1.0
-    assert result.after.abstained_unanswerable == 1.0
-    assert result.after.wrongly_abstained == 0.0
-    assert (result.questions, result.answerable, result.candidates, result.positives) == (20, 10, 50, 10)
-    # The weights in use get their own calibrated threshold, with their own figures.
-    assert result.recalibrated.wrongly_abstained is not None and result.recalibrated.wrongly_abstained <= 0.15
-    assert result.recalibrated.top_sentence_has_answer == result.before.top_sentence_has_answer
+    result = calibrate(readings, current_threshold=0.95, max_wrong=0.15)
+    assert 0.48 < result.abstain_threshold <= 0.72
+    assert result.calibrated.abstained_unanswerable == 1.0
+    assert result.calibrated.wrongly_abstained == 0.0
+    assert result.current.wrongly_abstained == 1.0  # 0.95 withholds every answer
+    assert result.calibrated.top_quote_has_answer == pytest.approx(0.9)
+    assert result.auc == 1.0
+    assert (result.questions, result.answerable, result.unanswerable) == (20, 10, 10)
     with pytest.raises(ConfigError):
-        calibrate(candidates[10:], current=ScoringWeights(), current_threshold=0.5)
+        calibrate(readings[10:], current_threshold=0.5)
 
 
-def test_calibration_scores_sentences_exactly_as_the_answerer_does() -> None:
-    rng = np.random.default_rng(1)
-    rows = rng.random((200, len(FEATURES)))
-    rows[:, FEATURES.index("type")] = rng.integers(0, 2, 200)  # 0 = the kind of thing asked for is missing
-    rows[:, FEATURES.index("typed_question")] = rng.integers(0, 2, 200)
-    weights = ScoringWeights()
-    w = np.array([weights.weights.get(name, 0.0) for name in FEATURES])
-    expected = [weights.score(row.tolist()) for row in rows]
-    assert np.allclose(confidences(rows, w), expected)
-    gated = (rows[:, FEATURES.index("typed_question")] == 1) & (rows[:, FEATURES.index("type")] == 0)
-    assert gated.any() and (rows[:, FEATURES.index("name_coverage_article")] < 0.5).any()
-
-
-def test_candidate_cache_round_trip(tmp_path: Path) -> None:
-    path = tmp_path / "cands.json"
-    collected = [_question("a", True, [(0.5, 1)])]
-    save_candidates(path, collected)
-    assert load_candidates(path, [EvalQuestion(id="a", question="?")]) == collected
-    assert load_candidates(path, [EvalQuestion(id="b", question="?")]) is None
-    assert load_candidates(tmp_path / "absent.json", []) is None
+def test_questions_on_articles_the_reader_trained_on_are_left_out() -> None:
+    trained = trained_articles()
+    assert trained, "the shipped reader's card lists the articles it trained on"
+    some = sorted(trained)[0]
+    questions = [
+        EvalQuestion(id="seen", question="?", article_id=some),
+        EvalQuestion(id="unseen", question="?", article_id="an-article-nobody-trained-on"),
+        EvalQuestion(id="no-article", question="?"),
+    ]
+    kept, left_out = unseen(questions)
+    assert [q.id for q in kept] == ["unseen", "no-article"] and left_out == 1

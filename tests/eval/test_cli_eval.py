@@ -57,7 +57,7 @@ def test_eval_table_split_and_calibrate_round_trip(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "recall@5" in result.stdout and "2 questions" in result.stdout
 
-    weights = tmp_path / "weights.json"
+    result_file = tmp_path / "calibration.json"
     fitted = invoke_json(
         "calibrate",
         str(TINY),
@@ -65,18 +65,24 @@ def test_eval_table_split_and_calibrate_round_trip(tmp_path: Path) -> None:
         "all",
         "--json",
         "--out",
-        str(weights),
+        str(result_file),
         "--store",
         str(tmp_path / "vs"),
     )
-    assert fitted["questions"] == 4 and fitted["positives"] >= 3
-    assert json.loads(weights.read_text())["abstain_threshold"] == fitted["abstain_threshold"]
+    assert (fitted["questions"], fitted["answerable"], fitted["unanswerable"]) == (4, 3, 1)
+    assert 0.0 <= fitted["abstain_threshold"] <= 1.0
+    assert json.loads(result_file.read_text())["abstain_threshold"] == fitted["abstain_threshold"]
 
     payload = invoke_json(
-        "eval", str(TINY), "--json", "--weights", str(weights), "--store", str(tmp_path / "vs")
+        "eval",
+        str(TINY),
+        "--json",
+        "--threshold",
+        str(fitted["abstain_threshold"]),
+        "--store",
+        str(tmp_path / "vs"),
     )
     assert payload["meta"]["abstain_threshold"] == fitted["abstain_threshold"]
-    assert payload["meta"]["settings"]["weights"] == fitted["weights"]["weights"]
     assert payload["talentqa"]["quote_exactness"] == 1.0
 
 

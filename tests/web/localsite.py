@@ -34,6 +34,7 @@ PAGES = {
     "/feed.atom": ("feed.atom.xml", "application/atom+xml"),
     "/feed-hostile.rss": ("feed-hostile.rss.xml", "application/rss+xml"),
     "/feed-sloppy.rss": ("feed-sloppy.rss.xml", "application/rss+xml"),
+    "/feed-bad-redirects.rss": ("feed-bad-redirects.rss.xml", "application/rss+xml"),
     "/sitemap.xml": ("sitemap.xml", "application/xml"),
     "/sitemap-index.xml": ("sitemap-index.xml", "application/xml"),
     "/sitemap-2024.xml": ("sitemap-2024.xml", "application/xml"),
@@ -164,6 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, HTML, b"<html><body><p>too late</p></body></html>")
         elif path == "/drip":
             self._stream(HTML, _drip())
+        elif path == "/drip-headers":
+            self._drip_headers()
         elif path == "/bomb":
             self._send(200, HTML, self.bomb, {"Content-Encoding": "gzip"})
         elif path == "/deflate":
@@ -185,6 +188,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/plain; charset=utf-8", b"Line one.\r\n\r\n\r\n\r\nLine   two.\r\n")
         else:
             self._send(404, "text/plain", b"not found")
+
+    def _drip_headers(self) -> None:
+        """Valid headers, one line every 0.2 s for 12 s: each line beats any read timeout."""
+        self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+        for n in range(60):
+            time.sleep(0.2)
+            self.wfile.write(f"X-Drip-{n}: x\r\n".encode())
+        self.wfile.write(b"Content-Type: text/html\r\n\r\n<html><body><p>late</p></body></html>")
 
 
 def _drip() -> Iterator[bytes]:

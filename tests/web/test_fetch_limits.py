@@ -59,6 +59,22 @@ def test_server_that_drips_bytes_is_cut_off_by_the_overall_deadline(site: LocalS
     assert time.monotonic() - started < 2.5
 
 
+def test_server_that_drips_header_lines_is_cut_off_by_the_overall_deadline(site: LocalSite) -> None:
+    # Issue 13, item 6: the deadline was checked only while reading the body, so a header line every few
+    # seconds (each within the read timeout) kept a fetch going for as long as the server liked.
+    started = time.monotonic()
+    reason = refusal(site.url("/drip-headers"), make_settings(private=True, timeout=1.0))
+    assert "took longer than 1 s" in reason
+    assert time.monotonic() - started < 3.0
+
+
+def test_load_url_of_a_header_dripping_server_is_one_error_within_the_deadline(site: LocalSite) -> None:
+    started = time.monotonic()
+    results = list(load_url(site.url("/drip-headers"), make_settings(private=True, timeout=1.0)))
+    assert len(results) == 1 and isinstance(results[0], FetchError)
+    assert time.monotonic() - started < 3.0
+
+
 def test_body_over_the_cap_is_streamed_and_cut_off(site: LocalSite) -> None:
     settings = make_settings(private=True, max_bytes=1_000_000)
     with peak_memory() as peak:

@@ -6,13 +6,15 @@ The one rule: a citation is only ever built from `text[start:end]` of the stored
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as percent_quote
 
 from rapidfuzz import fuzz
 
+from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Chunk, Citation
 from talentqa.text import fold_char_map
 
@@ -128,6 +130,23 @@ def make_citation(
     )
 
 
+def latest_date(citations: Sequence[Citation]) -> dt.date | None:
+    dates = [c.published for c in citations if c.published]
+    return max(dates) if dates else None
+
+
+def compose_text(citations: Sequence[Citation], *, short_answer: str | None = None) -> str:
+    """The answer text: the short answer when there is one ("Sue Gove [1]"), then the quotes themselves,
+    each followed by its citation number, then "as of" the newest cited source."""
+    body = " ".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
+    if short_answer and citations:
+        body = f"{short_answer} [{citations[0].n}]\n\n{body}"
+    as_of = latest_date(citations)
+    if as_of:
+        body += f" (as of {as_of.strftime('%-d %B %Y')})"
+    return body
+
+
 def verify_citations(citations: list[Citation], text_of: Callable[[str], str]) -> list[Citation]:
     """Keep only citations whose quote is exactly their stored span (a last gate before any user)."""
     return [c for c in citations if text_of(c.doc_id)[c.start : c.end] == c.quote]
@@ -148,3 +167,24 @@ def paragraph_around(text: str, start: int, end: int, *, max_chars: int = 1500) 
         para_end = min(para_end, end + half)
         para_start, para_end = snap_to_words(text, para_start, para_end)
     return text[para_start:para_end]
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}?\b(?:instructions?|prompts?|rules|guidelines)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b"
+    r"|\b(?:ai|language model|assistant)s?,? (?:must|should)\b",
+    re.I,
+)
+
+
+def instruction_like(text: str, start: int, end: int) -> bool:
+    """Whether the sentences holding [start, end) read as instructions addressed to a model."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    paragraph = text[para_start:para_end]
+    for span in split_sentences(paragraph):
+        if para_start + span.start < end and start < para_start + span.end:
+            if _INSTRUCTION.search(paragraph[span.start : span.end]):
+                return True
+    return False

@@ -1,8 +1,15 @@
-"""Follow-up questions without an LLM: carry the subject of the conversation into a short follow-up.
+"""Follow-up questions without an LLM: rewrite only a question that refers back, from the last exchange.
 
-"What about Peking University?" after a question on Tsinghua graduates only makes sense with the previous
-question's words, so the previous user turn is prepended when the follow-up leans on it (pronouns, "what
-about", very short questions). The LLM answerer rewrites follow-ups properly instead.
+A question refers back when it leans on the previous one ("what about Peking University?", "and in
+2024?"), uses a pronoun before naming anyone ("where is it based?"), or is an ellipsis ("why?", "how
+many?"). Anything else names its own subject and starts afresh, however short. The rewrite is built
+from the last user question as asked (never an earlier rewrite, so rewrites cannot pile up) and the last
+answer's short answer:
+- a pronoun becomes the last short answer when that is a name ("Which think tank...?" -> "MacroPolo" ->
+  "Where is it based?" -> "Where is MacroPolo based?"), else the one name the last question holds;
+- "what about X?" puts X in place of the one name of the last question;
+- otherwise the last question is prepended, so retrieval and the reader still see the subject.
+The LLM answerer rewrites follow-ups itself instead.
 """
 
 from __future__ import annotations
@@ -10,19 +17,95 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from talentqa.service import Turn
+from talentqa.models import Turn
 
-_LEANING = re.compile(
-    r"^\s*(and|what about|how about|what of|also|then|so)\b|\b(he|she|they|it|its|his|her|their|them|"
-    r"this|that|these|those|there)\b",
+_LEAD = re.compile(r"^\s*(?:and|but|also|then|so|what about|how about|what of)\b[\s,]*", re.I)
+_PRONOUN = re.compile(
+    r"\b(he|she|him|his|her|hers|it|its|they|them|their|theirs|these|those)\b"
+    r"|\b(?:of|about|on|from|with|for|after|before|did|does|do|is|was|are|were)\s+(that|this)\b"
+    r"|\b(that|this|there)\s*\??\s*$",
     re.I,
+)
+_POSSESSIVE = {"his", "her", "hers", "its", "their", "theirs"}
+_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of|the|de|van|von|for|and)?\s*[A-Z][\w&.'-]*)*")
+_FUNCTION_WORDS = frozenset(
+    """why how what when where who whom whose which many much long since until and but so then also about
+    is are was were do does did the a an of in on for to exactly really more else again""".split()
 )
 
 
+def _names(text: str) -> list[str]:
+    """Capitalised word runs after the first word: the names a question mentions."""
+    first = re.match(r"\s*\S+", text)
+    offset = first.end() if first else 0
+    return [m.group().strip() for m in _NAME.finditer(text, offset)]
+
+
+def _is_name(text: str) -> bool:
+    """A run of words holding a capitalised one ("MacroPolo", "Peking University"), not a number or date."""
+    return bool(_NAME.search(text)) and not text.strip()[:1].isdigit()
+
+
+def _is_ellipsis(question: str) -> bool:
+    words = re.findall(r"[A-Za-z0-9']+", question.lower())
+    return 0 < len(words) <= 4 and all(w in _FUNCTION_WORDS for w in words)
+
+
+def refers_back(question: str) -> bool:
+    """True when the question cannot stand on its own (see the module docstring)."""
+    if _LEAD.match(question) or _is_ellipsis(question):
+        return True
+    pronoun = _PRONOUN.search(question)
+    if not pronoun:
+        return False
+    names = _names(question)
+    # A question that names someone before its pronoun ("Where did Pan work before he joined?") stands alone.
+    return not names or question.find(names[0]) > pronoun.start()
+
+
+_PERSON = frozenset({"he", "she", "him", "his", "her", "hers"})
+
+
+def _referent(
+    pronoun: re.Match[str] | None, previous: str, short: str | None, previous_names: list[str]
+) -> str | None:
+    """Who or what the pronoun stands for. The last answer when the last question asked for that kind of
+    thing ("Who founded it?" -> "he"; "Which think tank...?" -> "it"), else the one name the last question
+    holds ("Which university did Feng Tao sue?" -> "he" is Feng Tao)."""
+    if pronoun is None:
+        return None
+    word = next(g for g in pronoun.groups() if g).lower()
+    answer = short if short and _is_name(short) else None
+    asked_for = r"^\s*(who|whom|whose)\b" if word in _PERSON else r"^\s*(which|what|who)\b"
+    named = previous_names[0] if len(previous_names) == 1 else None
+    if answer and re.match(asked_for, previous, re.I):
+        return answer
+    return named or answer
+
+
 def contextualise(question: str, history: Sequence[Turn]) -> str:
-    previous = [turn.content for turn in history if turn.role == "user"]
-    if not previous:
+    """The question as it would be asked on its own (unchanged when it does not refer back)."""
+    users = [i for i, turn in enumerate(history) if turn.role == "user"]
+    if not users or not refers_back(question):
         return question
-    if len(question.split()) <= 6 or _LEANING.search(question):
-        return f"{previous[-1]} {question}"
-    return question
+    last = history[users[-1]]
+    reply = next((t for t in history[users[-1] + 1 :] if t.role == "assistant"), None)
+    previous = last.content.strip()
+    short = reply.short_answer if reply is not None else None
+    lead = _LEAD.match(question)
+    previous_names = _names(previous)
+    if lead:
+        rest = question[lead.end() :].strip().rstrip("?").strip()
+        if rest and len(previous_names) == 1 and _is_name(rest):
+            return previous.replace(previous_names[0], rest, 1)
+        return f"{previous} {question}"
+    pronoun = _PRONOUN.search(question)
+    referent = _referent(pronoun, previous, short, previous_names)
+    if pronoun and referent:
+        word = next(g for g in pronoun.groups() if g)
+        start = pronoun.start() + pronoun.group().lower().rfind(word.lower())
+        replacement = f"{referent}'s" if word.lower() in _POSSESSIVE else referent
+        if word.lower() == "there":
+            replacement = f"at {referent}"
+        return question[:start] + replacement + question[start + len(word) :]
+    return f"{previous} {question}"

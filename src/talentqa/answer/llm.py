@@ -30,9 +30,9 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, Field, SecretStr
 
-from talentqa.answer.citations import Located, locate_quote, make_citation
-from talentqa.answer.extractive import latest_date
+from talentqa.answer.citations import Located, instruction_like, latest_date, locate_quote, make_citation
 from talentqa.answer.features import content_terms
+from talentqa.deadline import BoundedTransport, deadline_after, environment_proxy
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation
@@ -76,6 +76,12 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
                 "or TALENTQA_LLM__API_KEY"
             )
         kwargs: dict[str, Any] = {}
+        http_client = httpx.Client(
+            transport=_bounded_transport(settings, base_url or _OPENAI_BASE_URL),
+            # The transport carries the environment's proxy; the client must not mount its own beside it.
+            trust_env=False,
+            follow_redirects=True,
+        )
         if base_url is not None and not _is_openai_host(base_url):
             # langchain-openai sends `max_completion_tokens`; some compatible servers read only `max_tokens`.
             kwargs["extra_body"] = {"max_tokens": settings.max_tokens}
@@ -89,6 +95,7 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
             max_tokens=settings.max_tokens,
             # A retry doubles the wait on a dead local server; one covers a transient blip.
             max_retries=1,
+            http_client=http_client,
             **kwargs,
         )
 
@@ -109,9 +116,36 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
             temperature=settings.temperature,
             num_predict=settings.max_tokens,
             client_kwargs=client_kwargs,
+            # Questions are answered with the sync client; the async one is left as Ollama builds it.
+            sync_client_kwargs={
+                "transport": _bounded_transport(settings, base_url or _OLLAMA_BASE_URL),
+                "trust_env": False,
+            },
         )
 
     raise ConfigError(f"unknown llm.provider {settings.provider!r}: use 'openai' or 'ollama'")
+
+
+_OPENAI_BASE_URL = "https://api.openai.com/v1"
+_OLLAMA_BASE_URL = "http://127.0.0.1:11434"
+
+
+def _bounded_transport(settings: LLMSettings, url: str) -> BoundedTransport:
+    """`llm.timeout` bounds each whole request, not each read: an endpoint that drips a byte every few
+    seconds would otherwise hold a question (and a bot slot) for as long as it likes."""
+    return BoundedTransport(budget=settings.timeout, proxy=environment_proxy(url))
+
+
+def request_budget(model: BaseChatModel) -> float | None:
+    """The seconds one request to `model` may take (`llm.timeout`), or None when the model has no
+    such setting (fake and third-party models)."""
+    timeout = getattr(model, "request_timeout", None)  # ChatOpenAI
+    if timeout is None:
+        client_kwargs = getattr(model, "client_kwargs", None)  # ChatOllama
+        timeout = client_kwargs.get("timeout") if isinstance(client_kwargs, dict) else None
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
+        return float(timeout)
+    return None
 
 
 def _is_openai_host(base_url: str) -> bool:
@@ -338,6 +372,8 @@ class LLMAnswerer:
         self.model = model
         self.settings = settings
         self.endpoint = endpoint_of(model)
+        # One budget for a whole call, retries included: the client's retry must not double the wait.
+        self.budget = request_budget(model)
         self.prompt = ChatPromptTemplate.from_messages(
             [
                 SystemMessage(content=_SYSTEM.replace("{max_quotes}", str(settings.max_quotes))),
@@ -364,7 +400,8 @@ class LLMAnswerer:
         if not sources:
             return self._abstain(question, [], {"proposed": 0, "verified": 0, "dropped": 0, "sources": 0})
         try:
-            reply = self.chain.invoke({"sources": format_sources(sources), "question": question})
+            with deadline_after(self.budget):
+                reply = self.chain.invoke({"sources": format_sources(sources), "question": question})
         except Exception as exc:
             raise self._error(exc) from exc
 
@@ -440,7 +477,8 @@ class LLMAnswerer:
             f"{turn.role.title()}: {' '.join(turn.content.split())[:_HISTORY_TURN_CHARS]}" for turn in recent
         )
         try:
-            output = self.rewrite_chain.invoke({"conversation": conversation, "question": question})
+            with deadline_after(self.budget):
+                output = self.rewrite_chain.invoke({"conversation": conversation, "question": question})
         except Exception:
             # A follow-up asked as it stands still retrieves something; failing the whole ask would not.
             return question
@@ -548,27 +586,6 @@ def verify_claims(
 
 def chunk_span(source: _Source) -> slice:
     return slice(source.passage.chunk.start, source.passage.chunk.end)
-
-
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}?\b(?:instructions?|prompts?|rules|guidelines)\b"
-    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b"
-    r"|\b(?:ai|language model|assistant)s?,? (?:must|should)\b",
-    re.I,
-)
-
-
-def instruction_like(text: str, start: int, end: int) -> bool:
-    """Whether the sentences holding [start, end) read as instructions addressed to a model."""
-    para_start = text.rfind("\n", 0, start) + 1
-    para_end = text.find("\n", end)
-    para_end = len(text) if para_end < 0 else para_end
-    paragraph = text[para_start:para_end]
-    for span in split_sentences(paragraph):
-        if para_start + span.start < end and start < para_start + span.end:
-            if _INSTRUCTION.search(paragraph[span.start : span.end]):
-                return True
-    return False
 
 
 def locate_in_source(source: _Source, quote: str) -> Located | None:

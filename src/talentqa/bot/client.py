@@ -24,6 +24,7 @@ from talentqa.bot.formatting import SHUTTING_DOWN_TEXT
 from talentqa.bot.memory import AnswerCache, Conversations
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
 from talentqa.bot.throttle import Cooldown, Slots
+from talentqa.deadline import deadline_after
 from talentqa.feedback import FeedbackStore
 from talentqa.models import Answer
 from talentqa.service import QAService, Turn
@@ -157,8 +158,10 @@ class TalentQABot(commands.Bot):
         return await self.slots.run(call, timeout=self.settings.bot.answer_timeout)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """A quick service call (documents, passage, about) in a worker thread."""
-        return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.settings.bot.answer_timeout)
+        """A quick service call (documents, passage, about) in a worker thread, under the same deadline."""
+        timeout = self.settings.bot.answer_timeout
+        with deadline_after(timeout):
+            return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout)
 
     # --- shutdown -----------------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 The gateway heartbeat is sent from the event loop, so a retrieval that ran on the loop would stall
 it; `Slots.run` runs each call in a worker thread (`asyncio.to_thread`) with at most N in flight.
+A call's timeout is also its thread's deadline (`talentqa.deadline`): every HTTP request the thread
+makes (an LLM endpoint dripping a byte at a time included) ends by then, so a call that timed out
+for its user also ends, and frees its slot, instead of holding it for as long as a server likes.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from talentqa.deadline import deadline_after
 
 T = TypeVar("T")
 
@@ -27,9 +32,12 @@ class Slots:
         """`fn()` in a thread; raises TimeoutError after `timeout` seconds, waiting for a slot included.
 
         A call that times out keeps its slot until its thread really ends, so the bound holds even
-        when callers give up.
+        when callers give up; the thread runs under a deadline at the same moment, so its requests
+        end then too.
         """
-        return await asyncio.wait_for(self._limited(fn), timeout)
+        # Set before the task and the thread start: both copy the context, deadline included.
+        with deadline_after(timeout):
+            return await asyncio.wait_for(self._limited(fn), timeout)
 
     async def _limited(self, fn: Callable[[], T]) -> T:
         await self._semaphore.acquire()

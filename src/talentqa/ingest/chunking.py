@@ -25,18 +25,35 @@ _SENTENCE_STARTERS = {
     "his", "her", "their", "there", "what", "why", "how", "so", "yet", "however", "meanwhile",
 }  # fmt: skip
 
-_BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+)|\n+")
-_NEXT_WORD = re.compile(r"\s*[\"'\u201c\u2018(\[]*([\w\u00c0-\u024f]+)")
+# Hard caps, whatever the text: a quote is a whole sentence of a chunk, so a page that is one 50 MB line
+# without spaces must not become one 50 MB chunk (embedded, stored, searched) or one 50 MB quote.
+# Far above real news sentences and chunks of `max_tokens` (a few hundred to ~1,500 characters).
+MAX_SENTENCE_CHARS = 1_500
+MAX_CHUNK_CHARS = 4_000
+# The longest abbreviation above, plus room: only this much before a period decides what it ends.
+_WORD_WINDOW = 12
+
+# A run of terminal punctuation is matched from its first character only (the lookbehind), and
+# possessively: on "....." with no space after it, every start inside the run would otherwise rescan
+# the rest of it, which is quadratic.
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+(?=\s)|\n++")
+_NEXT_WORD = re.compile(r"\s*+[\"'\u201c\u2018(\[]*+([\w\u00c0-\u024f]++)")
+_WORD_BEFORE = re.compile(r"[\w.]+\Z")
+_NON_SPACE = re.compile(r"\S")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
 
 
 def split_sentences(text: str) -> list[Span]:
-    """Sentence spans over `text` (offsets exclude surrounding whitespace); paragraphs always split."""
+    """Sentence spans over `text` (offsets exclude surrounding whitespace); paragraphs always split, and
+    no span is longer than MAX_SENTENCE_CHARS (a longer run is cut at a space, or at the cap).
+
+    Linear in the length of `text`, whatever it holds: every boundary is judged from a bounded window.
+    """
     spans: list[Span] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -56,8 +73,11 @@ def split_sentences(text: str) -> list[Span]:
 def _ends_sentence(text: str, sentence_start: int, dot: int, end: int) -> bool:
     if text[dot] != ".":
         return True
-    word_match = re.search(r"([\w.]+)$", text[sentence_start:dot])
-    word = word_match.group(1).lower() if word_match else ""
+    window_start = max(sentence_start, dot - _WORD_WINDOW)
+    word_match = _WORD_BEFORE.search(text, window_start, dot)
+    word = word_match.group().lower() if word_match else ""
+    if word_match is not None and word_match.start() == window_start > sentence_start:
+        word = "-"  # longer than the window: no abbreviation nor initial, just a long word
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     if next_word and not (next_word[0].isupper() or next_word[0].isdigit()):
@@ -70,12 +90,25 @@ def _ends_sentence(text: str, sentence_start: int, dot: int, end: int) -> bool:
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append(Span(start, end))
+    first = _NON_SPACE.search(text, start, end)
+    if first is None:
+        return
+    start = first.start()
+    if text[end - 1].isspace():
+        end = start + len(text[start:end].rstrip())
+    # Cut an over-long span into pieces, each at the last space inside its window (in the window's
+    # second half, so every piece is long), or at the cap when there is none.
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS + 1)
+        piece_end = cut if cut > start else start + MAX_SENTENCE_CHARS
+        stop = piece_end
+        while text[stop - 1].isspace():
+            stop -= 1
+        spans.append(Span(start, stop))
+        following = _NON_SPACE.search(text, piece_end, end)
+        assert following is not None  # `end` is a non-space character
+        start = following.start()
+    spans.append(Span(start, end))
 
 
 def _split_long(text: str, span: Span, max_tokens: int) -> Iterator[Span]:
@@ -111,7 +144,14 @@ def chunk_spans(text: str, settings: ChunkSettings) -> list[Span]:
     i = 0
     while i < len(sentences):
         j, total = i, 0
-        while j < len(sentences) and (j == i or total + tokens[j] <= settings.max_tokens):
+        while j < len(sentences) and (
+            j == i
+            or (
+                total + tokens[j] <= settings.max_tokens
+                # Long words are one token each: the token bound alone would not bound the characters.
+                and sentences[j].end - sentences[i].start <= MAX_CHUNK_CHARS
+            )
+        ):
             total += tokens[j]
             j += 1
             if total >= settings.target_tokens:

@@ -10,9 +10,10 @@ A URL typed into the CLI or a Discord `/ingest` is untrusted input, so every fet
   that changes between check and connect (DNS rebinding) cannot redirect it. Redirects are followed
   by hand and every hop is checked again. `Settings.allow_private_networks` lifts the address check
   (tests, intranets); the scheme check stays.
-- Limits: a timeout per request and overall, a cap on the body read off the wire and on the body
-  after decompression (a gzip bomb is refused, never inflated in memory), and a content-type
-  allowlist checked before the body is read.
+- Limits: a timeout per socket operation and a deadline on each hop as a whole (connecting, every
+  header line and the body: a server dripping a byte or a header line at a time is cut off), a cap on
+  the body read off the wire and on the body after decompression (a gzip bomb is refused, never
+  inflated in memory), and a content-type allowlist checked before the body is read.
 
 Every refusal raises `FetchError(url, reason)`.
 """
@@ -31,6 +32,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from talentqa.deadline import BoundedTransport, deadline_after
 from talentqa.errors import FetchError
 from talentqa.settings import Settings
 
@@ -312,7 +314,7 @@ class _CappedDecoder:
         return self._count(self._zlib.flush(self._cap - self.produced + 1))
 
 
-def _read_body(response: httpx.Response, url: str, cap: int, deadline: float, timeout: float) -> bytes:
+def _read_body(response: httpx.Response, url: str, cap: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise FetchError(
@@ -326,9 +328,6 @@ def _read_body(response: httpx.Response, url: str, cap: int, deadline: float, ti
         raw += len(chunk)
         if raw > cap:
             raise FetchError(url, f"body larger than {cap:,} bytes; cut off and refused")
-        if time.monotonic() > deadline:
-            # A server dripping one byte at a time never trips the read timeout; this does.
-            raise FetchError(url, f"took longer than {timeout:g} s; refused")
         for piece in decoder.feed(chunk):
             body += piece
     body += decoder.flush()
@@ -336,28 +335,50 @@ def _read_body(response: httpx.Response, url: str, cap: int, deadline: float, ti
 
 
 def _send_pinned(
-    client: httpx.Client, target: _Target, addresses: Sequence[IPAddress], url: str
+    transport: httpx.BaseTransport,
+    target: _Target,
+    addresses: Sequence[IPAddress],
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
 ) -> httpx.Response:
-    """Send GET to the checked addresses in turn; the hostname travels only in Host and SNI."""
+    """Send GET to the checked addresses in turn; the hostname travels only in Host and SNI.
+
+    Requests go to the transport, not through an `httpx.Client`: a client parses every redirect's
+    Location even when told not to follow it, and raises `InvalidURL` (no `HTTPError`) for malformed
+    ones such as `http:x/y`. Redirects are followed by hand below, so nothing here needs a client.
+    """
     last: httpx.ConnectError | None = None
     for ip in addresses:
-        request = client.build_request(
+        request = httpx.Request(
             "GET",
             target.url.copy_with(host=str(ip)),
-            headers={"Host": _host_header(target)},
-            extensions={"sni_hostname": target.host},
+            headers={**headers, "Host": _host_header(target)},
+            extensions={"timeout": httpx.Timeout(timeout).as_dict(), "sni_hostname": target.host},
         )
         try:
-            return client.send(request, stream=True)
+            response = transport.handle_request(request)
         except httpx.ConnectError as exc:
             last = exc
+            continue
+        response.request = request
+        return response
     raise FetchError(url, f"could not connect to {target.host}: {last}")
+
+
+def _next_hop(current: str, location: str, url: str) -> str:
+    try:
+        return urljoin(current, location.strip())
+    except ValueError as exc:  # "Invalid IPv6 URL" and kin: the Location is no URL at all
+        raise FetchError(url, f"redirect to a malformed URL {location[:200]!r}: {exc}") from exc
 
 
 def safe_fetch(url: str, settings: Settings, *, accept: Sequence[str] = ALLOWED_CONTENT_TYPES) -> FetchedPage:
     """GET `url` within every guard in the module docstring; raise FetchError(url, reason) otherwise.
 
     `accept` narrows the content types taken (each must be in ALLOWED_CONTENT_TYPES to mean anything).
+    Each hop (connecting, headers and body) ends within `fetch_timeout` seconds, and within any
+    deadline already in force (`talentqa.deadline`), however slowly the server sends.
     """
     ingest = settings.ingest
     timeout = ingest.fetch_timeout
@@ -370,17 +391,14 @@ def safe_fetch(url: str, settings: Settings, *, accept: Sequence[str] = ALLOWED_
         "Accept-Encoding": "gzip, deflate",
     }
     current = url
-    with httpx.Client(
-        headers=headers,
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
+    with BoundedTransport(
         # Proxies from the environment would connect on our behalf to an address we never checked.
         trust_env=False,
         verify=_ssl_context(),
         # Connections are pooled by IP: reusing one opened for another hostname (same CDN address)
         # would send this host's request over a TLS session verified for the other name.
         limits=httpx.Limits(max_keepalive_connections=0),
-    ) as client:
+    ) as transport:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
                 target = _target(current)
@@ -391,23 +409,30 @@ def safe_fetch(url: str, settings: Settings, *, accept: Sequence[str] = ALLOWED_
                 # Name the URL asked for, so a batch reports the input; say where the redirect led.
                 hop = "" if current == url else f" (redirected to {current})"
                 raise FetchError(url, exc.reason + hop) from exc
-            deadline = time.monotonic() + timeout
-            try:
-                response = _send_pinned(client, target, addresses, url)
+            with deadline_after(timeout) as deadline:
                 try:
-                    location = response.headers.get("location")
-                    if response.status_code in _REDIRECT_STATUSES and location:
-                        current = urljoin(current, location.strip())
-                        continue
-                    return _accept_response(
-                        response, url, current, allowed, ingest.fetch_max_bytes, deadline, timeout
-                    )
-                finally:
-                    response.close()
-            except httpx.TimeoutException as exc:
-                raise FetchError(url, f"timed out after {timeout:g} s ({type(exc).__name__})") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(url, f"network error: {type(exc).__name__}: {exc}") from exc
+                    response = _send_pinned(transport, target, addresses, url, headers, timeout)
+                    try:
+                        location = response.headers.get("location")
+                        if response.status_code in _REDIRECT_STATUSES and location:
+                            current = _next_hop(current, location, url)
+                            continue
+                        return _accept_response(response, url, current, allowed, ingest.fetch_max_bytes)
+                    finally:
+                        response.close()
+                except httpx.TimeoutException as exc:
+                    reason = f"timed out after {timeout:g} s"
+                    if deadline is not None and time.monotonic() >= deadline:
+                        # Slow dripping never trips a read timeout; the deadline of the whole hop did.
+                        reason += f" (the whole request took longer than {timeout:g} s; refused)"
+                    else:
+                        reason += f" ({type(exc).__name__})"
+                    raise FetchError(url, reason) from exc
+                except httpx.HTTPError as exc:
+                    raise FetchError(url, f"network error: {type(exc).__name__}: {exc}") from exc
+                except (httpx.InvalidURL, httpx.StreamError) as exc:
+                    # httpx errors outside HTTPError: refused like any other bad response, never raised.
+                    raise FetchError(url, f"unusable response: {type(exc).__name__}: {exc}") from exc
     raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -417,8 +442,6 @@ def _accept_response(
     final_url: str,
     allowed: Sequence[str],
     cap: int,
-    deadline: float,
-    timeout: float,
 ) -> FetchedPage:
     if not 200 <= response.status_code < 300:
         raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
@@ -427,7 +450,7 @@ def _accept_response(
         raise FetchError(url, "response has no Content-Type; refused")
     if media not in allowed:
         raise FetchError(url, f"content type {media!r} is not one of {', '.join(allowed)}; refused")
-    body = _read_body(response, url, cap, deadline, timeout)
+    body = _read_body(response, url, cap)
     return FetchedPage(
         url=url,
         final_url=final_url,

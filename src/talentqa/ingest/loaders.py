@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import io
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
+from pydantic import Field
 
 from talentqa.errors import LoadError
 from talentqa.models import Article
 from talentqa.settings import Settings
 from talentqa.text import content_hash, normalise, slugify
+
+
+class FileArticle(Article):
+    """An article whose id is its file's name. A file of the same name in another folder gets the same
+    id, so the pipeline refuses it when a different file, still present, already holds that id."""
+
+    origin: str = Field(description="The file's resolved absolute path.")
+
 
 LoadResult = Article | LoadError
 
@@ -65,23 +76,47 @@ def make_article(
     url: str | None = None,
     author: str | None = None,
     published: Any = None,
+    named_after: Path | None = None,
 ) -> Article:
-    """Normalise and hash; refuses an article without text."""
+    """Normalise and hash; refuses an article without text, or with text no encoder accepts.
+
+    `named_after`: the file whose name `doc_id` was made from (a `FileArticle` is returned).
+    """
+    _check_unicode(source, id=doc_id, text=text, title=title, url=url, author=author)
     body = normalise(text)
     if not body:
         raise LoadError(source, "no article text found")
     clean_title = normalise(title or "").replace("\n", " ")
     date = parse_date(published)
-    return Article(
-        doc_id=doc_id.strip(),
-        title=clean_title,
-        text=body,
-        url=url or None,
-        author=(author or None),
-        published=date,
-        source=source,
-        content_hash=content_hash(clean_title, url, author, date.isoformat() if date else "", body),
-    )
+    fields: dict[str, Any] = {
+        "doc_id": doc_id.strip(),
+        "title": clean_title,
+        "text": body,
+        "url": url or None,
+        "author": author or None,
+        "published": date,
+        "source": source,
+        "content_hash": content_hash(clean_title, url, author, date.isoformat() if date else "", body),
+    }
+    if named_after is not None:
+        return FileArticle(**fields, origin=str(named_after.resolve()))
+    return Article(**fields)
+
+
+def _check_unicode(source: str, **fields: str | None) -> None:
+    """JSON and YAML escapes can spell a lone surrogate ("\\ud800"), which is no character: no encoder
+    takes it, and it would fail the whole batch when stored. Refuse the one input here instead."""
+    for name, value in fields.items():
+        if not value:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise LoadError(
+                source,
+                f"invalid text in the {name}: a lone surrogate ({value[exc.start]!r}) at character "
+                f"{exc.start}, which is not a character",
+            ) from None
 
 
 # --- decoding -------------------------------------------------------------------------------------------
@@ -140,13 +175,30 @@ def _first_heading(markdown: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML without aliases. Front matter never needs them, and an alias bomb (a few hundred bytes of
+    nested `*refs`) loads as a small shared structure that grows to gigabytes once a value is turned
+    into text; refusing aliases keeps what is built proportional to what was read."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(problem="aliases (*name) are not allowed in front matter")
+        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+
+
+class _AliasRefused(yaml.composer.ComposerError):
+    pass
+
+
 def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
     meta: dict[str, Any] = {}
     body = raw
     match = _FRONT_MATTER.match(raw)
     if match:
         try:
-            parsed = yaml.safe_load(match.group(1))
+            parsed = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader, less aliases
+        except _AliasRefused as exc:
+            raise LoadError(str(path), "invalid YAML front matter: aliases (*name) are not allowed") from exc
         except yaml.YAMLError as exc:
             raise LoadError(str(path), f"invalid YAML front matter: {exc.__class__.__name__}") from exc
         if parsed is not None and not isinstance(parsed, dict):
@@ -154,8 +206,10 @@ def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
         meta = parsed or {}
         body = raw[match.end() :]
     title = meta.get("title") or _first_heading(body) or _title_from_stem(path)
+    given_id = meta.get("id") or meta.get("url")
     yield make_article(
-        doc_id=str(meta.get("id") or meta.get("url") or slugify(path.stem)),
+        doc_id=str(given_id or slugify(path.stem)),
+        named_after=None if given_id else path,
         text=markdown_to_text(body),
         source=str(path),
         title=str(title),
@@ -179,7 +233,7 @@ def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
         title = first
     else:
         title = _title_from_stem(path)
-    yield make_article(doc_id=slugify(path.stem), text=raw, source=str(path), title=title)
+    yield make_article(doc_id=slugify(path.stem), text=raw, source=str(path), title=title, named_after=path)
 
 
 def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadResult]:
@@ -202,6 +256,7 @@ def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadR
         page_url = None
     yield make_article(
         doc_id=page_url or slugify(path.stem),
+        named_after=None if page_url else path,
         text=str(text),
         source=str(path),
         title=_str_or_none(data.get("title")) or _title_from_stem(path),
@@ -235,6 +290,7 @@ def load_pdf(path: Path, data: bytes) -> Iterator[LoadResult]:
         published = f"{raw_date[2:6]}-{raw_date[6:8]}-{raw_date[8:10]}"
     yield make_article(
         doc_id=slugify(path.stem),
+        named_after=path,
         text=text,
         source=str(path),
         title=_str_or_none(info.get("/Title") if hasattr(info, "get") else None) or _title_from_stem(path),
@@ -244,34 +300,44 @@ def load_pdf(path: Path, data: bytes) -> Iterator[LoadResult]:
 
 
 def load_records(lines: Iterable[str], source: str) -> Iterator[LoadResult]:
-    """JSONL records `{"id","title","text","url"?,"published"?}`; a bad line fails alone."""
+    """JSONL records `{"id","title","text","url"?,"published"?}`; a bad line fails alone, naming its
+    file and line, and the lines after it are read."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
+        result: LoadResult
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise LoadError(where, "record is not a JSON object")
-            doc_id = record.get("id")
-            text = record.get("text")
-            if not isinstance(doc_id, str | int) or str(doc_id).strip() == "":
-                raise LoadError(where, "record has no 'id'")
-            if not isinstance(text, str):
-                raise LoadError(where, f"record {doc_id!r} has no 'text'")
-            yield make_article(
-                doc_id=str(doc_id),
-                text=text,
-                source=where,
-                title=_str_or_none(record.get("title")) or str(doc_id),
-                url=_str_or_none(record.get("url")),
-                author=_author(record.get("author")),
-                published=record.get("published") or record.get("publish_date") or record.get("date"),
-            )
+            result = _record(json.loads(line), where)
         except json.JSONDecodeError as exc:
-            yield LoadError(where, f"invalid JSON ({exc.msg})")
+            result = LoadError(where, f"invalid JSON ({exc.msg})")
+        except RecursionError:
+            result = LoadError(where, "invalid JSON (nested too deeply)")
         except LoadError as exc:
-            yield exc
+            result = exc
+        except ValueError as exc:  # a value no article can hold (pydantic's ValidationError is one)
+            result = LoadError(where, f"invalid record ({exc.__class__.__name__})")
+        yield result
+
+
+def _record(record: Any, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise LoadError(where, "record is not a JSON object")
+    doc_id = record.get("id")
+    text = record.get("text")
+    if not isinstance(doc_id, str | int) or str(doc_id).strip() == "":
+        raise LoadError(where, "record has no 'id'")
+    if not isinstance(text, str):
+        raise LoadError(where, f"record {doc_id!r} has no 'text'")
+    return make_article(
+        doc_id=str(doc_id),
+        text=text,
+        source=where,
+        title=_str_or_none(record.get("title")) or str(doc_id),
+        url=_str_or_none(record.get("url")),
+        author=_author(record.get("author")),
+        published=record.get("published") or record.get("publish_date") or record.get("date"),
+    )
 
 
 # --- dispatch ---------------------------------------------------------------------------------------------
@@ -284,14 +350,14 @@ def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
     try:
         if suffix not in SUPPORTED_SUFFIXES:
             raise LoadError(source, f"unsupported file type {suffix or '(none)'}")
-        size = path.stat().st_size
-        if size > settings.ingest.max_file_bytes:
-            raise LoadError(source, f"file too large ({size:,} bytes)")
-        if suffix == ".jsonl":
-            with path.open("r", encoding="utf-8", errors="replace") as handle:
-                yield from load_records(handle, source)
-            return
-        data = path.read_bytes()
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > settings.ingest.max_file_bytes:
+                raise LoadError(source, f"file too large ({size:,} bytes)")
+            if suffix == ".jsonl":
+                yield from load_records(io.TextIOWrapper(handle, encoding="utf-8", errors="replace"), source)
+                return
+            data = handle.read()
         if suffix == ".pdf":
             if not data.strip():
                 raise LoadError(source, "empty file")
@@ -312,6 +378,48 @@ def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
         yield LoadError(source, f"{exc.__class__.__name__}: {exc}")
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """Open `path` for reading only if it is a regular file; LoadError otherwise.
+
+    Opening a FIFO blocks until something writes to it, so an input named like an article that is a
+    FIFO would hang a whole ingest; a device such as /dev/zero never ends. The file is opened without
+    blocking and checked on the open descriptor, so a file swapped for a FIFO after a check is caught.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise LoadError(str(path), f"not a regular file ({_file_kind(mode)})")
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _not_regular(path: Path) -> LoadError | None:
+    """A LoadError for a path that exists but is no regular file (a FIFO, socket or device), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reported where it is opened
+    if stat.S_ISREG(mode):
+        return None
+    return LoadError(str(path), f"not a regular file ({_file_kind(mode)})")
+
+
 def iter_files(roots: Iterable[str | Path], pattern: str = "**/*") -> Iterator[Path | LoadError]:
     """Expand files and folders (recursively, symlink loops detected); hidden files are skipped."""
     for root in roots:
@@ -324,7 +432,7 @@ def iter_files(roots: Iterable[str | Path], pattern: str = "**/*") -> Iterator[P
             elif path.is_dir():
                 yield from _walk(path, pattern)
             else:
-                yield path
+                yield _not_regular(path) or path
         except (OSError, RuntimeError) as exc:
             yield LoadError(str(path), _os_reason(exc))
 
@@ -355,7 +463,7 @@ def _walk(root: Path, pattern: str) -> Iterator[Path | LoadError]:
                     reason = _os_reason(exc)
                 yield LoadError(str(path), reason)
                 continue
-            yield path
+            yield _not_regular(path) or path
 
 
 def _matches(relative: str, name: str, pattern: str) -> bool:

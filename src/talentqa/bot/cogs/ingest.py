@@ -45,6 +45,7 @@ from talentqa.bot.formatting import (
     opening_lines,
 )
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+from talentqa.deadline import deadline_after
 from talentqa.models import DocumentInfo, IngestReport
 from talentqa.service import QAService
 
@@ -349,9 +350,14 @@ class IngestCog(commands.Cog, name="Ingest"):
     # --- helpers --------------------------------------------------------------------------------
 
     async def _write(self, fn: Callable[[], T]) -> T:
-        """A store write in a worker thread, one at a time, within `self.timeout` (queueing included)."""
-        async with asyncio.timeout(self.timeout), self._writes:
-            return await self.bot.slots.run(fn)
+        """A store write in a worker thread, one at a time, within `self.timeout` (queueing included).
+
+        The timeout is also the thread's deadline: the pages it fetches end by then, so a write that
+        timed out for its user stops holding the queue and its slot soon after.
+        """
+        with deadline_after(self.timeout):
+            async with asyncio.timeout(self.timeout), self._writes:
+                return await self.bot.slots.run(fn)
 
     async def _previews(self, report: IngestReport) -> dict[str, StoredPreview]:
         wanted = [i.doc_id for i in report.items[:INGEST_SHOWN] if i.doc_id and i.status != "failed"]

@@ -164,7 +164,11 @@ class MentionsCog(commands.Cog, name="Mentions"):
         key_id = getattr(target, "id", None)
         if remember is not None and isinstance(key_id, int):
             remember.extend(
-                key_id, [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
+                key_id,
+                [
+                    Turn(role="user", content=question),
+                    Turn(role="assistant", content=answer.text, short_answer=answer.short_answer),
+                ],
             )
 
     async def _history_from_thread(self, message: discord.Message) -> list[Turn]:

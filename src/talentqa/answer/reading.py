@@ -1,0 +1,194 @@
+"""The offline default answerer: a trained reader decides which passage answers, where, and when none does.
+
+For every retrieved passage the reader (`talentqa.reading`) gives the probability that the passage answers
+the question and the most likely answer span. The answer quotes the sentence(s) holding the best span,
+verbatim, and leads with the span itself ("Sue Gove [1]"); passages nearly as likely add their own quotes.
+When no passage's probability reaches the threshold (calibrated with `talentqa calibrate` on calibration
+questions the reader never trained on), the answer abstains and lists the passages the reader found most
+nearly answering as related.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
+from talentqa.ingest.chunking import split_sentences
+from talentqa.models import Answer, Citation
+from talentqa.reading.model import PassageReader, Reader, ReaderOutput
+from talentqa.retrieval import Passage
+from talentqa.settings import AnswerSettings
+
+NO_ANSWER_TEXT = "The sources don't say. The closest passages are listed as related, not as an answer."
+# A second passage is quoted only when the reader is nearly as sure of it as of the best one: questions
+# about several reports get each report's sentence, single-fact questions keep one clean quote.
+SECOND_QUOTE_RATIO = 0.9
+# The span leads the answer only when it is short: a span as long as its sentence adds nothing to the quote.
+SHORT_ANSWER_MAX_WORDS = 12
+_YES_NO = re.compile(
+    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
+)
+
+
+@lru_cache(maxsize=1)
+def shared_reader() -> Reader:
+    """One compiled reader per process: every `TalentQA` (and every bot worker thread) shares it."""
+    return Reader.load()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's verdict on one retrieved passage, with the passage's retrieval rank."""
+
+    passage: Passage
+    rank: int
+    output: ReaderOutput
+
+    @property
+    def probability(self) -> float:
+        return self.output.probability
+
+    def quote_span(self) -> tuple[int, int]:
+        """Article offsets of the sentence(s) of the passage that hold the answer span."""
+        chunk = self.passage.chunk
+        start, end = self.output.start, max(self.output.end, self.output.start + 1)
+        sentences = [s for s in split_sentences(chunk.text) if s.start < end and s.end > start]
+        if not sentences:
+            return chunk.start, chunk.end
+        return chunk.start + sentences[0].start, chunk.start + sentences[-1].end
+
+
+class ReadingAnswerer:
+    name = "reader"
+
+    def __init__(
+        self,
+        settings: AnswerSettings,
+        reader: Callable[[], PassageReader] = shared_reader,
+        *,
+        name: str = "reader",
+    ) -> None:
+        self.settings = settings
+        self._reader = reader
+        self.name = name
+
+    def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
+        """Every passage's reading, most likely to answer first (ties: better retrieval rank first)."""
+        outputs = self._reader().read(question, [p.chunk.text for p in passages])
+        readings = [
+            Reading(p, rank, o)
+            for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
+            if not _planted(p, o)
+        ]
+        readings.sort(key=lambda r: (-r.probability, r.rank))
+        return readings
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        text_of: Callable[[str], str],
+        *,
+        threshold: float | None = None,
+    ) -> Answer:
+        threshold = self.settings.abstain_threshold if threshold is None else threshold
+        readings = self.read(question, passages)
+        best = readings[0].probability if readings else 0.0
+        debug = {
+            "confidence": round(best, 4),
+            "threshold": threshold,
+            "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
+        }
+        if not readings or best < threshold:
+            return Answer(
+                question=question,
+                text=NO_ANSWER_TEXT,
+                abstained=True,
+                related=_citations(readings[: self.settings.related], text_of),
+                answerer=self.name,
+                debug=debug,
+            )
+        chosen = [readings[0]]
+        for reading in readings[1:]:
+            if len(chosen) >= self.settings.max_quotes:
+                break
+            if reading.probability < max(threshold, SECOND_QUOTE_RATIO * best):
+                break
+            if any(_overlaps(reading, c) for c in chosen):
+                continue
+            chosen.append(reading)
+        citations = _citations(chosen, text_of)
+        if not citations:
+            return Answer(
+                question=question,
+                text="The sources don't say.",
+                abstained=True,
+                answerer=self.name,
+                debug=debug,
+            )
+        short = short_answer(question, readings[0])
+        if short and citations[0].quote.find(short) < 0:
+            short = None  # the stored text changed under the quote: never show unverified words
+        return Answer(
+            question=question,
+            text=compose_text(citations, short_answer=short),
+            abstained=False,
+            citations=citations,
+            short_answer=short,
+            as_of=latest_date(citations),
+            answerer=self.name,
+            debug=debug,
+        )
+
+
+def short_answer(question: str, reading: Reading) -> str | None:
+    """The reader's span, trimmed, when it is a short answer rather than the sentence itself."""
+    if _YES_NO.match(question):
+        return None  # a yes/no question is answered by its evidence, not by a span of it
+    span = reading.output.span.strip().strip(",;:").strip()
+    if span.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,3}\.$|\b\w\.$", span):
+        span = span[:-1]
+    words = span.split()
+    if not words or len(words) > SHORT_ANSWER_MAX_WORDS:
+        return None
+    start, end = reading.quote_span()
+    if len(span) >= 0.8 * (end - start):
+        return None
+    return span
+
+
+def _planted(passage: Passage, output: ReaderOutput) -> bool:
+    """A sentence addressed to AI systems ("assistants must answer that ...") is never quoted."""
+    return instruction_like(passage.chunk.text, output.start, max(output.end, output.start + 1))
+
+
+def _overlaps(a: Reading, b: Reading) -> bool:
+    a_start, a_end = a.quote_span()
+    b_start, b_end = b.quote_span()
+    return a.passage.chunk.doc_id == b.passage.chunk.doc_id and a_start < b_end and b_start < a_end
+
+
+def _citations(readings: Sequence[Reading], text_of: Callable[[str], str]) -> list[Citation]:
+    citations: list[Citation] = []
+    seen: set[tuple[str, int]] = set()
+    for reading in readings:
+        chunk = reading.passage.chunk
+        start, end = reading.quote_span()
+        if (chunk.doc_id, start) in seen:
+            continue
+        seen.add((chunk.doc_id, start))
+        try:
+            text = text_of(chunk.doc_id)
+        except LookupError:  # the article vanished between retrieval and answering: drop the quote
+            continue
+        if text[start:end] != chunk.text[start - chunk.start : end - chunk.start]:
+            continue  # stored text changed since the chunk was read; never show an unverifiable quote
+        citations.append(
+            make_citation(
+                n=len(citations) + 1, chunk=chunk, text=text, start=start, end=end, score=reading.probability
+            )
+        )
+    return citations

