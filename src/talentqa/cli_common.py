@@ -39,7 +39,19 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
-    settings = Settings()
+    """The settings from the environment and `.env`; an invalid value is one line and exit status 2."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TALENTQA_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] invalid setting: {escape(problems)}", highlight=False)
+        raise typer.Exit(2) from None
     changes: dict[str, Any] = {}
     if store is not None:
         changes["store"] = store

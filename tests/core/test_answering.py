@@ -133,6 +133,16 @@ def test_passage_is_the_paragraph_around_a_span() -> None:
     assert paragraph_around(text, start, start + 5) == "Second para holds the quote here."
 
 
+@pytest.mark.parametrize("value", ["nan", "-5", "1.5", "[x]"])
+def test_an_invalid_threshold_is_one_line_and_exit_status_2(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALENTQA_ANSWER__ABSTAIN_THRESHOLD", value)
+    result = CliRunner().invoke(app, ["ask", "Who?"])
+    assert result.exit_code == 2
+    assert "TALENTQA_ANSWER__ABSTAIN_THRESHOLD" in result.output and "Traceback" not in result.output
+
+
 def test_ask_cli_prints_json_answer_and_rejects_empty_question(tmp_path: Path) -> None:
     runner = CliRunner()
     store = str(tmp_path / "vs")
