@@ -237,6 +237,10 @@ def run(
                 finally:
                     built.close()
         mode = answerer or settings.answer.answerer
+        thresholds = {
+            "extractive": settings.answer.abstain_threshold,
+            "accurate": settings.answer.accurate_threshold,
+        }
         report = EvalReport(
             dataset=data.name,
             split=split,
@@ -244,9 +248,7 @@ def run(
             seed=seed,
             answerer=mode,
             k=k or settings.retrieval.k,
-            abstain_threshold=(threshold or settings.answer.abstain_threshold)
-            if mode == "extractive"
-            else None,
+            abstain_threshold=threshold or thresholds.get(mode),
             documents=documents,
             settings={"retrieval": settings.retrieval.model_dump()},
             runs=runs,
