@@ -114,6 +114,19 @@ def test_a_planted_instruction_is_never_quoted() -> None:
     assert all("assistants" not in c.quote for c in answer.related)
 
 
+def test_a_quote_from_an_article_removed_meanwhile_is_dropped() -> None:
+    from talentqa.errors import DocumentNotFoundError
+
+    def text_of(doc_id: str) -> str:
+        if doc_id == "grocer":
+            raise DocumentNotFoundError(doc_id)
+        return ARTICLES[doc_id]
+
+    answerer = _answerer({"grocer": (0.93, "Sue Gove"), "retail": (0.2, "Brian Cornell")})
+    answer = answerer.answer("Who is the grocer's chief executive?", _passages(), text_of)
+    assert answer.abstained and not answer.citations
+
+
 def test_best_span_respects_the_allowed_tokens_and_the_length_limit() -> None:
     start = np.array([9.0, 1.0, 5.0, 0.0, 0.0, 0.0], dtype=np.float32)
     end = np.array([9.0, 0.0, 0.0, 4.0, 0.0, 8.0], dtype=np.float32)

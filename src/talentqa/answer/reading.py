@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
+from talentqa.errors import DocumentNotFoundError
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Citation
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput
@@ -182,7 +183,7 @@ def _citations(readings: Sequence[Reading], text_of: Callable[[str], str]) -> li
         seen.add((chunk.doc_id, start))
         try:
             text = text_of(chunk.doc_id)
-        except LookupError:  # the article vanished between retrieval and answering: drop the quote
+        except DocumentNotFoundError:  # the article vanished between retrieval and answering: drop the quote
             continue
         if text[start:end] != chunk.text[start - chunk.start : end - chunk.start]:
             continue  # stored text changed since the chunk was read; never show an unverifiable quote
