@@ -488,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
                     [stage.removesuffix("_ms"), *[v[key] for key in ("mean", "p50", "p95", "p99", "max")]]
                     for stage, v in r["stages"].items()
                 ],
-                caption="embed: the question; answer: sentence scoring (embeds candidate sentences); "
+                caption="embed: the question; answer: the reader over the k passages; "
                 "verify: quote checks; total: inside ask(); wall: around it",
             )
         )
