@@ -108,7 +108,7 @@ CRAFTED = {
 }
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("unit", list(CRAFTED.values()), ids=list(CRAFTED))
 def test_sentences_and_chunks_take_linear_time_on_crafted_text(unit: str) -> None:
     text = unit * (500_000 // len(unit))
@@ -116,8 +116,9 @@ def test_sentences_and_chunks_take_linear_time_on_crafted_text(unit: str) -> Non
     sentences = split_sentences(text)
     chunks = chunk_spans(text, CHUNKS)
     elapsed = time.perf_counter() - started
-    # Linear: well under a second here, a few on a loaded machine. Before, 200 KB took 112 s.
-    assert elapsed < 10, f"{elapsed:.1f} s for 500 KB"
+    # Not a speed target: the bound only tells linear (about a second here, more on a loaded machine) from
+    # quadratic (200 KB took 112 s before, so 500 KB about 12 minutes); the growth test below is the check.
+    assert elapsed < 60, f"{elapsed:.1f} s for 500 KB"
     assert all(s.end - s.start <= MAX_SENTENCE_CHARS for s in sentences)
     assert all(c.end - c.start <= MAX_CHUNK_CHARS for c in chunks)
 
