@@ -21,6 +21,7 @@ from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
 from talentqa.store import Store
+from talentqa.text import normalise_question
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def _adopt_store_backend(settings: Settings, embedder: Embedder, store: Store) -
 
 
 def check_question(question: str, max_chars: int) -> str:
-    cleaned = " ".join(question.split())
+    cleaned = normalise_question(question)
     if not cleaned:
         raise QuestionError("the question is empty")
     if len(cleaned) > max_chars:

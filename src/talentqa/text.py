@@ -45,6 +45,28 @@ _FOLD = str.maketrans(
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
+# Greek and Cyrillic letters drawn like Latin ones. In a word that also holds Latin letters they are
+# spoofs or slips ("Ηarvard" with a Greek Eta), so questions fold them; words wholly in another script stay.
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХІЈЅаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν",
+    "ABEKMHOPCTXIJSaeopcyxijsdqwABEZHIKMNOPTYXoiv",
+)
+_LATIN = re.compile(r"[A-Za-z]")
+_MIXED_WORD = re.compile(r"\w+")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+def normalise_question(text: str) -> str:
+    """A question in the form stored text has (NFKC, no invisible, control or bidi-override characters,
+    single spaces), with look-alike letters folded inside Latin words, so it matches what it names."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _BIDI.sub("", _CONTROL.sub("", _INVISIBLE.sub("", text)))
+    text = _MIXED_WORD.sub(
+        lambda m: m.group().translate(_CONFUSABLE) if _LATIN.search(m.group()) else m.group(), text
+    )
+    return " ".join(text.split())
+
+
 def normalise(text: str) -> str:
     """The canonical stored form: NFC, \\n line ends, single spaces, at most one blank line, trimmed."""
     text = unicodedata.normalize("NFC", text)

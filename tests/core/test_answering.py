@@ -269,3 +269,23 @@ def test_a_count_of_one_organisation_does_not_answer_for_another(near_miss_qa: T
     assert missing.abstained, missing.citations
     assert missing.related
     assert_verbatim(near_miss_qa, missing.related)
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [
+        (
+            "Which university did Feng Tao sue at \u0397arvard?",
+            "Which university did Feng Tao sue at Harvard?",
+        ),
+        ("Who is Zi\u200bzheng Pan?", "Who is Zizheng Pan?"),
+        ("What did the Cafe\u0301 say?", "What did the Caf\u00e9 say?"),
+        ("Where is \u202eDeepSeek\u202c based?", "Where is DeepSeek based?"),
+        ("Что такое DeepSeek?", "Что такое DeepSeek?"),  # a word wholly in another script stays
+        ("\uff37ho   sued?", "Who sued?"),
+    ],
+)
+def test_questions_are_normalised_as_stored_text_is(asked: str, meant: str) -> None:
+    from talentqa.app import check_question
+
+    assert check_question(asked, 1000) == meant
