@@ -14,7 +14,8 @@ import unicodedata
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _TRAILING = re.compile(r" +\n")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Bidi embeddings and overrides (U+202A-202E, U+2066-2069) go too: kept, a quote could display reversed.
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 _FOLD = str.maketrans(

@@ -294,3 +294,14 @@ def test_anchors_without_aliases_still_load(tmp_path: Path) -> None:
     path.write_text("---\ntitle: &t Labs lure researchers home\n---\n\nThe body of the story.\n")
     article = load_one(path)
     assert isinstance(article, Article) and article.title == "Labs lure researchers home"
+
+
+def test_bidi_overrides_are_not_stored_so_no_quote_displays_reversed(tmp_path: Path) -> None:
+    from talentqa.text import normalise
+
+    spoof = "The lab said \u202eyrtsinim eht\u202c approved the grant.\u2066 It was \u2069signed."
+    stored = normalise(spoof)
+    assert not any(ch in stored for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert stored == "The lab said yrtsinim eht approved the grant. It was signed."
+    # Right-to-left marks that Arabic and Hebrew text use legitimately are kept.
+    assert normalise("\u05e9\u05dc\u05d5\u05dd\u200f!") == "\u05e9\u05dc\u05d5\u05dd\u200f!"
