@@ -305,3 +305,16 @@ def test_bidi_overrides_are_not_stored_so_no_quote_displays_reversed(tmp_path: P
     assert stored == "The lab said yrtsinim eht approved the grant. It was signed."
     # Right-to-left marks that Arabic and Hebrew text use legitimately are kept.
     assert normalise("\u05e9\u05dc\u05d5\u05dd\u200f!") == "\u05e9\u05dc\u05d5\u05dd\u200f!"
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "2024-13-45", "2024-01-01T10:00:00+99:00"])
+def test_an_impossible_front_matter_date_is_no_date_not_a_failed_batch(tmp_path: Path, value: str) -> None:
+    from talentqa.ingest.loaders import load_file
+    from talentqa.settings import Settings
+
+    path = tmp_path / "odd-date.md"
+    path.write_text(f"---\ntitle: Odd\npublished: {value}\nupdated: {value}\n---\nThe lab opened.\n")
+    [article] = list(load_file(path, Settings()))
+    assert not isinstance(article, Exception)
+    assert article.title == "Odd"
+    assert article.published is None or article.published.isoformat() == "2024-01-01"

@@ -190,6 +190,15 @@ class _AliasRefused(yaml.composer.ComposerError):
     pass
 
 
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    """Dates stay text for talentqa's own date parser: YAML's raises on an impossible one (2024-02-30,
+    a +99:00 offset), which would abort the whole batch, where the parser just finds no date."""
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
     meta: dict[str, Any] = {}
     body = raw
