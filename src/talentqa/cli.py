@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from talentqa.cli_common import (
     ChromaOpt,
@@ -139,7 +141,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         table.add_column("input", overflow="fold")
         table.add_column("reason", overflow="fold")
         for item in failed:
-            table.add_row(item.source, item.reason or "")
+            table.add_row(Text(item.source), Text(item.reason or ""))
         out.print(table)
     changed = [item for item in report.items if item.status in {"added", "updated", "reindexed"}]
     if changed and len(changed) <= 30:
@@ -149,7 +151,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         table.add_column("title", overflow="fold")
         table.add_column("chunks", justify="right")
         for item in changed:
-            table.add_row(item.status, item.doc_id or "", item.title or "", str(item.chunks))
+            table.add_row(item.status, Text(item.doc_id or ""), Text(item.title or ""), str(item.chunks))
         out.print(table)
     totals = Table(title="Ingest", title_justify="left")
     for name in ("added", "updated", "unchanged", "failed", "chunks", "seconds", "chunks/s"):
@@ -193,7 +195,9 @@ def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: 
     for col in ("id", "title", "published", "chunks"):
         table.add_column(col, overflow="fold", justify="right" if col == "chunks" else "left")
     for d in docs:
-        table.add_row(d.doc_id, d.title, d.published.isoformat() if d.published else "", str(d.chunks))
+        table.add_row(
+            Text(d.doc_id), Text(d.title), d.published.isoformat() if d.published else "", str(d.chunks)
+        )
     out.print(table)
 
 
@@ -214,7 +218,7 @@ def sources_show(
         payload["text"] = text
         out.print_json(json.dumps(payload))
         return
-    out.print(f"[bold]{info.title}[/]  ({info.doc_id})", highlight=False)
+    out.print(f"[bold]{escape(info.title)}[/]  ({escape(info.doc_id)})", highlight=False)
     for label, value in (
         ("url", info.url),
         ("author", info.author),
@@ -225,7 +229,7 @@ def sources_show(
         ("ingested", info.ingested_at),
     ):
         if value:
-            out.print(f"  {label:<11}{value}", highlight=False)
+            out.print(f"  {label:<11}{value}", highlight=False, markup=False)
     preview = text[:600] + ("…" if len(text) > 600 else "")
     out.print()
     out.print(preview, highlight=False, markup=False)
@@ -245,7 +249,7 @@ def sources_remove(
     if as_json:
         out.print_json(json.dumps({"removed": doc_id}))
     else:
-        out.print(f"removed {doc_id}", highlight=False)
+        out.print(f"removed {doc_id}", highlight=False, markup=False)
 
 
 @app.command()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.panel import Panel
+from rich.style import Style
 from rich.text import Text
 
 from talentqa.models import Answer, Citation
@@ -19,7 +19,10 @@ def _citation_block(citation: Citation, label: str) -> RenderableType:
     lines: list[RenderableType] = [head, Text(f"   \u201c{citation.quote}\u201d", style="italic")]
     link = citation.link or citation.url
     if link:
-        lines.append(Text.from_markup(f"   [link={escape(link)}]{escape(link)}[/link]", style="blue"))
+        # Built as styled text, never parsed as markup: a URL with "[0]" in it is just text.
+        line = Text("   ")
+        line.append(link, style=Style(color="blue", link=link))
+        lines.append(line)
     else:
         lines.append(Text(f"   {citation.doc_id}  [{citation.start}:{citation.end}]", style="dim"))
     return Group(*lines)

@@ -8,7 +8,9 @@ from typing import Any
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from talentqa.errors import TalentQAError
 from talentqa.models import AnswererName
@@ -73,7 +75,7 @@ class Repl:
         try:
             answer = self.qa.ask(line, history=self.turns[-6:], k=self.k, answerer=self._mode())
         except TalentQAError as exc:
-            self.console.print(f"[red]error:[/] {exc}", highlight=False)
+            self.console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
             return True
         self.console.print(render_answer(answer))
         # The question as asked, never its rewrite: a rewrite is built from the last exchange only, so
@@ -119,7 +121,7 @@ class Repl:
             self.turns.clear()
             self.console.print("conversation cleared")
         else:
-            self.console.print(f"[red]unknown command[/] :{name} — :help lists them")
+            self.console.print(f"[red]unknown command[/] :{escape(name)} — :help lists them")
         return True
 
     def _mode(self) -> AnswererName:
@@ -132,7 +134,9 @@ class Repl:
         table.add_column("title", overflow="fold")
         table.add_column("published")
         for doc in docs[:200]:
-            table.add_row(doc.doc_id, doc.title, doc.published.isoformat() if doc.published else "")
+            table.add_row(
+                Text(doc.doc_id), Text(doc.title), doc.published.isoformat() if doc.published else ""
+            )
         self.console.print(table)
         if len(docs) > 200:
             self.console.print(f"… and {len(docs) - 200:,} more (`talentqa sources list`)")

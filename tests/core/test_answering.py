@@ -289,3 +289,23 @@ def test_questions_are_normalised_as_stored_text_is(asked: str, meant: str) -> N
     from talentqa.app import check_question
 
     assert check_question(asked, 1000) == meant
+
+
+def test_article_text_that_looks_like_markup_is_shown_as_text(tmp_path: Path) -> None:
+    article = tmp_path / "odd.md"
+    article.write_text(
+        "---\nid: odd[/x]\ntitle: Lab [/oops] news [bold]\nurl: https://n.example/a[0]\n---\n"
+        "The harbour lab [/b] hired forty engineers in March, its director said.\n"
+    )
+    runner = CliRunner()
+    store = str(tmp_path / "vs")
+    ingested = runner.invoke(app, ["ingest", str(article), "--store", store])
+    assert ingested.exit_code == 0, ingested.output
+    assert "Lab [/oops] news [bold]" in ingested.output
+    listed = runner.invoke(app, ["sources", "list", "--store", store])
+    assert listed.exit_code == 0 and "[/oops]" in listed.output, listed.output
+    shown = runner.invoke(app, ["sources", "show", "odd[/x]", "--store", store])
+    assert shown.exit_code == 0 and "a[0]" in shown.output, shown.output
+    asked = runner.invoke(app, ["ask", "How many engineers did the harbour lab hire?", "--store", store])
+    assert asked.exit_code == 0, asked.output
+    assert "https://n.example/a[0]" in asked.output.replace("\n", "")
