@@ -8,7 +8,9 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from talentqa.cli_common import (
     ChromaOpt,
@@ -51,7 +53,7 @@ def register(app: typer.Typer) -> None:
         """Follow a feed (nothing is fetched until `feeds update`)."""
         with friendly_errors():
             feed = feed_list().add(url)
-        out.print(f"following {feed.url}", highlight=False)
+        out.print(f"following {feed.url}", highlight=False, markup=False)
 
     @feeds_app.command("list")
     def list_(as_json: JsonOpt = False) -> None:
@@ -70,7 +72,7 @@ def register(app: typer.Typer) -> None:
             table.add_column(col, overflow="fold")
         for feed in feeds:
             checked = feed.last_checked.isoformat() if feed.last_checked else "never"
-            table.add_row(feed.url, checked, str(len(feed.seen)))
+            table.add_row(Text(feed.url), checked, str(len(feed.seen)))
         out.print(table)
 
     @feeds_app.command("remove")
@@ -79,9 +81,9 @@ def register(app: typer.Typer) -> None:
         with friendly_errors():
             removed = feed_list().remove(url)
         if not removed:
-            err.print(f"[red]error:[/] not a followed feed: {url}", highlight=False)
+            err.print(f"[red]error:[/] not a followed feed: {escape(url)}", highlight=False)
             raise typer.Exit(2)
-        out.print(f"stopped following {url}", highlight=False)
+        out.print(f"stopped following {url}", highlight=False, markup=False)
 
     @feeds_app.command("update")
     def update(
@@ -143,7 +145,7 @@ def register(app: typer.Typer) -> None:
         for row in results:
             table.add_row(
                 *(
-                    str(row[c] if row[c] is not None else "")
+                    Text(str(row[c] if row[c] is not None else ""))
                     for c in ("feed", "new", "stored", "failed", "error")
                 )
             )
