@@ -5,8 +5,10 @@ The model sees the retrieved passages under short keys (S1, S2, ...) inside deli
 untrusted, and replies with `{"answerable": bool, "claims": [{"text", "key", "quote"}]}`. Whatever it
 says, a user only ever sees citations cut from the stored text by `make_citation`: a quote that cannot be
 located in the article of the source it cites is dropped, a claim without a verified quote is removed,
-and when nothing survives the answer abstains. So a weak local model, or a source that tries to steer the
-model ("ignore previous instructions..."), can at worst make the answer abstain or cite real text.
+a claim that says more than its quote (a number, a name, a negation, a link) is replaced by the quote
+(`claims.py`), and when nothing survives the answer abstains. So a weak local model, or a source that
+tries to steer the model ("ignore previous instructions..."), can at worst make the answer abstain or
+cite real text.
 
 The chain is plain LangChain (`prompt | model | parser`), exposed as `LLMAnswerer.chain` and
 `LLMAnswerer.rewrite_chain` for callers who want to compose or trace it.
@@ -31,7 +33,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, Field, SecretStr
 
 from talentqa.answer.citations import Located, instruction_like, latest_date, locate_quote, make_citation
-from talentqa.answer.features import content_terms
+from talentqa.answer.claims import shown_claim
 from talentqa.deadline import BoundedTransport, deadline_after, environment_proxy
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import split_sentences
@@ -44,9 +46,13 @@ ABSTAIN_TEXT = "The sources don't say. The closest passages are listed as relate
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.
 MIN_QUOTE_CHARS = 8
 MIN_RELATED_CHARS = 25
-# Share of a claim's content words that must occur in the passage it cites for the claim to be shown.
-GROUNDED_SHARE = 0.5
-_MAX_CLAIM_CHARS = 600
+# A model that repeats itself (5,000 claims on one quote were seen) must not make a 200 KB answer: at most
+# this many claims are shown, at most two on one quote, and the text stops growing past MAX_ANSWER_CHARS.
+MAX_CLAIMS = 8
+MAX_CLAIMS_PER_QUOTE = 2
+MAX_ANSWER_CHARS = 3000
+# Claims read from one reply; the rest are dropped unread, since locating each quote can be a fuzzy search.
+MAX_CLAIMS_READ = 64
 _HISTORY_TURNS = 6
 _HISTORY_TURN_CHARS = 600
 _PLACEHOLDER_KEY = "not-needed"
@@ -231,7 +237,6 @@ Standalone question:"""
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 _KEY = re.compile(r"^\[?\s*(?:S|SOURCE)?\s*(\d+)\s*\]?$", re.I)
-_MARKER = re.compile(r"\s*\[(?:S?\d+(?:\s*,\s*S?\d+)*)\]", re.I)
 
 
 def parse_reply(output: Any) -> ParsedReply:
@@ -342,9 +347,14 @@ class _Verification:
     verified: int = 0
     quoted_instead: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+    def quote_instead(self, reason: str) -> None:
+        self.quoted_instead += 1
+        self.replaced[reason] = self.replaced.get(reason, 0) + 1
 
 
 # Failures of the structured-output request that a plain-text request may not hit: the endpoint refuses
@@ -419,6 +429,7 @@ class LLMAnswerer:
             dropped=check.proposed - check.verified,
             dropped_reasons=check.dropped,
             claims_shown_as_quotes=check.quoted_instead,
+            claims_replaced_reasons=check.replaced,
         )
         if not check.citations or not reply.proposal.answerable:
             # A model that says "unanswerable" yet quotes real text gets its quotes shown as related only.
@@ -536,19 +547,29 @@ def _attribute(value: str) -> str:
 def verify_claims(
     claims: Sequence[ProposedClaim], sources: dict[str, _Source], max_quotes: int
 ) -> _Verification:
-    """Keep the claims whose quote is found in the article of the source they cite, as citations."""
+    """Keep the claims whose quote is found in the article of the source they cite, as citations, each
+    shown as a sentence held to its quote (`claims.shown_claim`), within the answer's size bounds."""
     check = _Verification()
     numbered: dict[tuple[str, int, int], Citation] = {}
+    shown_on: dict[tuple[str, int, int], set[str]] = {}
+    located_by: dict[tuple[str, str], Located | None] = {}
+    size = 0
     for claim in claims:
         if not claim.quote.strip():
             check.drop("no_quote")
             continue
         check.proposed += 1
-        source = sources.get(normalise_key(claim.key))
+        if check.proposed > MAX_CLAIMS_READ or len(check.sentences) >= MAX_CLAIMS:
+            check.drop("over_limit")
+            continue
+        key = normalise_key(claim.key)
+        source = sources.get(key)
         if source is None:
             check.drop("unknown_key")
             continue
-        located = locate_in_source(source, claim.quote)
+        if (key, claim.quote) not in located_by:
+            located_by[key, claim.quote] = locate_in_source(source, claim.quote)
+        located = located_by[key, claim.quote]
         if located is None:
             check.drop("not_found")
             continue
@@ -562,10 +583,21 @@ def verify_claims(
             continue
         span = (source.passage.chunk.doc_id, located.start, located.end)
         citation = numbered.get(span)
+        if citation is None and len(numbered) >= max_quotes:
+            check.drop("over_limit")
+            continue
+        shown = shown_claim(
+            claim.text, source.text[located.start : located.end], source.text[chunk_span(source)]
+        )
+        said = shown_on.setdefault(span, set())
+        if shown.text.casefold() in said or len(said) >= MAX_CLAIMS_PER_QUOTE:
+            check.drop("duplicate")
+            continue
+        sentence = f"{shown.text} [{citation.n if citation else len(numbered) + 1}]"
+        if check.sentences and size + 1 + len(sentence) > MAX_ANSWER_CHARS:
+            check.drop("over_size")
+            continue
         if citation is None:
-            if len(numbered) >= max_quotes:
-                check.drop("over_limit")
-                continue
             citation = make_citation(
                 n=len(numbered) + 1,
                 chunk=source.passage.chunk,
@@ -576,11 +608,12 @@ def verify_claims(
             )
             numbered[span] = citation
             check.citations.append(citation)
+        said.add(shown.text.casefold())
         check.verified += 1
-        shown = clean_claim(claim.text, citation.quote, source.text[chunk_span(source)])
-        if shown.startswith("\u201c"):
-            check.quoted_instead += 1
-        check.sentences.append(f"{shown} [{citation.n}]")
+        if shown.replaced is not None:
+            check.quote_instead(shown.replaced)
+        check.sentences.append(sentence)
+        size += len(sentence) + 1
     return check
 
 
@@ -602,19 +635,6 @@ def locate_in_source(source: _Source, quote: str) -> Located | None:
     if anywhere is not None and (anywhere.exact or inside is None):
         return anywhere
     return inside
-
-
-def clean_claim(text: str, quote: str, passage: str) -> str:
-    """The claim as shown: one line without the model's own citation markers. When the model gave no claim,
-    or one whose words are mostly absent from the passage it cites, the verified quote is shown instead:
-    an unverified sentence must not borrow the authority of a real citation."""
-    cleaned = _MARKER.sub("", " ".join(text.split())).strip()
-    terms = content_terms(cleaned)
-    if not terms or len(terms & content_terms(f"{passage} {quote}")) < GROUNDED_SHARE * len(terms):
-        return f"\u201c{quote}\u201d"
-    if len(cleaned) > _MAX_CLAIM_CHARS:
-        cleaned = cleaned[:_MAX_CLAIM_CHARS].rsplit(" ", 1)[0] + "\u2026"
-    return cleaned
 
 
 def compose_claims(sentences: Sequence[str], citations: Sequence[Citation]) -> str:
