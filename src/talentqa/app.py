@@ -13,7 +13,7 @@ from talentqa import __version__
 from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.reading import ReadingAnswerer
 from talentqa.embeddings import Embedder
-from talentqa.errors import QuestionError
+from talentqa.errors import DocumentNotFoundError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
 from talentqa.models import Answer, AnswererName, Article, DocumentInfo, IngestReport
@@ -161,6 +161,8 @@ class TalentQA:
         threshold for this call only (evaluation tries thresholds without touching shared settings)."""
         started = time.perf_counter()
         question = check_question(question, self.settings.answer.max_question_chars)
+        if sources:
+            self._check_sources(sources)
         mode = answerer or self.settings.answer.answerer
         standalone = question
         timings: dict[str, float] = {}
@@ -201,6 +203,14 @@ class TalentQA:
             result.standalone_question = standalone
         result.timings = {key: round(value, 2) for key, value in timings.items()}
         return result
+
+    def _check_sources(self, sources: Sequence[str]) -> None:
+        """A filter on an id that is not stored matches no passage, so the answer would be "the sources
+        don't say" about a document that is not there (a typo, a removed article): say that instead."""
+        known = self.store.records(list(sources))
+        missing = [doc_id for doc_id in sources if doc_id not in known]
+        if missing:
+            raise DocumentNotFoundError(f"no such document: {missing[0]} (see `talentqa sources list`)")
 
     def passage(self, doc_id: str, start: int, end: int) -> str:
         return paragraph_around(self.store.text(doc_id), start, end)
