@@ -86,8 +86,9 @@ def ingest(
     """Add or update articles: .txt, .md (YAML front matter), .html, .pdf, .jsonl bulk records, and
     http(s) URLs of article pages, RSS/Atom feeds (each entry's page) and sitemaps.
 
-    Unchanged articles are skipped without re-embedding; a bad file is reported and the rest go on.
-    Exit status 1 when anything failed.
+    Unchanged articles are not embedded again; a bad file is reported and the rest go on. Files of a
+    type talentqa does not read, and empty files, found in a folder are skipped and listed.
+    Exit status 0 when nothing failed, 1 when any input failed, 2 when ingest could not run.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -135,12 +136,14 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         }
         out.print_json(json.dumps(payload))
         return
-    failed = report.failed
-    if failed:
-        table = Table(title="Failed", title_justify="left", show_lines=False)
+    for title, status in (("Skipped", "skipped"), ("Failed", "failed")):
+        items = [item for item in report.items if item.status == status]
+        if not items:
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False)
         table.add_column("input", overflow="fold")
         table.add_column("reason", overflow="fold")
-        for item in failed:
+        for item in items:
             table.add_row(Text(item.source), Text(item.reason or ""))
         out.print(table)
     changed = [item for item in report.items if item.status in {"added", "updated", "reindexed"}]
@@ -154,11 +157,12 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
             table.add_row(item.status, Text(item.doc_id or ""), Text(item.title or ""), str(item.chunks))
         out.print(table)
     totals = Table(title="Ingest", title_justify="left")
-    for name in ("added", "updated", "unchanged", "failed", "chunks", "seconds", "chunks/s"):
+    counted = ("added", "updated", "unchanged", "skipped", "failed")
+    for name in (*counted, "chunks", "seconds", "chunks/s"):
         totals.add_column(name, justify="right")
     rate = f"{chunks / report.seconds:,.1f}" if report.seconds and chunks else "-"
     totals.add_row(
-        *(f"{summary[k]:,}" for k in ("added", "updated", "unchanged", "failed")),
+        *(f"{summary.get(k, 0):,}" for k in counted),
         f"{chunks:,}",
         f"{report.seconds:,.2f}",
         rate,
@@ -280,6 +284,8 @@ def reindex(store: StoreOpt = None, chroma_url: ChromaOpt = None) -> None:
 
         report = TalentQA.reindex(settings)
     _print_report(report, as_json=False)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

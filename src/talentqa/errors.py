@@ -5,7 +5,8 @@ The library raises these; only the CLI, REPL and bot turn them into user-facing 
     TalentQAError
     ├── ConfigError              a setting is missing or invalid
     ├── LoadError                one input (file, URL, record) could not be read as an article
-    │   └── FetchError           a URL could not be fetched safely (network, limits, SSRF refusal)
+    │   ├── FetchError           a URL could not be fetched safely (network, limits, SSRF refusal)
+    │   └── SkippedInput         an input not read on purpose (an image in a folder), or read in part
     ├── StoreError               the vector store could not be used
     │   ├── StoreLockedError     another process holds the embedded store
     │   └── ModelMismatchError   the collection was built with another embedding model
@@ -36,6 +37,14 @@ class LoadError(TalentQAError):
 
 class FetchError(LoadError):
     """A URL was refused or could not be fetched within the limits."""
+
+
+class SkippedInput(LoadError):
+    """An input talentqa leaves out on purpose (a file type it does not read, an empty file found in a
+    folder) or reads only in part (a feed longer than one ingest takes): a report line, not a failure.
+
+    A LoadError, so code that knows nothing of skipping still reports it rather than losing it.
+    """
 
 
 class StoreError(TalentQAError):

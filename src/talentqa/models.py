@@ -114,7 +114,10 @@ class IngestItem(BaseModel):
     source: str
     doc_id: str | None = None
     title: str | None = None
-    status: str = Field(description="added | updated | unchanged | failed | reindexed")
+    status: str = Field(
+        description="added | updated | unchanged | failed | reindexed | skipped (left out on purpose: "
+        "a file type talentqa does not read, an empty file in a folder, a feed's entries past the limit)"
+    )
     chunks: int = 0
     reason: str | None = None
 
@@ -135,6 +138,7 @@ class IngestReport(BaseModel):
 
     def summary(self) -> dict[str, int]:
         counts = {s: self.count(s) for s in ("added", "updated", "unchanged", "failed")}
-        if self.count("reindexed"):
-            counts["reindexed"] = self.count("reindexed")
+        for extra in ("reindexed", "skipped"):
+            if self.count(extra):
+                counts[extra] = self.count(extra)
         return counts

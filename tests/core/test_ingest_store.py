@@ -122,8 +122,12 @@ def test_bad_files_fail_alone_and_write_nothing(mode_settings: Settings, tmp_pat
         report = qa.ingest_sources([str(folder), str(tmp_path / "nope.md")])
         assert report.summary()["added"] == 2
         failed = {Path(item.source).name: item.reason for item in report.failed}
-        assert set(failed) == {"empty.txt", "binary.txt", "broken.pdf", "nope.md"}
+        assert set(failed) == {"binary.txt", "broken.pdf", "nope.md"}
         assert all(failed.values())
+        # An empty file in a folder is skipped and listed, not a failure (issue 14).
+        assert [(Path(i.source).name, i.status) for i in report.items if i.status == "skipped"] == [
+            ("empty.txt", "skipped")
+        ]
         assert sorted(d.doc_id for d in qa.documents()) == ["article-000", "article-001"]
         assert_consistent(qa.store)
 
@@ -236,9 +240,8 @@ def test_cli_json_report_lists_every_item(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["ingest", str(tmp_path / "in"), "--json", "--store", str(tmp_path / "vs")]
     )
-    assert result.exit_code == 1, result.output
+    # An empty file in a folder is skipped and listed, not a failure (issue 14).
+    assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["summary"] == {"added": 2, "updated": 0, "unchanged": 0, "failed": 1}
-    assert payload["items"][-1]["reason"] == "empty file" or any(
-        i["reason"] == "empty file" for i in payload["items"]
-    )
+    assert payload["summary"] == {"added": 2, "updated": 0, "unchanged": 0, "failed": 0, "skipped": 1}
+    assert any(i["status"] == "skipped" and i["reason"] == "empty file" for i in payload["items"])

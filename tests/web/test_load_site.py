@@ -210,7 +210,8 @@ def test_pdf_url_is_extracted_with_its_metadata(site: LocalSite, open_settings: 
     assert article.doc_id == site.url("/report.pdf")
     assert article.title == "Why researchers return"
     assert article.author == "Harbour Ledger Research Unit"
-    assert article.published == dt.date(2024, 7, 1)
+    # Its CreationDate (2024-07-01) is when the file was made, not a publication date.
+    assert article.published is None
     assert "Returning scientists cite laboratory space as the main reason." in article.text
 
 

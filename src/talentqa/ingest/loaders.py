@@ -13,14 +13,16 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
 from pydantic import Field
 
-from talentqa.errors import LoadError
+from talentqa.errors import LoadError, SkippedInput
+from talentqa.ingest.extract import extract_html, extract_pdf
 from talentqa.models import Article
 from talentqa.settings import Settings
 from talentqa.text import content_hash, normalise, slugify
@@ -83,6 +85,7 @@ def make_article(
     `named_after`: the file whose name `doc_id` was made from (a `FileArticle` is returned).
     """
     _check_unicode(source, id=doc_id, text=text, title=title, url=url, author=author)
+    _check_id(source, doc_id)
     body = normalise(text)
     if not body:
         raise LoadError(source, "no article text found")
@@ -119,13 +122,26 @@ def _check_unicode(source: str, **fields: str | None) -> None:
             ) from None
 
 
+def _check_id(source: str, doc_id: str) -> None:
+    """An id is what `sources show/remove` and `--source` are given: one holding a control or format
+    character (NUL, a tab, a zero-width space) cannot be typed there, so its document could never be
+    shown, removed or filtered on. Refused with the reason rather than stored unreachable."""
+    for position, char in enumerate(doc_id.strip()):
+        if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}:
+            raise LoadError(
+                source,
+                f"the id {doc_id!r} holds a control character (U+{ord(char):04X} at position {position}), "
+                "which no command can be given; use an id without one",
+            )
+
+
 # --- decoding -------------------------------------------------------------------------------------------
 
 
 def decode_bytes(data: bytes, source: str) -> str:
     """UTF-8 first; otherwise the encoding charset-normalizer detects; binary data is refused."""
     if not data.strip():
-        raise LoadError(source, "empty file")
+        raise SkippedInput(source, "empty file")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LoadError(source, "binary file (not text)")
     try:
@@ -246,65 +262,35 @@ def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
 
 
 def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadResult]:
-    import trafilatura
-
-    document = trafilatura.bare_extraction(
-        raw, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    data: Mapping[str, Any] = {}
-    if isinstance(document, dict):
-        data = document
-    elif document is not None:
-        data = document.as_dict()
-    text = data.get("text") or ""
+    page = extract_html(raw, source=str(path), url=url)
     # Navigation-only pages leave a few stray words ("Home", "Menu"); that is not an article.
-    if len(str(text).split()) < MIN_HTML_WORDS:
+    if len(page.text.split()) < MIN_HTML_WORDS:
         raise LoadError(str(path), "no article text found in the HTML page")
-    page_url = _str_or_none(data.get("url")) or url
+    page_url = page.url or url
     if page_url and not page_url.startswith(("http://", "https://")):
         page_url = None
     yield make_article(
         doc_id=page_url or slugify(path.stem),
         named_after=None if page_url else path,
-        text=str(text),
+        text=page.text,
         source=str(path),
-        title=_str_or_none(data.get("title")) or _title_from_stem(path),
+        title=page.title or _title_from_stem(path),
         url=page_url,
-        author=_author(data.get("author")),
-        published=data.get("date"),
+        author=page.author,
+        published=page.date,
     )
 
 
 def load_pdf(path: Path, data: bytes) -> Iterator[LoadResult]:
-    import io
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    # pypdf logs warnings for every repairable oddity; a bad file is reported once, by us.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info: Any = reader.metadata or {}
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
-        raise LoadError(str(path), f"corrupt or unreadable PDF ({exc.__class__.__name__})") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise LoadError(str(path), "PDF has no extractable text (scanned images?)")
-    published = None
-    raw_date = info.get("/CreationDate") if hasattr(info, "get") else None
-    if isinstance(raw_date, str) and raw_date.startswith("D:") and len(raw_date) >= 10:
-        published = f"{raw_date[2:6]}-{raw_date[6:8]}-{raw_date[8:10]}"
+    pdf = extract_pdf(data, source=str(path))
     yield make_article(
         doc_id=slugify(path.stem),
         named_after=path,
-        text=text,
+        text=pdf.text,
         source=str(path),
-        title=_str_or_none(info.get("/Title") if hasattr(info, "get") else None) or _title_from_stem(path),
-        author=_str_or_none(info.get("/Author") if hasattr(info, "get") else None),
-        published=published,
+        title=pdf.title or _title_from_stem(path),
+        author=pdf.author,
+        published=pdf.published,
     )
 
 
@@ -358,7 +344,7 @@ def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
     suffix = path.suffix.lower()
     try:
         if suffix not in SUPPORTED_SUFFIXES:
-            raise LoadError(source, f"unsupported file type {suffix or '(none)'}")
+            raise SkippedInput(source, f"unsupported file type {suffix or '(none)'} (not read)")
         with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > settings.ingest.max_file_bytes:
@@ -369,7 +355,7 @@ def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
             data = handle.read()
         if suffix == ".pdf":
             if not data.strip():
-                raise LoadError(source, "empty file")
+                raise SkippedInput(source, "empty file")
             yield from load_pdf(path, data)
             return
         raw = decode_bytes(data, source)
@@ -448,7 +434,11 @@ def iter_files(roots: Iterable[str | Path], pattern: str = "**/*") -> Iterator[P
 
 def _walk(root: Path, pattern: str) -> Iterator[Path | LoadError]:
     seen: set[tuple[int, int]] = set()
-    for folder, dirnames, filenames in os.walk(root, followlinks=True):
+    # os.walk drops a folder it cannot list without a word; its files would be missing from the store
+    # while the ingest said all went well, so each such folder is a failure in the report.
+    unreadable: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable.append):
+        yield from _unreadable_folders(unreadable)
         info = os.stat(folder)
         key = (info.st_dev, info.st_ino)
         if key in seen:
@@ -473,6 +463,13 @@ def _walk(root: Path, pattern: str) -> Iterator[Path | LoadError]:
                 yield LoadError(str(path), reason)
                 continue
             yield _not_regular(path) or path
+    yield from _unreadable_folders(unreadable)
+
+
+def _unreadable_folders(errors: list[OSError]) -> Iterator[LoadError]:
+    for error in errors:
+        yield LoadError(str(error.filename), f"cannot read the folder: {_os_reason(error)}")
+    errors.clear()
 
 
 def _matches(relative: str, name: str, pattern: str) -> bool:

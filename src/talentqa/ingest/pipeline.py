@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from talentqa.embeddings import Embedder
-from talentqa.errors import LoadError
+from talentqa.errors import LoadError, SkippedInput
 from talentqa.ingest.chunking import chunk_article, chunk_id
 from talentqa.ingest.loaders import FileArticle, LoadResult, iter_files, load_file
 from talentqa.models import Article, Chunk, IngestItem, IngestReport
@@ -46,8 +46,15 @@ def is_url(source: str) -> bool:
 def iter_sources(
     sources: Sequence[str], settings: Settings, glob: str | None = None, since: dt.date | None = None
 ) -> Iterator[LoadResult]:
-    """Articles (or per-input errors) from paths, folders and URLs, lazily."""
+    """Articles (or per-input errors) from paths, folders and URLs, lazily.
+
+    Each file is read once however often it is reached (`x` and `./x`, a folder and a file in it):
+    reading it twice would refuse the second as a duplicate id. A file skipped inside a folder (an
+    image, an empty file) is a report line; the same file named on its own is a failure, as it was
+    asked for and nothing was read.
+    """
     pattern = glob or settings.ingest.glob
+    read: set[Path] = set()
     for source in sources:
         if is_url(source):
             yield from _load_url(source, settings, since)
@@ -55,8 +62,23 @@ def iter_sources(
         for item in iter_files([source], pattern):
             if isinstance(item, LoadError):
                 yield item
-            else:
-                yield from load_file(item, settings)
+                continue
+            resolved = _resolved(item)
+            if resolved in read:
+                continue
+            read.add(resolved)
+            named = item == Path(source)
+            for result in load_file(item, settings):
+                if named and isinstance(result, SkippedInput):
+                    result = LoadError(result.source, result.reason)
+                yield result
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()  # reported when it is opened
 
 
 def _load_url(url: str, settings: Settings, since: dt.date | None) -> Iterator[LoadResult]:
@@ -210,9 +232,8 @@ class Ingestor:
             batch: list[Article] = []
             for result in results:
                 if isinstance(result, LoadError):
-                    report.items.append(
-                        IngestItem(source=result.source, status="failed", reason=result.reason)
-                    )
+                    status = "skipped" if isinstance(result, SkippedInput) else "failed"
+                    report.items.append(IngestItem(source=result.source, status=status, reason=result.reason))
                     self._tick("article", 1)
                     continue
                 duplicate = self._duplicate(result)

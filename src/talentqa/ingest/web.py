@@ -27,13 +27,9 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 import defusedxml
 import defusedxml.ElementTree
 import feedparser
-import pypdf
-import trafilatura
-from pypdf.errors import PyPdfError
-from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
 
-from talentqa.errors import LoadError
+from talentqa.errors import LoadError, SkippedInput
+from talentqa.ingest.extract import extract_html, extract_pdf, parse_html
 from talentqa.ingest.fetch import (
     ALLOWED_CONTENT_TYPES,
     HTML_TYPES,
@@ -307,18 +303,19 @@ def parse_feed(page: FetchedPage) -> list[FeedEntry]:
     kind, _root = detect_kind(page)
     if kind != "feed":
         raise LoadError(page.url, "not an RSS or Atom feed")
-    return _feed_entries(page)
+    return _feed_entries(page)[:MAX_FEED_ENTRIES]
 
 
 def _feed_entries(page: FetchedPage) -> list[FeedEntry]:
-    """Entries of a page already known to be a feed whose XML passed the defusedxml check."""
+    """Every entry of a page already known to be a feed whose XML passed the defusedxml check (the
+    page's size is bounded by the fetch, so the list is too); callers take their bounded slice."""
     # BytesIO, never the bytes themselves: feedparser treats a bare string as a path or URL to open.
     parsed = feedparser.parse(
         io.BytesIO(page.body),
         response_headers={"content-location": page.final_url, "content-type": page.content_type},
     )
     entries: list[FeedEntry] = []
-    for entry in parsed.entries[:MAX_FEED_ENTRIES]:
+    for entry in parsed.entries:
         link = str(entry.get("link") or "")
         if not link:
             continue
@@ -371,13 +368,22 @@ def _recent(lastmod: dt.date | None, since: dt.date | None) -> bool:
 def _sitemap_article_urls(
     page: FetchedPage, kind: Kind, root: ET.Element, settings: Settings, since: dt.date | None
 ) -> Iterator[str | LoadError]:
-    """Article URLs of a sitemap, or of the sitemaps an index lists (one level deep), `since` applied."""
-    listed = 0
+    """Article URLs of a sitemap, or of the sitemaps an index lists (one level deep), `since` applied.
+
+    What is left out is said, not dropped silently: a report line when the sitemap lists more than
+    one ingest takes, or nothing to read at all.
+    """
     if kind == "sitemap":
         sitemaps: list[tuple[FetchedPage, ET.Element]] = [(page, root)]
     else:
         sitemaps = []
         children = [loc for loc, lastmod in _sitemap_locs(root, "sitemap") if _recent(lastmod, since)]
+        if len(children) > MAX_CHILD_SITEMAPS:
+            yield SkippedInput(
+                page.url,
+                f"the sitemap index lists {len(children):,} sitemaps{_since_words(since)}; only the first "
+                f"{MAX_CHILD_SITEMAPS:,} are read in one ingest",
+            )
         for child in children[:MAX_CHILD_SITEMAPS]:
             child_url = urljoin(page.final_url, child)
             try:
@@ -390,14 +396,54 @@ def _sitemap_article_urls(
                 yield LoadError(child_url, "sitemap index entry is not a sitemap")
                 continue
             sitemaps.append((child_page, child_root))
+    listed = taken = 0
     for sitemap_page, sitemap_root in sitemaps:
         for loc, lastmod in _sitemap_locs(sitemap_root, "url"):
+            listed += 1
             if not _recent(lastmod, since):
                 continue
-            if listed >= MAX_SITEMAP_URLS:
-                return
-            listed += 1
-            yield urljoin(sitemap_page.final_url, loc)
+            taken += 1
+            if taken <= MAX_SITEMAP_URLS:
+                yield urljoin(sitemap_page.final_url, loc)
+    if taken > MAX_SITEMAP_URLS:
+        yield SkippedInput(
+            page.url,
+            f"the sitemap lists {taken:,} URLs{_since_words(since)}; only the first "
+            f"{MAX_SITEMAP_URLS:,} are read in one ingest",
+        )
+    elif not taken:
+        what = "sitemap index" if kind == "sitemapindex" else "sitemap"
+        yield SkippedInput(
+            page.url,
+            f"none of the {what}'s {listed:,} URLs was modified on or after {since.isoformat()}"
+            if listed and since
+            else f"the {what} lists no URLs{_since_words(since)}",
+        )
+
+
+def _since_words(since: dt.date | None) -> str:
+    return f" modified or published on or after {since.isoformat()}" if since else ""
+
+
+def _feed_articles(page: FetchedPage, batch: _Batch, since: dt.date | None) -> Iterator[Article | LoadError]:
+    """A feed's entries (published on or after `since`), a bounded number, saying what is left out."""
+    entries = _feed_entries(page)
+    recent = [e for e in entries if since is None or e.published is None or e.published >= since]
+    if not recent:
+        yield SkippedInput(
+            page.url,
+            f"none of the feed's {len(entries):,} entries was published on or after {since.isoformat()}"
+            if entries and since
+            else "the feed has no entries that link to an article",
+        )
+    elif len(recent) > MAX_FEED_ENTRIES:
+        yield SkippedInput(
+            page.url,
+            f"the feed lists {len(recent):,} entries{_since_words(since)}; only the first "
+            f"{MAX_FEED_ENTRIES:,} are read in one ingest",
+        )
+    for entry in recent[:MAX_FEED_ENTRIES]:
+        yield from batch.load(entry.url, entry)
 
 
 # --- articles --------------------------------------------------------------------------------------
@@ -431,32 +477,17 @@ def _article(
 
 def _html_article(page: FetchedPage, source: str, entry: FeedEntry | None) -> Article:
     # The declared charset wins; without one trafilatura guesses from the bytes and meta tags.
-    content: str | bytes = page.text() if page.charset else page.body
-    tree = load_html(content)
+    tree = parse_html(page.text() if page.charset else page.body)
     if tree is None:
         raise LoadError(page.url, "not parseable as HTML")
     doc_id = declared_canonical_url(tree, page.final_url) or canonical_url(page.final_url)
-    try:
-        document = trafilatura.bare_extraction(
-            tree,
-            url=page.final_url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            favor_precision=True,
-            # Without extensive search htmldate trusts markup (meta tags, <time>) and not stray text.
-            date_extraction_params=set_date_params(extensive=False),
-        )
-    except ValueError as exc:
-        raise LoadError(page.url, "no article text found") from exc
-    if document is None or isinstance(document, dict):
-        raise LoadError(page.url, "no article text found")
+    document = extract_html(tree, source=page.url, url=page.final_url)
     return _article(
         page,
         source,
         entry,
         doc_id=doc_id,
-        text=document.text or "",
+        text=document.text,
         title=document.title,
         author=document.author,
         published=parse_date(document.date),
@@ -465,26 +496,16 @@ def _html_article(page: FetchedPage, source: str, entry: FeedEntry | None) -> Ar
 
 
 def _pdf_article(page: FetchedPage, source: str, entry: FeedEntry | None) -> Article:
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(page.body))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(page.url, "PDF is encrypted")
-        pages = [p.extract_text() or "" for p in reader.pages[:MAX_PDF_PAGES]]
-        info = reader.metadata
-        title = info.title if info else None
-        author = info.author if info else None
-        created = info.creation_date if info else None
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(page.url, f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
+    pdf = extract_pdf(page.body, source=page.url, max_pages=MAX_PDF_PAGES)
     return _article(
         page,
         source,
         entry,
         doc_id=canonical_url(page.final_url),
-        text="\n\n".join(pages),
-        title=str(title) if title else None,
-        author=str(author) if author else None,
-        published=created.date() if created else None,
+        text=pdf.text,
+        title=pdf.title,
+        author=pdf.author,
+        published=pdf.published,
         empty="PDF has no extractable text (scanned images need OCR)",
     )
 
@@ -577,9 +598,7 @@ def load_url(url: str, settings: Settings, *, since: dt.date | None = None) -> I
     if kind in ("html", "pdf", "text"):
         yield _extract(page, url, None)
     elif kind == "feed":
-        for entry in _feed_entries(page):
-            if since is None or entry.published is None or entry.published >= since:
-                yield from batch.load(entry.url, entry)
+        yield from _feed_articles(page, batch, since)
     elif root is not None:
         for item in _sitemap_article_urls(page, kind, root, settings, since):
             if isinstance(item, LoadError):
