@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import functools
 import os
 import shutil
 import socket
@@ -29,13 +31,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlparse
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from talentqa.errors import DocumentNotFoundError, ModelMismatchError, StoreError, StoreLockedError
+from talentqa.errors import (
+    ConfigError,
+    DocumentNotFoundError,
+    ModelMismatchError,
+    StoreError,
+    StoreLockedError,
+)
 from talentqa.models import Article, Chunk, DocumentInfo
 from talentqa.settings import Settings
 
@@ -59,6 +67,115 @@ long is taken for dead, and what it left unfinished is repaired."""
 
 # The runs this process has open, across every store it holds (one process may hold several on a server).
 _ACTIVE_RUNS: set[str] = set()
+
+
+# --- failures ---------------------------------------------------------------------------------------------
+#
+# Whatever goes wrong below talentqa (a server that went away, a full disk, a read-only folder, a damaged
+# database) surfaces from here as a StoreError saying what happened to which store, so the CLI prints one
+# line and the bot its store reply. Programming errors (TypeError, AttributeError, a ValueError from
+# Chroma's argument checks) are left alone: translating them would hide bugs behind a friendly message.
+
+_SQLITE_DAMAGED = ("(code: 11)", "(code: 26)", "malformed", "not a database")
+_SQLITE_READ_ONLY = ("(code: 8)", "readonly database", "read-only")
+_SQLITE_FULL = ("(code: 13)", "disk is full")
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """Chroma's Rust core reports a failed invariant (a damaged database, say) as pyo3's PanicException,
+    a BaseException that no `except Exception` sees. It has no importable home, so it is known by name."""
+    return type(exc).__name__ == "PanicException" and type(exc).__module__ in {"pyo3_runtime", "builtins"}
+
+
+def _is_store_failure(exc: BaseException) -> bool:
+    import httpx
+    from chromadb.errors import ChromaError
+
+    if isinstance(exc, ChromaError | OSError | httpx.HTTPError | httpx.InvalidURL) or _is_panic(exc):
+        return True
+    # Chroma's HTTP client raises a bare Exception carrying the server's reply when it cannot map the
+    # reply to one of its errors, and a ValueError ("Could not connect to a Chroma server") in place of
+    # httpx's ConnectError when it checks the tenant.
+    return type(exc) in {Exception, ValueError} and isinstance(exc.__context__, httpx.HTTPError)
+
+
+def describe_failure(exc: BaseException, location: str, *, server: bool) -> str:
+    """One line saying what happened to the store at `location`, and what to do about it."""
+    import httpx
+
+    text = str(exc).strip() or exc.__class__.__name__
+    low = text.lower()
+    if isinstance(exc, httpx.TransportError) or isinstance(exc.__context__, httpx.TransportError):
+        return (
+            f"lost the connection to the Chroma server at {location} ({exc.__class__.__name__}: {text}); "
+            "is `chroma run` still running?"
+        )
+    if server:
+        return f"the Chroma server at {location} failed: {text}"
+    if (
+        isinstance(exc, OSError)
+        and exc.errno in {errno.ENOSPC, errno.EDQUOT}
+        or any(mark in low for mark in _SQLITE_FULL)
+    ):
+        return f"the disk holding the store {location} is full; free some space and run the command again"
+    if (
+        isinstance(exc, OSError)
+        and exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}
+        or any(mark in low for mark in _SQLITE_READ_ONLY)
+    ):
+        return (
+            f"the store {location} is read-only or not writable by this user ({text}); "
+            "talentqa needs write access to it"
+        )
+    if _is_panic(exc) or any(mark in low for mark in _SQLITE_DAMAGED):
+        return (
+            f"the store {location} is damaged ({text.splitlines()[0][:200]}); restore it from a backup, "
+            "or move it aside and ingest the articles again"
+        )
+    return f"the store {location} failed: {text.splitlines()[0][:300]}"
+
+
+@contextlib.contextmanager
+def translated(location: str, *, server: bool) -> Iterator[None]:
+    """Store and transport failures inside become a StoreError; everything else passes untouched."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except BaseException as exc:
+        if not _is_store_failure(exc):
+            raise
+        raise StoreError(describe_failure(exc, location, server=server)) from exc
+
+
+class _Guarded:
+    """A Chroma client or collection whose every call raises StoreError for store and transport failures.
+
+    Wrapping the objects rather than each Store method covers every call, generators included, and the
+    collections a guarded client hands out."""
+
+    def __init__(self, target: Any, location: str, server: bool) -> None:
+        self._target = target
+        self._location = location
+        self._server = server
+
+    def __getattr__(self, name: str) -> Any:
+        with translated(self._location, server=self._server):
+            value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with translated(self._location, server=self._server):
+                result = value(*args, **kwargs)
+            from chromadb.api.models.Collection import Collection
+
+            if isinstance(result, Collection):
+                return _Guarded(result, self._location, self._server)
+            return result
+
+        return call
 
 
 @dataclass(frozen=True)
@@ -239,6 +356,45 @@ def build_where(
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """Host, port and TLS of a Chroma server URL; a ConfigError for anything else."""
+    try:
+        parsed = urlparse(url)
+        host, port = parsed.hostname, parsed.port
+    except ValueError as exc:  # urllib's own complaint: "Invalid IPv6 URL", "Port out of range"
+        raise ConfigError(f"invalid Chroma URL {url!r} ({exc}): expected http://host:port") from None
+    if parsed.scheme not in {"http", "https"} or not host:
+        raise ConfigError(f"invalid Chroma URL {url!r}: expected http://host:port")
+    return host, port or (443 if parsed.scheme == "https" else 8000), parsed.scheme == "https"
+
+
+def _chroma_segment(path: Path) -> bool:
+    """A folder Chroma keeps one collection's vector index in: its name is a UUID."""
+    try:
+        uuid.UUID(path.name)
+    except ValueError:
+        return False
+    return path.is_dir()
+
+
+def check_store_files(folder: Path) -> None:
+    """Refuse a store folder whose database is gone while its other files remain: Chroma would quietly
+    start an empty store there, and every read would say the sources don't say."""
+    database = folder / "chroma.sqlite3"
+    try:
+        if not folder.is_dir() or (database.is_file() and database.stat().st_size > 0):
+            return
+        leftovers = [p.name for p in folder.iterdir() if _chroma_segment(p) or p.name == "keyword-index"]
+    except OSError as exc:
+        raise StoreError(describe_failure(exc, str(folder.resolve()), server=False)) from exc
+    if leftovers:
+        state = "is empty" if database.exists() else "is missing"
+        raise StoreError(
+            f"the store {folder.resolve()} is damaged: its database chroma.sqlite3 {state} but other store "
+            "files remain; restore it from a backup, or move the folder aside and ingest the articles again"
+        )
+
+
 class Store:
     """Articles and chunks in Chroma. Open with `Store.open(settings, ...)`; close when done."""
 
@@ -252,24 +408,26 @@ class Store:
         lock: FileLock | None = None,
         check_model: bool = True,
     ) -> None:
-        self.client = client
         self.settings = settings
+        server = settings.mode == "server"
+        where = settings.chroma_url or str(Path(settings.store).resolve())
+        self.client: ClientAPI = cast("ClientAPI", _Guarded(client, where, server))
         self.model_name = model_name
         self.dimension = dimension
         self._lock = lock
         self._closed = False
-        self.max_batch = max(1, int(client.get_max_batch_size()))
+        self.max_batch = max(1, int(self.client.get_max_batch_size()))
         prefix = settings.collection
-        self.chunks: Collection = client.get_or_create_collection(
+        self.chunks: Collection = self.client.get_or_create_collection(
             f"{prefix}-chunks",
             metadata={"embedding_model": model_name, "embedding_dim": dimension, "revision": "empty"},
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
-        self.documents: Collection = client.get_or_create_collection(
+        self.documents: Collection = self.client.get_or_create_collection(
             f"{prefix}-documents", metadata={"kind": "articles"}, embedding_function=None
         )
-        self.runs: Collection = client.get_or_create_collection(
+        self.runs: Collection = self.client.get_or_create_collection(
             f"{prefix}-runs", metadata={"kind": "writers"}, embedding_function=None
         )
         self._own_runs: dict[str, tuple[str, str]] = {}
@@ -294,43 +452,45 @@ class Store:
         name = model_name or settings.embedding.model
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_url:
-            parsed = urlparse(settings.chroma_url)
-            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-                raise StoreError(f"invalid Chroma URL {settings.chroma_url!r}: expected http://host:port")
+            url = settings.chroma_url
+            host, port, ssl = parse_chroma_url(url)
             try:
-                client = chromadb.HttpClient(
-                    host=parsed.hostname,
-                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https",
-                    settings=chroma_settings,
-                )
-                client.heartbeat()
-            except Exception as exc:  # chromadb raises assorted transport errors
+                with translated(url, server=True):
+                    client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+                    client.heartbeat()
+            except StoreError as exc:
+                cause = exc.__cause__
                 raise StoreError(
-                    f"cannot reach the Chroma server at {settings.chroma_url} ({exc.__class__.__name__}); "
+                    f"cannot reach the Chroma server at {url} ({cause.__class__.__name__}); "
                     "is `chroma run --path vectorstore` running?"
-                ) from exc
+                ) from cause
             return cls(client, settings, model_name=name, dimension=dimension, check_model=check_model)
 
         folder = Path(settings.store)
-        folder.mkdir(parents=True, exist_ok=True)
+        where = str(folder.resolve())
+        check_store_files(folder)
+        with translated(where, server=False):
+            folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder / LOCK_NAME), is_singleton=False)
+        with translated(where, server=False):
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:  # a TimeoutError, so an OSError: told apart before any other failure
+                raise StoreLockedError(
+                    f"the store {folder} is in use by another talentqa process "
+                    "(embedded Chroma is single-process). "
+                    "Stop the other process, or run a Chroma server (`chroma run --path "
+                    f"{folder}`) and point every process at it with "
+                    "TALENTQA_CHROMA_URL=http://localhost:8000 or --chroma-url."
+                ) from None
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise StoreLockedError(
-                f"the store {folder} is in use by another talentqa process "
-                "(embedded Chroma is single-process). "
-                "Stop the other process, or run a Chroma server (`chroma run --path "
-                f"{folder}`) and point every process at it with TALENTQA_CHROMA_URL=http://localhost:8000 "
-                "or --chroma-url."
-            ) from None
-        try:
-            client = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+            with translated(where, server=False):
+                client = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
             return cls(
                 client, settings, model_name=name, dimension=dimension, lock=lock, check_model=check_model
             )
-        except Exception:
+        except BaseException:
+            # Whatever stopped the opening (a damaged store's panic included), the folder is let go.
             lock.release()
             raise
 
@@ -413,7 +573,7 @@ class Store:
         except BaseException:
             self._own_runs.pop(run_id, None)
             _ACTIVE_RUNS.discard(run_id)
-            with contextlib.suppress(Exception):  # the store is what failed; that error is raised
+            with contextlib.suppress(StoreError):  # the store is what failed; that error is raised
                 self.runs.delete(ids=[run_id])
             raise
         alive = {m.run_id: self._alive(m) for m in others}
@@ -456,7 +616,7 @@ class Store:
         _ACTIVE_RUNS.discard(run_id)
         # The store may be what failed: the caller's exception is the one that matters, and a marker
         # left "open" is still repaired (by this process at once, by others once it exits).
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(StoreError):
             self._announce(run_id, "failed")
             self.bump_revision()
         self._own_runs.pop(run_id, None)
