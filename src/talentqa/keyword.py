@@ -107,8 +107,14 @@ class KeywordIndex:
             if "idf" not in meta:
                 return None  # written by an older version; rebuild with term weights
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
+            return None
+        problem = _inconsistency(meta, retriever)
+        if problem:
+            # Its revision may still match the store's, so without this check a damaged index would be
+            # trusted, and every search would fail on a row that names no chunk.
+            logger.warning("keyword index at %s is inconsistent (%s); rebuilding", folder, problem)
             return None
         return cls(
             retriever, meta["ids"], meta["doc_ids"], meta["published"], meta["revision"], meta.get("idf")
@@ -153,6 +159,28 @@ class KeywordIndex:
                 continue
             hits.append((self.ids[int(row)], float(score)))
         return hits
+
+
+def _inconsistency(meta: Any, retriever: Any) -> str:
+    """What makes a saved index unusable (ids that do not match its arrays or its BM25 rows); "" if
+    nothing does."""
+    if not isinstance(meta, dict):
+        return "its description is not an object"
+    ids, doc_ids, published = meta.get("ids"), meta.get("doc_ids"), meta.get("published")
+    if not (isinstance(ids, list) and isinstance(doc_ids, list) and isinstance(published, list)):
+        return "ids, doc_ids or published is not a list"
+    if not isinstance(meta.get("revision"), str) or not isinstance(meta.get("idf"), dict):
+        return "revision or idf is malformed"
+    if len(doc_ids) != len(ids) or len(published) != len(ids):
+        return f"{len(ids)} ids but {len(doc_ids)} article ids and {len(published)} dates"
+    if not all(isinstance(chunk_id, str) for chunk_id in ids) or len(set(ids)) != len(ids):
+        return "chunk ids are repeated or not text"
+    if not all(isinstance(day, int) for day in published):
+        return "a date is not a number"
+    rows = (getattr(retriever, "scores", None) or {}).get("num_docs", 0) if ids else 0
+    if int(rows) != len(ids):
+        return f"{len(ids)} ids but {rows} indexed passages"
+    return ""
 
 
 def _idf(tokens: Any, n_docs: int) -> dict[str, float]:
