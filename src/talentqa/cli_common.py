@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from talentqa.errors import TalentQAError
-from talentqa.settings import Settings
+from talentqa.errors import ConfigError, TalentQAError
+from talentqa.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
@@ -40,17 +41,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
     """The settings from the environment and `.env`; an invalid value is one line and exit status 2."""
-    from pydantic import ValidationError
-
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"TALENTQA_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        from rich.markup import escape
-
-        err.print(f"[bold red]error:[/] invalid setting: {escape(problems)}", highlight=False)
+        settings = load_settings()
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     changes: dict[str, Any] = {}
     if store is not None:
@@ -67,7 +61,8 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except TalentQAError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # The message may quote a path or URL with brackets: text, never markup.
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

@@ -9,10 +9,12 @@ most often are top-level so their variables are short: `TALENTQA_STORE`, `TALENT
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from talentqa.errors import ConfigError
 
 
 class EmbeddingSettings(BaseModel):
@@ -187,6 +189,39 @@ class Settings(BaseSettings):
     bot: BotSettings = Field(default_factory=BotSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
 
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_not_blank(cls, value: Any) -> Any:
+        # Path("") is the current folder: an empty TALENTQA_STORE would quietly put a store wherever the
+        # command happens to run.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a folder (it is empty)")
+        return value
+
     @property
     def mode(self) -> Literal["embedded", "server"]:
         return "server" if self.chroma_url else "embedded"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return "TALENTQA_" + "__".join(str(part) for part in loc).upper()
+
+
+def load_settings(**values: Any) -> Settings:
+    """`Settings(**values)` read from the environment and `.env`, where anything wrong (a value, the
+    file itself) is a `ConfigError` naming the variable, not a pydantic or decoding traceback."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_env_name(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid setting: {problems}") from None
+    except SettingsError as exc:
+        # pydantic-settings reports a nested section that is not valid JSON this way.
+        reason = f" ({exc.__cause__})" if exc.__cause__ else ""
+        raise ConfigError(f"invalid setting: {exc}{reason}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read .env: it is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {exc.filename or '.env'}: {exc.strerror or exc}") from None
