@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,24 @@ class Repl:
         self.turns: list[Turn] = []
         history: History = InMemoryHistory()
         if history_file is not None:
-            history_file.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(history_file))
+            history = self._file_history(history_file)
         self.session: PromptSession[str] = session or PromptSession(history=history)
+
+    def _file_history(self, path: Path) -> History:
+        """History kept across sessions in `path`, or in memory only (with a warning) where it cannot be
+        written: an unwritable or odd HOME must not stop the REPL."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            self.console.print(
+                f"[yellow]warning:[/] history is kept for this session only: cannot write "
+                f"{escape(str(path))} ({escape(exc.strerror or str(exc))})",
+                highlight=False,
+            )
+            return InMemoryHistory()
+        return _ForgivingFileHistory(str(path), self.console)
 
     def run(self) -> None:
         self.console.print(
@@ -140,3 +156,31 @@ class Repl:
         self.console.print(table)
         if len(docs) > 200:
             self.console.print(f"… and {len(docs) - 200:,} more (`talentqa sources list`)")
+
+
+class _ForgivingFileHistory(FileHistory):
+    """A FileHistory that keeps going in memory when the file stops taking lines (a full disk, a
+    HOME made read-only while the REPL runs)."""
+
+    def __init__(self, filename: str, console: Console) -> None:
+        super().__init__(filename)
+        self._console = console
+        self._broken = False
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            yield from super().load_history_strings()
+        except OSError:
+            return
+
+    def store_string(self, string: str) -> None:
+        if self._broken:
+            return
+        try:
+            super().store_string(string)
+        except OSError as exc:
+            self._broken = True
+            self._console.print(
+                f"[yellow]warning:[/] history is no longer saved ({escape(exc.strerror or str(exc))})",
+                highlight=False,
+            )

@@ -1,0 +1,58 @@
+"""The REPL runs where its history file cannot be written: history stays in memory, with a warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from talentqa.repl import Repl
+
+
+class NoLibrary:
+    """A service with nothing ingested: enough for the REPL's own commands."""
+
+    def ask(self, question: str, **kwargs: Any) -> Any:
+        raise AssertionError("not asked")
+
+    def documents(self) -> list[Any]:
+        return []
+
+
+def test_a_home_that_cannot_hold_the_history_file_leaves_history_in_memory(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("HOME is a file here, so nothing can be created under it")
+    console = Console(record=True, width=200)
+    with create_pipe_input() as pipe:
+        pipe.send_text(":sources\n:quit\n")
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        repl = Repl(
+            NoLibrary(),  # type: ignore[arg-type]
+            console=console,
+            session=session,
+            history_file=home / ".cache" / "talentqa" / "repl-history",
+        )
+        repl.run()
+    shown = console.export_text()
+    assert "history is kept for this session only" in shown
+    assert "0 articles" in shown
+    assert isinstance(repl._file_history(home / "history"), InMemoryHistory)
+
+
+def test_a_history_file_that_stops_taking_lines_warns_once(tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    console = Console(record=True, width=200)
+    repl = Repl(NoLibrary(), console=console, session=object(), history_file=path)  # type: ignore[arg-type]
+    history = repl._file_history(path)
+    history.store_string("first")
+    assert "+first" in path.read_text()
+    path.unlink()
+    path.mkdir()  # opening it for appending now fails, as a full disk or a read-only HOME would
+    history.store_string("second")
+    history.store_string("third")
+    assert console.export_text().count("history is no longer saved") == 1
