@@ -352,15 +352,12 @@ def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) 
     }
 
 
-def _load_data(args: argparse.Namespace, seed: int) -> ReaderData:
-    if args.examples:
-        raw = (
-            gzip.decompress(args.examples.read_bytes())
-            if args.examples.suffix == ".gz"
-            else args.examples.read_bytes()
-        )
-        return ReaderData.model_validate_json(raw)
-    return build(args.eval_root, seed=seed)
+def load_data(examples: Path | None, eval_root: Path, seed: int) -> ReaderData:
+    """The examples from a `--dump-examples` file when given, else chosen afresh from `eval_root`."""
+    if examples is None:
+        return build(eval_root, seed=seed)
+    raw = examples.read_bytes()
+    return ReaderData.model_validate_json(gzip.decompress(raw) if examples.suffix == ".gz" else raw)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -393,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
     hyper = {**HYPER, "epochs": args.epochs}
-    data = _load_data(args, hyper["seed"])
+    data = load_data(args.examples, args.eval_root, hyper["seed"])
     if args.dump_examples:
         payload = data.model_dump_json().encode("utf-8")
         args.dump_examples.write_bytes(

@@ -1,0 +1,54 @@
+"""The training script's own logic: which runs a grid makes, how one is chosen, and that examples moved to
+another machine (`--dump-examples` / `--examples`) come back the same. Training itself is measured by the
+model card test in tests/answer/test_reading.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from talentqa.reading.data import ReaderData, ReaderExample
+from talentqa.reading.train import HYPER, grid_runs, load_data, main, selection_score
+
+
+def test_a_grid_is_every_combination_in_the_order_given() -> None:
+    runs = grid_runs("epochs=3,2;answerability_loss_weight=1,2", HYPER)
+    assert [(r["epochs"], r["answerability_loss_weight"]) for r in runs] == [
+        (3, 1.0),
+        (3, 2.0),
+        (2, 1.0),
+        (2, 2.0),
+    ]
+    assert all(isinstance(r["epochs"], int) and isinstance(r["learning_rate"], float) for r in runs)
+    assert grid_runs("", HYPER) == [HYPER]
+
+
+def test_a_grid_naming_an_unknown_hyper_parameter_is_refused() -> None:
+    with pytest.raises(SystemExit, match="unknown hyper-parameter 'epoch'"):
+        grid_runs("epoch=3", HYPER)
+
+
+def test_runs_are_chosen_by_abstention_and_span_f1_alike() -> None:
+    abstains = {"unanswerable_rejected_at_15pct_withheld": 0.45, "f1": 0.60}
+    reads = {"unanswerable_rejected_at_15pct_withheld": 0.30, "f1": 0.70}
+    assert selection_score(abstains) > selection_score(reads)
+
+
+@pytest.mark.parametrize("name", ["examples.json", "examples.json.gz"])
+def test_examples_dumped_for_another_machine_load_back_unchanged(tmp_path: Path, name: str) -> None:
+    data = ReaderData(
+        train=[
+            ReaderExample(
+                id="q1", question="Who?", context="Sue Gove said.", answer_start=0, answer_text="Sue"
+            )
+        ],
+        holdout=[ReaderExample(id="q2", question="When?", context="No date here.", kind="unanswerable")],
+        holdout_articles=["B"],
+        train_articles=["A"],
+    )
+    source = tmp_path / "source.json"
+    source.write_text(data.model_dump_json(), encoding="utf-8")
+    target = tmp_path / name
+    main(["--examples", str(source), "--dump-examples", str(target)])
+    assert load_data(target, tmp_path / "no-eval-root", seed=0) == data
