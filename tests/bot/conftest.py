@@ -23,7 +23,7 @@ from talentqa.models import Answer, Citation, DocumentInfo, IngestReport
 from talentqa.service import QAService, Turn
 from talentqa.settings import BotSettings, Settings
 
-from .fake_discord import FakeDiscord
+from .fake_discord import WAIT_SECONDS, FakeDiscord
 
 
 @dataclass(frozen=True)
@@ -255,16 +255,48 @@ async def running_bot(
         sync_global=sync_global,
     )
     task = asyncio.create_task(bot.start(fake.token))
-    deadline = time.monotonic() + 10
-    while bot.get_guild(fake.guild_id) is None:
+    try:
+        await _connected(bot, task, fake.guild_id)
+        yield bot
+    finally:
+        # Closed whatever happened, a failed start included: an open gateway connection would leave its
+        # keep-alive thread beating into this test's event loop after the loop is closed.
+        await bot.close()
+        await asyncio.wait([task], timeout=WAIT_SECONDS)
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: what stopped the bot is reported by _connected, not again here
+
+
+async def _connected(bot: TalentQABot, task: asyncio.Task[None], guild_id: int) -> None:
+    """Wait until the bot has its guild cached (discord.py's own "ready" comes seconds later, after its
+    wait for more guilds); raise what stopped the bot if it stopped first."""
+
+    def connected() -> bool:
         if task.done():
             task.result()  # raises what stopped the bot
             raise AssertionError("the bot stopped before it was ready")
+        return bot.get_guild(guild_id) is not None
+
+    await eventually(connected, what="the bot to connect to the stand-in Discord")
+
+
+async def eventually(condition: Callable[[], bool], *, what: str, timeout: float = WAIT_SECONDS) -> None:
+    """Wait for state the bot changes without a request to observe (a counter, a cache): checked after
+    every turn of the loop, failing only after a generous `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("the bot did not connect to the stand-in Discord")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.01)
-    try:
-        yield bot
-    finally:
-        await bot.close()
-        await asyncio.wait_for(task, 15)
+
+
+@pytest.fixture(autouse=True)
+def no_heartbeat_thread_outlives_its_test() -> Iterator[None]:
+    """A gateway connection left open keeps discord.py's keep-alive thread beating into a closed event
+    loop, and its "Event loop is closed" then fails whichever test runs 41 s later."""
+    yield
+    leaked = [t for t in threading.enumerate() if isinstance(t, discord.gateway.KeepAliveHandler)]
+    for thread in leaked:
+        thread.join(5)  # a stopped handler ends at its next wake-up
+    alive = [t.name for t in leaked if t.is_alive()]
+    assert not alive, f"gateway keep-alive threads left running: {alive}"

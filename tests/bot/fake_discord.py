@@ -34,6 +34,9 @@ MESSAGE_CONTENT = 1 << 15
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 DISCORD_EPOCH_MS = 1420070400000
+# How long a test waits for the bot before failing: generous, since a passing test never waits it out
+# and a loaded 2-core machine can be slow.
+WAIT_SECONDS = 60.0
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Recorded:
     body: Any
     at: float  # time.monotonic() when it arrived
     status: int = 200
+    handled: bool = False  # the stand-in has answered it (and stored whatever message it made)
 
     @property
     def message_payload(self) -> dict[str, Any] | None:
@@ -108,6 +112,8 @@ class FakeDiscord:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        # Tests waiting in `wait_for`, each on its own event loop, woken whenever a request is handled.
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -321,9 +327,23 @@ class FakeDiscord:
         with self._lock:
             self.requests.append(rec)
         authed = request.headers.get("Authorization") == f"Bot {self.token}"
-        response = await self._route(request.method, path.split("/")[1:], rec, authed)
-        rec.status = response.status
-        return response
+        try:
+            response = await self._route(request.method, path.split("/")[1:], rec, authed)
+        except Exception:
+            rec.status = 500
+            raise
+        else:
+            rec.status = response.status
+            return response
+        finally:
+            rec.handled = True
+            self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            loop.call_soon_threadsafe(event.set)
 
     async def _route(self, method: str, parts: list[str], rec: Recorded, authed: bool) -> web.Response:
         body = rec.body if isinstance(rec.body, dict) else {}
@@ -726,20 +746,34 @@ class FakeDiscord:
         return [r for r in self.snapshot() if predicate(r)]
 
     async def wait_for(
-        self, predicate: Callable[[Recorded], bool], *, count: int = 1, timeout: float = 10.0
+        self, predicate: Callable[[Recorded], bool], *, count: int = 1, timeout: float = WAIT_SECONDS
     ) -> list[Recorded]:
-        """Wait (on the caller's loop) until `count` recorded requests match."""
-        deadline = time.monotonic() + timeout
-        while True:
+        """Wait (on the caller's loop) until `count` requests matching `predicate` have been handled.
+
+        Woken by each handled request rather than polling, and only handled ones count: a request is
+        recorded as it arrives, before the message it creates exists. `timeout` only bounds a failing
+        test; a passing one returns as soon as the requests are in.
+        """
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    waiter[1].clear()
+                    found = self.find(lambda r: r.handled and predicate(r))
+                    if len(found) >= count:
+                        return found
+                    await waiter[1].wait()
+        except TimeoutError:
+            paths = [f"{r.method} {r.path}" for r in self.snapshot()]
             found = self.find(predicate)
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                paths = [f"{r.method} {r.path}" for r in self.snapshot()]
-                raise AssertionError(
-                    f"timed out waiting for {count} request(s); got {len(found)}; saw {paths}"
-                )
-            await asyncio.sleep(0.01)
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {count} request(s); got {len(found)}; saw {paths}"
+            ) from None
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
 
     def original_message(self, interaction_id: int) -> dict[str, Any]:
         """The message an interaction's response created (or, for a click, the message clicked)."""

@@ -9,7 +9,6 @@ so those requests end with it and the next question is answered.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from talentqa.service import Turn
 from talentqa.settings import AnswerSettings, ChunkSettings, LLMSettings
 from tests.dripping import dripping_server
 
-from .conftest import FakeQAService, make_settings, running_bot
+from .conftest import FakeQAService, eventually, make_settings, running_bot
 from .fake_discord import FakeDiscord, is_followup
 
 pytestmark = pytest.mark.asyncio
@@ -90,8 +89,4 @@ async def test_questions_that_time_out_on_a_dripping_llm_free_their_slots(
             assert answer.body.get("embeds"), f"the fifth question was not answered: {answer.body}"
             assert answered < TIMEOUT
 
-            for _ in range(100):
-                if bot.slots.active == 0:
-                    break
-                await asyncio.sleep(0.05)
-            assert bot.slots.active == 0
+            await eventually(lambda: bot.slots.active == 0, what="every answer slot to be freed")

@@ -7,7 +7,6 @@ that carries text, Discord's size limits, and no interaction left "thinking".
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,13 @@ from typing import Any
 import pytest
 
 from talentqa.bot import limits
-from talentqa.bot.formatting import EXPIRED_TEXT, GENERIC_APOLOGY, SHORTENED_MARKER, unescape
+from talentqa.bot.formatting import (
+    EMPTY_MENTION_TEXT,
+    EXPIRED_TEXT,
+    GENERIC_APOLOGY,
+    SHORTENED_MARKER,
+    unescape,
+)
 from talentqa.feedback import citation_id, list_feedback
 from talentqa.service import Turn
 
@@ -73,6 +78,28 @@ def labelled(message: dict[str, Any], label: str) -> str:
 async def channel_posts(fake: FakeDiscord, channel_id: int | str, count: int = 1) -> list[Recorded]:
     path = f"/channels/{channel_id}/messages"
     return await fake.wait_for(lambda r: r.method == "POST" and r.path == path, count=count)
+
+
+async def read_up_to_here(fake: FakeDiscord) -> None:
+    """Wait until the bot has read every message said so far in the channel: an empty mention said now
+    is answered with a hint, and the gateway delivers it after them. A message the bot should leave
+    alone has then been left alone, rather than perhaps not yet reached."""
+    path = f"/channels/{fake.channel_id}/messages"
+    posted = len(fake.find(lambda r: r.method == "POST" and r.path == path))
+    fake.say(f"<@{fake.app_id}>", mention_bot=True)
+    [*_, hint] = await channel_posts(fake, fake.channel_id, count=posted + 1)
+    assert hint.body["content"] == EMPTY_MENTION_TEXT
+
+
+def about_message(fake: FakeDiscord, message_id: str) -> list[Recorded]:
+    """Requests the bot made about one message: a thread on it, or a reply to it."""
+
+    def about(r: Recorded) -> bool:
+        reference = r.body.get("message_reference") if isinstance(r.body, dict) else None
+        replied_to = reference.get("message_id") if isinstance(reference, dict) else None
+        return f"/messages/{message_id}/" in r.path or str(replied_to) == message_id
+
+    return fake.find(about)
 
 
 async def test_ask_is_deferred_within_3_seconds_while_answering_then_answered_with_quoted_citations(
@@ -139,7 +166,6 @@ async def test_long_answer_is_split_over_messages_and_the_shortened_quote_is_who
     async with running_bot(fake_discord, service, make_settings(tmp_path)):
         iid = fake_discord.slash("ask", question="a long answer please")
         await answered(fake_discord, iid, count=3)
-        await asyncio.sleep(0.2)
         replies = followups(fake_discord, iid)
         assert "components" in replies[-1].body and all("components" not in r.body for r in replies[:-1])
         values = [f["value"] for f in replies[-1].body["embeds"][0].get("fields", [])]
@@ -181,7 +207,6 @@ async def test_more_sources_shows_the_next_page_of_citations(
     async with running_bot(fake_discord, FakeQAService(), make_settings(tmp_path)):
         iid = fake_discord.slash("ask", question="long")
         await answered(fake_discord, iid, count=3)
-        await asyncio.sleep(0.2)
         last = fake_discord.message(
             next(m["id"] for m in fake_discord.messages.values() if m.get("embeds") and m["components"])
         )
@@ -238,8 +263,8 @@ async def test_mention_opens_a_thread_and_replies_there_are_follow_ups_with_its_
         [answer_post] = await channel_posts(fake_discord, thread_id)
         fake_discord.say("And how much for libraries?", channel_id=int(thread_id))
         await channel_posts(fake_discord, thread_id, count=2)
-        fake_discord.say("unrelated chatter in the channel")
-        await asyncio.sleep(0.3)
+        chatter = fake_discord.say("unrelated chatter in the channel")
+        await read_up_to_here(fake_discord)
     assert opened.path == f"/channels/{fake_discord.channel_id}/messages/{mention['id']}/threads"
     assert opened.body["name"] == QUESTION and opened.body["auto_archive_duration"] == 1440
     assert fake_discord.find(lambda r: r.path == f"/channels/{thread_id}/typing")
@@ -253,6 +278,7 @@ async def test_mention_opens_a_thread_and_replies_there_are_follow_ups_with_its_
         Turn(role="assistant", content=service.ask(QUESTION).text),
     ]
     assert len(service.calls) == 3  # two from the bot, one just above; the chatter was ignored
+    assert not about_message(fake_discord, chatter["id"])
     assert_clean(fake_discord)
 
 
@@ -283,10 +309,11 @@ async def test_a_mention_where_no_thread_can_be_opened_is_answered_in_place(
     async with running_bot(fake_discord, service, make_settings(tmp_path)):
         mention = fake_discord.say(f"<@{fake_discord.app_id}> {QUESTION}", mention_bot=True)
         [post] = await channel_posts(fake_discord, fake_discord.channel_id)
-        fake_discord.say("a later message that is not a follow-up")
-        await asyncio.sleep(0.3)
+        later = fake_discord.say("a later message that is not a follow-up")
+        await read_up_to_here(fake_discord)
     assert str(post.body["message_reference"]["message_id"]) == mention["id"]
     assert len(service.calls) == 1
+    assert not about_message(fake_discord, later["id"])
     assert_clean(fake_discord, refused=1)
 
 

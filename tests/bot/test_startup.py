@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import discord
 import pytest
 from pydantic import SecretStr
 
@@ -18,7 +19,7 @@ from talentqa.errors import ConfigError
 from talentqa.feedback import FeedbackStore
 from talentqa.settings import BotSettings, Settings
 
-from .conftest import FakeQAService, make_settings, running_bot
+from .conftest import FakeQAService, eventually, make_settings, running_bot
 from .fake_discord import MESSAGE_CONTENT, FakeDiscord
 
 SECRET = "MTIzNDU2Nzg5.secret-token-value"
@@ -170,3 +171,24 @@ async def test_the_token_never_appears_in_the_logs_of_a_whole_session(
     assert fake_discord.identifies[0]["token"] == fake_discord.token  # it was used ...
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "IDENTIFY" in logged and fake_discord.token not in logged  # ... and never written down
+
+
+def heartbeat_threads() -> list[threading.Thread]:
+    return [
+        t for t in threading.enumerate() if isinstance(t, discord.gateway.KeepAliveHandler) and t.is_alive()
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_failing_test_still_closes_its_bot_so_no_heartbeat_outlives_the_loop(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    # A keep-alive thread left beating into a closed loop failed an unrelated test 41 s later with
+    # "Exception in thread keep-alive-handler ... Event loop is closed".
+    with pytest.raises(RuntimeError, match="the test failed here"):
+        async with running_bot(fake_discord, FakeQAService(), make_settings(tmp_path)) as bot:
+            assert heartbeat_threads()
+            raise RuntimeError("the test failed here")
+    assert bot.is_closed()
+    await eventually(lambda: not heartbeat_threads(), what="the keep-alive thread to end")
+    assert fake_discord.close_codes

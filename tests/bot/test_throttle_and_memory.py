@@ -19,7 +19,7 @@ from talentqa.feedback import FeedbackStore
 from talentqa.models import Answer
 from talentqa.service import Turn
 
-from .conftest import FakeQAService, make_settings
+from .conftest import FakeQAService, eventually, make_settings
 
 T = TypeVar("T")
 
@@ -81,11 +81,7 @@ async def test_a_timed_out_call_keeps_its_slot_until_its_thread_really_ends() ->
         await slots.run(lambda: release.wait(5), timeout=0.05)
     assert slots.active == 1  # the thread is still running: the bound still counts it
     release.set()
-    for _ in range(200):
-        if slots.active == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert slots.active == 0
+    await eventually(lambda: slots.active == 0, what="the slot to be freed when its thread ends")
     assert await slots.run(lambda: 7, timeout=1) == 7
 
 
