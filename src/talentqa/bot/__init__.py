@@ -4,6 +4,7 @@ Entry point: `run_bot(settings, service)`. Layout:
 
     client.py      TalentQABot: dependencies in the constructor, extensions loaded in setup_hook
     runner.py      token, event loop, signals: run_bot / serve / resolve_token
+    connection.py  reaching Discord: bounded retries on network failures, one log line each
     cogs/          one extension per feature: ask, answer_actions, mentions, sources, about
     formatting.py  pure functions from answers to embeds within Discord's limits
     components.py  buttons and the custom ids that route their clicks

@@ -95,6 +95,10 @@ class TalentQABot(commands.Bot):
         sync_global: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # The bot never joins voice, so discord.py's start-up warnings about missing voice libraries
+        # (PyNaCl, davey) would only alarm whoever reads the log. Class flags, read in Client.__init__.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(settings.bot.mentions),
@@ -118,7 +122,9 @@ class TalentQABot(commands.Bot):
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
-            await self.load_extension(extension)
+            # A login retried after a network failure can run this hook again.
+            if extension not in self.extensions:
+                await self.load_extension(extension)
         # Syncing is rate limited and slow to propagate, so it happens only when asked for.
         if self.sync_guild is not None:
             guild = discord.Object(id=self.sync_guild)

@@ -10,10 +10,12 @@ import asyncio
 import logging
 import signal
 import stat
+from collections.abc import Sequence
 
 import discord
 
 from talentqa.bot.client import TalentQABot
+from talentqa.bot.connection import RETRY_DELAYS, OneLineReconnects, login_with_retry, reach_gateway
 from talentqa.errors import ConfigError
 from talentqa.feedback import FeedbackStore
 from talentqa.service import QAService
@@ -54,8 +56,12 @@ def resolve_token(settings: Settings) -> str:
     return token
 
 
-async def serve(bot: TalentQABot, token: str) -> None:
-    """Log in and run until the bot is closed; SIGTERM and SIGINT close it cleanly."""
+async def serve(bot: TalentQABot, token: str, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
+    """Log in and run until the bot is closed; SIGTERM and SIGINT close it cleanly.
+
+    Logging in and reaching the gateway are retried on network failures (waiting `retry_delays` in
+    turn), then raise DiscordUnreachableError; a rejected token or a refused intent is a ConfigError at once.
+    """
     loop = asyncio.get_running_loop()
     closing: set[asyncio.Task[None]] = set()
 
@@ -73,10 +79,15 @@ async def serve(bot: TalentQABot, token: str) -> None:
         except (NotImplementedError, RuntimeError, ValueError):
             # Not the main thread, or a platform without loop signal handlers: closing is up to the caller.
             pass
+    reconnects = OneLineReconnects()
+    discord_log = logging.getLogger("discord.client")
+    discord_log.addFilter(reconnects)
     try:
         async with bot:
             try:
-                await bot.start(token)
+                await login_with_retry(bot, token, delays=retry_delays)
+                await reach_gateway(delays=retry_delays)
+                await bot.connect(reconnect=True)
             except discord.LoginFailure:
                 raise ConfigError(
                     "Discord rejected the bot token (401 Unauthorized). Reset it in the Developer Portal "
@@ -89,6 +100,7 @@ async def serve(bot: TalentQABot, token: str) -> None:
                     "TALENTQA_BOT__MENTIONS=false."
                 ) from None
     finally:
+        discord_log.removeFilter(reconnects)
         for sig in installed:
             loop.remove_signal_handler(sig)
         if closing:
@@ -101,12 +113,14 @@ def run_bot(
     *,
     sync_guild: int | None = None,
     sync_global: bool = False,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> None:
     """Run the Discord bot until SIGTERM or SIGINT (blocking), then close it and `service`.
 
     `service` is created once by the caller and owned by the bot from here: it is closed on the way
     out, after every answer in progress has finished. Raises ConfigError for a missing, malformed or
-    rejected token, or a refused privileged intent.
+    rejected token, or a refused privileged intent, and DiscordUnreachableError when Discord cannot be
+    reached after retrying.
     """
     if not logging.getLogger().handlers:
         # Nothing configured logging (discord.py's own run() would have): log to stderr, which
@@ -118,7 +132,7 @@ def run_bot(
 
         async def main() -> None:
             bot = TalentQABot(service, settings, feedback, sync_guild=sync_guild, sync_global=sync_global)
-            await serve(bot, token)
+            await serve(bot, token, retry_delays=retry_delays)
 
         # asyncio.run waits for the worker threads, so no question is still using the service below.
         asyncio.run(main())
