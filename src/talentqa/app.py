@@ -13,10 +13,11 @@ from talentqa import __version__
 from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.reading import ReadingAnswerer
 from talentqa.embeddings import Embedder
-from talentqa.errors import DocumentNotFoundError, QuestionError
+from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
 from talentqa.models import Answer, AnswererName, Article, DocumentInfo, IngestReport
+from talentqa.paths import how_to_ingest
 from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
@@ -77,12 +78,20 @@ class TalentQA:
         self._write_lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> TalentQA:
+    def open(
+        cls, settings: Settings | None = None, *, embedder: Embedder | None = None, create: bool = True
+    ) -> TalentQA:
+        """Load everything for `settings`; `create=False` for front-ends that only read, so a store that
+        does not exist is a StoreMissingError instead of a new empty one."""
         settings = settings or Settings()
         given = embedder is not None
         embedder = embedder or Embedder(settings.embedding)
         store = Store.open(
-            settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False
+            settings,
+            model_name=embedder.name,
+            dimension=embedder.dimension,
+            check_model=False,
+            create=create,
         )
         try:
             if not given:
@@ -176,6 +185,8 @@ class TalentQA:
             standalone = contextualise(question, history)
         filters = Filters(tuple(sources or ()), since, until)
         retrieved = self.retriever.retrieve(standalone, k, filters)
+        if not retrieved.passages:
+            self._check_not_empty()
         timings.update(retrieved.timings)
         t = time.perf_counter()
         if mode == "llm":
@@ -211,6 +222,14 @@ class TalentQA:
         missing = [doc_id for doc_id in sources if doc_id not in known]
         if missing:
             raise DocumentNotFoundError(f"no such document: {missing[0]} (see `talentqa sources list`)")
+
+    def _check_not_empty(self) -> None:
+        """An empty store would answer "the sources don't say" to everything, as if it had looked.
+        Asked only when nothing was retrieved, so an answer costs no extra store call."""
+        if self.store.count_documents() == 0:
+            raise EmptyStoreError(
+                f"nothing is ingested yet in the store {self.store.location}: {how_to_ingest()}"
+            )
 
     def passage(self, doc_id: str, start: int, end: int) -> str:
         return paragraph_around(self.store.text(doc_id), start, end)
@@ -260,6 +279,7 @@ class TalentQA:
         *,
         embedder: Embedder | None = None,
         progress: ProgressCallback | None = None,
+        create: bool = True,
     ) -> IngestReport:
         """Rebuild every chunk and vector from the stored article texts with the configured model.
 
@@ -269,7 +289,11 @@ class TalentQA:
         """
         embedder = embedder or Embedder(settings.embedding)
         store = Store.open(
-            settings, model_name=embedder.name, dimension=embedder.dimension, check_model=False
+            settings,
+            model_name=embedder.name,
+            dimension=embedder.dimension,
+            check_model=False,
+            create=create,
         )
         try:
             return Ingestor(store, embedder, settings, progress, force=True).reindex()

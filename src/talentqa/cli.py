@@ -24,6 +24,7 @@ from talentqa.cli_common import (
     out,
 )
 from talentqa.models import IngestReport
+from talentqa.paths import user_cache_dir
 from talentqa.settings import Settings
 
 app = typer.Typer(
@@ -97,7 +98,7 @@ def ingest(
     since_day = parse_day(since, "--since")
     with friendly_errors():
         total = _estimate_total(sources, settings, glob)
-        qa = _open_app(settings)
+        qa = _open_app(settings, create=True)
         try:
             progress = Progress(
                 TextColumn("[bold]{task.description}"),
@@ -282,7 +283,7 @@ def reindex(store: StoreOpt = None, chroma_url: ChromaOpt = None) -> None:
     with friendly_errors():
         from talentqa.app import TalentQA
 
-        report = TalentQA.reindex(settings)
+        report = TalentQA.reindex(settings, create=False)  # nothing to re-embed in a store not made yet
     _print_report(report, as_json=False)
     if report.failed:
         raise typer.Exit(1)
@@ -347,7 +348,7 @@ def ask(
         from talentqa.app import check_question
 
         check_question(question, settings.answer.max_question_chars)
-        qa = _open_app(settings)
+        qa = _open_app(settings, create=False)
         try:
             answer = qa.ask(
                 question,
@@ -376,7 +377,7 @@ def repl(
 
     settings = make_settings(store, chroma_url)
     with opened(settings) as qa:
-        history = Path.home() / ".cache" / "talentqa" / "repl-history"
+        history = user_cache_dir() / "repl-history"
         Repl(qa, console=out, use_llm=llm, history_file=history).run()
 
 

@@ -24,7 +24,10 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option(
         "--store",
-        help="Embedded Chroma folder [env TALENTQA_STORE; default vectorstore/].",
+        # Parentheses, not brackets: typer renders help as rich markup, where "[env ...]" vanishes.
+        help="Embedded Chroma folder (env TALENTQA_STORE). Default, from any folder: the checkout's "
+        "vectorstore/ inside the talentqa checkout, else $XDG_DATA_HOME/talentqa/vectorstore "
+        "(~/.local/share/talentqa/vectorstore). Commands that only read never create it.",
         show_default=False,
     ),
 ]
@@ -32,7 +35,7 @@ ChromaOpt = Annotated[
     str | None,
     typer.Option(
         "--chroma-url",
-        help="Use a Chroma server instead (http://host:port) [env TALENTQA_CHROMA_URL].",
+        help="Use a Chroma server instead (http://host:port; env TALENTQA_CHROMA_URL).",
         show_default=False,
     ),
 ]
@@ -69,23 +72,27 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _open_app(settings: Settings) -> TalentQA:
+def _open_app(settings: Settings, *, create: bool) -> TalentQA:
+    """`create=True` only for commands that write (ingest, feeds update): a read command on a store that
+    does not exist says so instead of making an empty one."""
     from talentqa.app import TalentQA
 
-    qa = TalentQA.open(settings)
+    qa = TalentQA.open(settings, create=create)
     if err.is_terminal and getattr(qa.embedder, "settings", None) is not None and qa.embedder.build_pending:
+        from talentqa.embeddings_openvino import default_cache_dir
+
         err.print(
             "[dim]The first embedding prepares the int8 model from the packaged one (about 10 s, once); "
-            f"it is kept in {qa.embedder.settings.cache_dir or '~/.cache/talentqa/openvino'}.[/]"
+            f"it is kept in {escape(str(qa.embedder.settings.cache_dir or default_cache_dir()))}.[/]"
         )
     return qa
 
 
 @contextmanager
-def opened(settings: Settings) -> Iterator[TalentQA]:
+def opened(settings: Settings, *, create: bool = False) -> Iterator[TalentQA]:
     """The app for one command: errors become friendly messages and the store is always closed."""
     with friendly_errors():
-        qa = _open_app(settings)
+        qa = _open_app(settings, create=create)
         try:
             yield qa
         finally:

@@ -94,7 +94,11 @@ def register(app: typer.Typer) -> None:
         chroma_url: ChromaOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Fetch every followed feed and ingest the entries not seen before."""
+        """Fetch every followed feed and ingest the entries not seen before.
+
+        At most 500 new entries of a feed are read in one update; the table says how many each feed
+        lists and how many were read, a line names a feed cut short, and the next update reads the rest.
+        """
         from rich.progress import Progress
 
         interval = parse_duration(every) if every else None
@@ -102,7 +106,7 @@ def register(app: typer.Typer) -> None:
         feeds = feed_list()
         failed_any = False
         with friendly_errors():
-            qa = _open_app(settings)
+            qa = _open_app(settings, create=True)
             try:
                 while True:
                     results = []
@@ -110,10 +114,22 @@ def register(app: typer.Typer) -> None:
                     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
                         task = bar.add_task("feeds", total=len(followed))
                         for feed in followed:
-                            row = {"feed": feed.url, "new": 0, "stored": 0, "failed": 0, "error": None}
+                            row: dict[str, object] = {
+                                "feed": feed.url,
+                                "listed": 0,
+                                "new": 0,
+                                "read": 0,
+                                "stored": 0,
+                                "failed": 0,
+                                "error": None,
+                                "note": None,
+                            }
                             try:
-                                urls = feeds.new_entries(feed.url, settings)
-                                row["new"] = len(urls)
+                                check = feeds.check(feed.url, settings)
+                                urls = check.urls
+                                row.update(
+                                    listed=check.listed, new=check.new, read=len(urls), note=check.note()
+                                )
                                 if urls:
                                     report = qa.ingest_sources(urls)
                                     ok = [i.source for i in report.items if i.status != "failed"]
@@ -140,15 +156,15 @@ def register(app: typer.Typer) -> None:
             out.print_json(json.dumps(results))
             return
         table = Table(title="Feeds update", title_justify="left")
-        for col in ("feed", "new", "stored", "failed", "error"):
+        columns = ("feed", "listed", "new", "read", "stored", "failed", "error")
+        for col in columns:
             table.add_column(col, overflow="fold")
         for row in results:
-            table.add_row(
-                *(
-                    Text(str(row[c] if row[c] is not None else ""))
-                    for c in ("feed", "new", "stored", "failed", "error")
-                )
-            )
+            table.add_row(*(Text(str(row[c] if row[c] is not None else "")) for c in columns))
         out.print(table)
+        for row in results:
+            if row["note"]:
+                # Like ingest's `skipped` line for a long feed: what was left is said, not dropped.
+                out.print(Text(f"{row['feed']}: {row['note']}", style="yellow"))
 
     app.add_typer(feeds_app, name="feeds")

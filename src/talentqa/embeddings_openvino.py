@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from talentqa.errors import ConfigError
+from talentqa.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def cache_key(path: Path) -> str:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talentqa" / "openvino"
+    return user_cache_dir() / "openvino"
 
 
 def build_model(model: Any) -> Any:

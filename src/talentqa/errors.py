@@ -9,7 +9,9 @@ The library raises these; only the CLI, REPL and bot turn them into user-facing 
     │   └── SkippedInput         an input not read on purpose (an image in a folder), or read in part
     ├── StoreError               the vector store could not be used
     │   ├── StoreLockedError     another process holds the embedded store
+    │   ├── StoreMissingError    a command that only reads found no store at the path
     │   └── ModelMismatchError   the collection was built with another embedding model
+    ├── EmptyStoreError          a question asked of a store that holds no articles yet
     ├── DocumentNotFoundError    no document with that id
     ├── QuestionError            the question is empty, too long or otherwise unusable
     └── AnswerError              the answerer failed (LLM unreachable, malformed output)
@@ -55,8 +57,19 @@ class StoreLockedError(StoreError):
     """Another process holds the embedded store's exclusive lock."""
 
 
+class StoreMissingError(StoreError):
+    """No store exists where a command that only reads looked: it is never created there."""
+
+
 class ModelMismatchError(StoreError):
     """The collection records a different embedding model than the one configured."""
+
+
+class EmptyStoreError(TalentQAError):
+    """The store holds no articles, so no question can be answered from it yet.
+
+    Not a StoreError: the store works, and front-ends that say "try again later" for those would mislead.
+    """
 
 
 class DocumentNotFoundError(TalentQAError):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from talentqa.errors import ConfigError
+from talentqa.paths import default_store
 
 
 class EmbeddingSettings(BaseModel):
@@ -168,7 +169,12 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    store: Path = Field(default=Path("vectorstore"), description="Embedded Chroma folder.")
+    store: Path = Field(
+        # Resolved once, when the settings are made: the same store whichever folder a command runs in.
+        default_factory=default_store,
+        description="Embedded Chroma folder. Default: the checkout's vectorstore/ when run inside the "
+        "talentqa checkout, else $XDG_DATA_HOME/talentqa/vectorstore (~/.local/share/talentqa/vectorstore).",
+    )
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (http://host:port); switches to server mode."
     )

@@ -43,8 +43,10 @@ from talentqa.errors import (
     ModelMismatchError,
     StoreError,
     StoreLockedError,
+    StoreMissingError,
 )
 from talentqa.models import Article, Chunk, DocumentInfo
+from talentqa.paths import how_to_ingest, user_cache_dir
 from talentqa.settings import Settings
 
 if TYPE_CHECKING:
@@ -395,6 +397,34 @@ def check_store_files(folder: Path) -> None:
         )
 
 
+def _require_store_folder(folder: Path) -> None:
+    """A StoreMissingError unless `folder` holds a store (its database; a bare folder, such as the
+    checkout's `vectorstore/` before the first ingest, is no store yet)."""
+    try:
+        exists = (folder / "chroma.sqlite3").is_file()
+    except OSError as exc:
+        raise StoreError(describe_failure(exc, str(folder.resolve()), server=False)) from exc
+    if not exists:
+        raise StoreMissingError(
+            f"no store exists at {folder.resolve()}: nothing has been ingested there yet; "
+            f"{how_to_ingest()}, or point --store / TALENTQA_STORE at an existing store"
+        )
+
+
+def _require_server_store(client: ClientAPI, url: str, collection: str) -> None:
+    """A StoreMissingError unless the server holds this store's chunks collection."""
+    from chromadb.errors import NotFoundError
+
+    with translated(url, server=True):  # lets the StoreMissingError through, translates the rest
+        try:
+            client.get_collection(f"{collection}-chunks", embedding_function=None)
+        except NotFoundError:
+            raise StoreMissingError(
+                f"the Chroma server at {url} holds no talentqa store named {collection!r}: nothing "
+                f"has been ingested there yet; {how_to_ingest()} with the same --chroma-url"
+            ) from None
+
+
 class Store:
     """Articles and chunks in Chroma. Open with `Store.open(settings, ...)`; close when done."""
 
@@ -445,7 +475,11 @@ class Store:
         model_name: str | None = None,
         dimension: int = 384,
         check_model: bool = True,
+        create: bool = True,
     ) -> Store:
+        """Open the configured store. With `create=False` (every command that only reads) a store that
+        does not exist yet is a StoreMissingError rather than a new empty one: a mistyped or unexpected
+        path must not quietly answer "the sources don't say" from nothing."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -464,11 +498,15 @@ class Store:
                     f"cannot reach the Chroma server at {url} ({cause.__class__.__name__}); "
                     "is `chroma run --path vectorstore` running?"
                 ) from cause
+            if not create:
+                _require_server_store(client, url, settings.collection)
             return cls(client, settings, model_name=name, dimension=dimension, check_model=check_model)
 
         folder = Path(settings.store)
         where = str(folder.resolve())
         check_store_files(folder)
+        if not create:
+            _require_store_folder(folder)
         with translated(where, server=False):
             folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder / LOCK_NAME), is_singleton=False)
@@ -1006,10 +1044,7 @@ class Store:
         """Where the keyword index for this store is cached."""
         if self.mode == "embedded":
             return Path(self.settings.store) / "keyword-index"
-        base = (
-            self.settings.cache_dir
-            or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talentqa"
-        )
+        base = self.settings.cache_dir or user_cache_dir()
         safe = "".join(ch if ch.isalnum() else "_" for ch in (self.settings.chroma_url or ""))
         return Path(base) / f"keyword-{safe}-{self.settings.collection}"
 

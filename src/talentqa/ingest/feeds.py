@@ -5,8 +5,10 @@ file and an atomic rename, so a `feeds update` loop and a `feeds add` from anoth
 corrupt it. Entries are remembered by canonical URL, so an entry that reappears with new tracking
 parameters or as an AMP link is not ingested twice.
 
-Typical update: `urls = feeds.new_entries(url, settings)`, load and store each, then
+Typical update: `check = feeds.check(url, settings)`, load and store each of `check.urls`, then
 `feeds.mark_seen(url, stored_urls)` with the ones that succeeded, so failures are retried next time.
+One update reads at most `MAX_FEED_ENTRIES` new entries; `check.note()` says so when it leaves some, and
+since they stay unseen the next update reads them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +27,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field, ValidationError
 
 from talentqa.errors import LoadError
+from talentqa.ingest import web
 from talentqa.ingest.web import canonical_url, feed_entries
 from talentqa.settings import Settings
 
@@ -41,6 +45,30 @@ class Feed(BaseModel):
     added: dt.datetime
     last_checked: dt.datetime | None = None
     seen: builtins.list[str] = Field(default_factory=list, description="Canonical URLs already taken.")
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """What one look at a feed found: how many entries it lists, how many were not taken before, and
+    the new ones to read now (at most one ingest's worth, in feed order)."""
+
+    listed: int
+    new: int
+    urls: builtins.list[str]
+
+    @property
+    def left(self) -> int:
+        """New entries not read in this update (they stay unseen, so the next update reads them)."""
+        return self.new - len(self.urls)
+
+    def note(self) -> str | None:
+        """A line saying what this update leaves for the next one, like ingest's line for a long feed."""
+        if not self.left:
+            return None
+        return (
+            f"the feed lists {self.listed:,} entries, {self.new:,} not read before; only the first "
+            f"{len(self.urls):,} are read in one update, the other {self.left:,} in the next"
+        )
 
 
 class _State(BaseModel):
@@ -143,7 +171,12 @@ class FeedList:
     def new_entries(
         self, feed_url: str, settings: Settings, *, since: dt.date | None = None
     ) -> builtins.list[str]:
-        """Fetch the feed and return its article URLs not seen before, in feed order.
+        """The article URLs to read now: `check(...).urls`."""
+        return self.check(feed_url, settings, since=since).urls
+
+    def check(self, feed_url: str, settings: Settings, *, since: dt.date | None = None) -> FeedCheck:
+        """Fetch the feed: its article URLs not seen before, in feed order, at most `MAX_FEED_ENTRIES`
+        of them, with the counts that say what was left for the next update.
 
         Raises LoadError (FetchError) when the feed is not followed or cannot be fetched or parsed.
         Records the check time; entries become seen only through `mark_seen`.
@@ -153,19 +186,21 @@ class FeedList:
         if feed is None:
             raise LoadError(feed_url, "not a followed feed; add it first")
         seen = set(feed.seen)
-        urls: builtins.list[str] = []
-        for entry in feed_entries(key, settings, since=since):
+        entries = feed_entries(key, settings, since=since)
+        fresh: builtins.list[str] = []
+        for entry in entries:
             canonical = canonical_url(entry.url)
             if canonical not in seen:
                 seen.add(canonical)
-                urls.append(entry.url)
+                fresh.append(entry.url)
 
         def change(state: _State) -> None:
             if key in state.feeds:
                 state.feeds[key].last_checked = _now()
 
         self._update(change)
-        return urls
+        # Read at call time, so the bound is the one `ingest` uses for a feed (and tests can lower it).
+        return FeedCheck(listed=len(entries), new=len(fresh), urls=fresh[: web.MAX_FEED_ENTRIES])
 
     def mark_seen(self, feed_url: str, urls: Iterable[str]) -> None:
         """Remember `urls` (any spelling: they are canonicalised) as taken from `feed_url`."""

@@ -299,11 +299,12 @@ def _struct_date(value: Any) -> dt.date | None:
 
 
 def parse_feed(page: FetchedPage) -> list[FeedEntry]:
-    """The entries of an RSS or Atom feed, in feed order; raises LoadError for unsafe or non-feed XML."""
+    """Every entry of an RSS or Atom feed, in feed order (bounded by the fetch's size limit; callers
+    take their bounded slice and say what they leave); raises LoadError for unsafe or non-feed XML."""
     kind, _root = detect_kind(page)
     if kind != "feed":
         raise LoadError(page.url, "not an RSS or Atom feed")
-    return _feed_entries(page)[:MAX_FEED_ENTRIES]
+    return _feed_entries(page)
 
 
 def _feed_entries(page: FetchedPage) -> list[FeedEntry]:
@@ -335,7 +336,8 @@ def _feed_entries(page: FetchedPage) -> list[FeedEntry]:
 
 
 def feed_entries(url: str, settings: Settings, *, since: dt.date | None = None) -> list[FeedEntry]:
-    """Fetch a feed and list its entries (published on or after `since` when given; undated kept)."""
+    """Fetch a feed and list all its entries (published on or after `since` when given; undated kept).
+    The caller bounds how many it reads (`MAX_FEED_ENTRIES`) and reports the rest."""
     page = safe_fetch(url, settings, accept=XML_TYPES + TEXT_TYPES)
     entries = parse_feed(page)
     return [e for e in entries if since is None or e.published is None or e.published >= since]
