@@ -57,11 +57,6 @@ def test_seed_answerable_questions_quote_a_gold_string(news_qa: TalentQA) -> Non
     assert len(misses) <= 1, misses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trained reader (issue 17) abstains on 2 of the 4 (issue 3's bar: 3); passing means a better "
-    "reader.",
-)
 def test_seed_unanswerable_questions_abstain(news_qa: TalentQA) -> None:
     unanswerable = [q for q in _seed_questions() if not q["answerable"]]
     assert len(unanswerable) >= 4
