@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +13,7 @@ import pytest
 
 from talentqa.embeddings import Embedder
 from talentqa.settings import EmbeddingSettings, Settings
+from tests.chroma_server import ChromaServer
 
 # The openvino model is built once (seconds) and kept here, so the CLI subprocesses that tests start, each
 # in its own temp home, load it instead of building it again.
@@ -43,6 +39,7 @@ def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("TALENTQA_BOT__AUDIT_LOG", str(home / "audit.jsonl"))
     monkeypatch.setenv("TALENTQA_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("TALENTQA_EMBEDDING__CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.chdir(home)
 
@@ -109,49 +106,18 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` on a free loopback port, for the session."""
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
-        pytest.fail("the `chroma` command is missing from the environment (chromadb not installed?)")
-    path = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.2)
+    """A real `chroma run` on a free loopback port, for the session; it stops with the session even when
+    the session is killed or crashes (see tests/chroma_server.py)."""
     try:
-        yield url
+        server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
+    except (FileNotFoundError, RuntimeError) as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        server.stop()
 
 
 _collection_counter = 0

@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,8 @@ from talentqa.errors import ConfigError, StoreError
 from talentqa.keyword import KeywordIndex, KeywordIndexCache
 from talentqa.settings import Settings, load_settings
 from talentqa.store import LOCK_NAME, Store, translated
-from tests.conftest import FakeEmbedder, free_port
+from tests.chroma_server import ChromaServer
+from tests.conftest import FakeEmbedder
 
 TALENTQA = Path(sys.executable).parent / "talentqa"
 
@@ -71,31 +71,12 @@ def assert_one_error_line(result: Any, *needles: str) -> None:
 @pytest.fixture()
 def own_chroma_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A `chroma run` of this test's own, which the test may stop (the shared one must stay up)."""
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    server = ChromaServer(tmp_path).start()
+    assert server.process is not None
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma server did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield process, url
+        yield server.process, server.url
     finally:
-        process.kill()
-        process.wait(timeout=10)
-        log.close()
+        server.stop()
 
 
 def test_a_server_that_stops_while_talentqa_runs_is_a_store_error(

@@ -12,7 +12,8 @@ import pytest
 from talentqa.app import TalentQA
 from talentqa.embeddings import Embedder
 from talentqa.settings import Settings
-from tests.conftest import TEST_CACHE
+from tests.conftest import MODEL_CACHE, TEST_CACHE
+from tests.integration.build_store import ChildFailed, build_in_child
 from tests.integration.conftest import shared_path
 
 pytestmark = pytest.mark.slow
@@ -26,10 +27,14 @@ def news_qa(real_embedder: Embedder) -> Iterator[TalentQA]:
     # is idempotent, so a later run only re-checks hashes, and any change to the corpus is re-ingested.
     # One cached store per embedding backend: a store answers only questions embedded its own way.
     backend = real_embedder.name.partition("+")[2]
-    settings = Settings(store=TEST_CACHE / ("seed-plus-realtimeqa" + (f"-{backend}" if backend else "")))
-    with TalentQA.open(settings, embedder=real_embedder) as qa:
-        report = qa.ingest_sources([str(seed), str(distractors)])
-        assert report.summary()["failed"] == 0
+    store = TEST_CACHE / ("seed-plus-realtimeqa" + (f"-{backend}" if backend else ""))
+    # In a child process: a native crash while writing 15k chunks (SIGSEGV once, on a cold machine) is a
+    # failure with a stack, not the end of the whole run.
+    try:
+        build_in_child(store, MODEL_CACHE, real_embedder.settings.backend, [seed, distractors])
+    except ChildFailed as exc:
+        pytest.fail(str(exc))
+    with TalentQA.open(Settings(store=store), embedder=real_embedder, create=False) as qa:
         yield qa
 
 
