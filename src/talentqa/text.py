@@ -11,6 +11,8 @@ import hashlib
 import re
 import unicodedata
 
+from talentqa.cjk import IDEOGRAPH
+
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _TRAILING = re.compile(r" +\n")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -109,8 +111,13 @@ def fold(text: str) -> str:
 
 
 def estimate_tokens(text: str) -> int:
-    """Word and punctuation pieces: close to a WordPiece count for news English, and tokenizer-free."""
-    return len(_WORD.findall(text))
+    """Word and punctuation pieces, and one per CJK ideograph (WordPiece gives each its own token, so a
+    Chinese clause, one `\\w+` run, is as many tokens as characters): close to a WordPiece count for
+    news English and Chinese, and tokenizer-free."""
+    ideographs = len(IDEOGRAPH.findall(text))
+    if not ideographs:
+        return len(_WORD.findall(text))
+    return ideographs + len(_WORD.findall(IDEOGRAPH.sub(" ", text)))
 
 
 def content_hash(*parts: str | None) -> str:

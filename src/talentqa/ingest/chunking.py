@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from talentqa.cjk import IDEOGRAPH
 from talentqa.models import Article, Chunk
 from talentqa.settings import ChunkSettings
 from talentqa.text import estimate_tokens
@@ -36,10 +37,22 @@ _WORD_WINDOW = 12
 # A run of terminal punctuation is matched from its first character only (the lookbehind), and
 # possessively: on "....." with no space after it, every start inside the run would otherwise rescan
 # the rest of it, which is quadratic.
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+(?=\s)|\n++")
+#
+# Chinese ends a sentence with 。！？ (and ；, which joins clauses that read as sentences), with any closing
+# quotes or brackets after them, and writes the next sentence without a space: no lookahead there. The
+# same lookbehind keeps a run such as "！！！" one match.
+_CJK_END = "\u3002\uff01\uff1f\uff1b"  # 。！？；
+_CJK_CLOSE = "\u300d\u300f\u201d\u2019\uff09\u3011\u300b\u3009\"'"  # 」』”’）】》〉"'
+_BOUNDARY = re.compile(
+    r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+(?=\s)"
+    rf"|(?<![{_CJK_END}])[{_CJK_END}]++[{_CJK_CLOSE}]*+"
+    r"|\n++"
+)
 _NEXT_WORD = re.compile(r"\s*+[\"'\u201c\u2018(\[]*+([\w\u00c0-\u024f]++)")
 _WORD_BEFORE = re.compile(r"[\w.]+\Z")
 _NON_SPACE = re.compile(r"\S")
+# What `_split_long` may cut between: one ideograph, or a run of other non-space characters (a word).
+_PIECE = re.compile(rf"{IDEOGRAPH.pattern}|(?:(?!{IDEOGRAPH.pattern})\S)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +125,9 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
 
 
 def _split_long(text: str, span: Span, max_tokens: int) -> Iterator[Span]:
-    """A sentence longer than a chunk is cut at word boundaries."""
-    words = list(re.finditer(r"\S+", text[span.start : span.end]))
+    """A sentence longer than a chunk is cut at word boundaries; Chinese, written without spaces, between
+    any two ideographs."""
+    words = list(_PIECE.finditer(text[span.start : span.end]))
     piece_start: int | None = None
     tokens = 0
     last_end = span.start
