@@ -22,6 +22,7 @@ import yaml
 from pydantic import Field
 
 from talentqa.errors import LoadError, SkippedInput
+from talentqa.ingest.encoding import decode_bytes
 from talentqa.ingest.extract import extract_html, extract_pdf
 from talentqa.models import Article
 from talentqa.settings import Settings
@@ -133,36 +134,6 @@ def _check_id(source: str, doc_id: str) -> None:
                 f"the id {doc_id!r} holds a control character (U+{ord(char):04X} at position {position}), "
                 "which no command can be given; use an id without one",
             )
-
-
-# --- decoding -------------------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, source: str) -> str:
-    """UTF-8 first; otherwise the encoding charset-normalizer detects; binary data is refused."""
-    if not data.strip():
-        raise SkippedInput(source, "empty file")
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoadError(source, "binary file (not text)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
-        raise LoadError(source, "binary file or unknown text encoding")
-    # Short Western-European texts fit several code pages equally well; news archives are mostly
-    # Windows-1252/Latin-1, so prefer those when the detector considers them plausible.
-    plausible = {match.encoding for match in matches}
-    preferred = next((enc for enc in ("cp1252", "latin_1", "iso8859_15") if enc in plausible), None)
-    text = data.decode(preferred) if preferred else str(best)
-    printable = sum(ch.isprintable() or ch.isspace() for ch in text[:4096])
-    if printable < 0.95 * min(len(text), 4096):
-        raise LoadError(source, "binary file (not text)")
-    return text
 
 
 # --- one loader per format ------------------------------------------------------------------------------
