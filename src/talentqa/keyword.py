@@ -18,17 +18,34 @@ from typing import Any
 
 import numpy as np
 
+from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
 from talentqa.store import Store
 
 logger = logging.getLogger(__name__)
 
 _META = "talentqa-keyword.json"
+# How texts become terms. An index saved with other terms (before Chinese was segmented, a Chinese clause
+# was one term) cannot match this version's questions, so a different value means a rebuild.
+TOKENIZER = "en-stem+zh-bigram-jieba/1"
 
 
 def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def _tokenize(texts: list[str], stemmer: Any) -> Any:
+    """English words stemmed, English stopwords dropped (as bm25s does it), Chinese as bigrams and words."""
+    import bm25s
+
+    return bm25s.tokenize(
+        [keyword_text(text) for text in texts],
+        token_pattern=KEYWORD_TOKEN_PATTERN,
+        stopwords="en",
+        stemmer=stemmer,
+        show_progress=False,
+    )
 
 
 class KeywordIndex:
@@ -68,7 +85,7 @@ class KeywordIndex:
         retriever = bm25s.BM25()
         idf: dict[str, float] = {}
         if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+            tokens = _tokenize(texts, _stemmer())
             retriever.index(tokens, show_progress=False)
             idf = _idf(tokens, len(texts))
         return cls(retriever, ids, doc_ids, published, revision, idf)
@@ -85,6 +102,7 @@ class KeywordIndex:
             "doc_ids": self.doc_ids.tolist(),
             "published": self.published.tolist(),
             "idf": self.idf,
+            "tokenizer": TOKENIZER,
         }
         (tmp / _META).write_text(json.dumps(meta))
         # Replace atomically enough that a reader never sees half an index.
@@ -104,8 +122,8 @@ class KeywordIndex:
             return None
         try:
             meta = json.loads(meta_path.read_text())
-            if "idf" not in meta:
-                return None  # written by an older version; rebuild with term weights
+            if not isinstance(meta, dict) or "idf" not in meta or meta.get("tokenizer") != TOKENIZER:
+                return None  # written by an older version; rebuild with term weights and today's terms
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError, EOFError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
@@ -130,11 +148,9 @@ class KeywordIndex:
         until_ord: int | None = None,
     ) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first; filters applied before ranking."""
-        import bm25s
-
         if not self.ids or n <= 0:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False)
+        tokens = _tokenize([query], self._stem)
         if not tokens.vocab:
             return []
         mask: np.ndarray[Any, Any] | None = None
