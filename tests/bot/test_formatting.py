@@ -295,6 +295,8 @@ def test_known_errors_get_a_short_specific_reply_and_others_a_generic_apology() 
     assert "unavailable" in store and "/srv/secret" not in store
     assert error_text(errors.AnswerError("llm down")).startswith("The answerer failed")
     assert error_text(RuntimeError("/srv/secret")) == GENERIC_APOLOGY
+    empty = error_text(errors.EmptyStoreError("nothing is ingested yet in the store /srv/secret"))
+    assert "Nothing has been added" in empty and "/srv/secret" not in empty
     assert "too long" in error_text(TimeoutError())
     assert all(
         len(error_text(e)) <= 300

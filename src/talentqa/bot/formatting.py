@@ -593,6 +593,8 @@ def error_text(exc: BaseException) -> str:
         return clip(f"I can't answer that: {exc}", 300)
     if isinstance(exc, errors.DocumentNotFoundError):
         return "That article is no longer in the library."
+    if isinstance(exc, errors.EmptyStoreError):
+        return "Nothing has been added to the library yet, so I have nothing to quote."
     if isinstance(exc, errors.StoreError):
         return "The article store is unavailable right now. Please try again in a few minutes."
     if isinstance(exc, errors.AnswerError):

