@@ -105,9 +105,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_CJK_QUOTE_BREAKS = "。！？；，、"
+_CJK_CLOSERS = "」』”’）》"
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _LINE = re.compile(r"\n")
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s")
+# Chinese ends a sentence with 。！？； (and any closing quotes) and goes on without a space.
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s|(?<=[。！？；])[」』”’）》]*")
 _SPACE = re.compile(r"\s")
 _QUOTED = re.compile(r"“[^”]{1,2000}”|\"[^\"\n]{1,2000}\"")
 
@@ -268,7 +271,12 @@ def _shortened_quote(quote: str, number: int, budget: int) -> str:
         else:
             hi = mid - 1
     space = max((quote.rfind(ch, 0, lo + 1) for ch in (" ", "\n", "\t")), default=-1)
-    cut = space if space > lo // 2 else lo
+    # Chinese has no spaces: end after a sentence or clause mark (and its closing quotes) instead.
+    mark = max(quote.rfind(ch, 0, lo) for ch in _CJK_QUOTE_BREAKS) + 1
+    while 0 < mark < lo and quote[mark] in _CJK_CLOSERS:
+        mark += 1
+    best = max(space, mark if mark > 0 else -1)
+    cut = best if best > lo // 2 else lo
     return render(cut)
 
 
