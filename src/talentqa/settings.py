@@ -93,6 +93,13 @@ class AnswerSettings(BaseModel):
         description="The same for the accurate reader (1 - the LLM's probability of 'NO ANSWER'), from "
         "`talentqa calibrate --accurate --limit 120` on the same unseen calibration articles.",
     )
+    read_headers: bool = Field(
+        default=False,
+        description="Readers see each passage's article title and date before it (news questions name "
+        "outlets and dates the passage text lacks); quotes still come from the passage alone. Off until a "
+        "reader is trained with headers: the shipped one reads them better on MultiHop-RAG, worse on "
+        "NewsQA.",
+    )
     accurate_passages: int = Field(
         default=2,
         ge=1,

@@ -42,7 +42,9 @@ class FastReader:
     def __init__(self, verdicts: Sequence[tuple[float, str]]) -> None:
         self.verdicts = verdicts
 
-    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]:
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
         out = []
         for text, (p, span) in zip(passages, self.verdicts, strict=True):
             start = text.find(span)

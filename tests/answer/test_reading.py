@@ -3,6 +3,7 @@ fake reader; and the shipped reader itself (span search, and its recorded held-o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 
@@ -30,7 +31,9 @@ class FakeReader:
         self.articles = articles
         self.calls = 0
 
-    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]:
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
         self.calls += 1
         outputs = []
         for text in passages:
@@ -145,6 +148,38 @@ def test_the_shipped_reader_reads_offsets_in_the_passage_text() -> None:
     assert output.probability > 0.5
     [missing] = reader.read("What is the boiling point of liquid nitrogen?", [ARTICLES["grocer"]])
     assert missing.probability < output.probability
+
+
+@pytest.mark.slow
+def test_a_header_is_read_but_never_quoted() -> None:
+    reader = Reader.load()
+    passage = ARTICLES["grocer"]
+    header = "Grocer names Sue Gove chief executive (2024-05-01): "
+    [output] = reader.read("Who is the grocer's chief executive?", [passage], [header])
+    assert passage[output.start : output.end] == output.span  # offsets into the passage, not header + passage
+    assert "Sue Gove" in output.span and output.start == passage.index("Sue Gove")
+
+
+def test_passages_are_read_under_their_title_and_date_unless_switched_off() -> None:
+    seen: list[Sequence[str] | None] = []
+
+    class Recording(FakeReader):
+        def read(
+            self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+        ) -> list[ReaderOutput]:
+            seen.append(headers)
+            return super().read(question, passages, headers)
+
+    reader = Recording({"grocer": (0.9, "Sue Gove")})
+    passages = _passages()
+    dated = passages[1].chunk.model_copy(update={"published": dt.date(2024, 5, 1)})
+    passages[1] = Passage(dated, passages[1].score)
+    for read_headers in (True, False):
+        answerer = ReadingAnswerer(
+            AnswerSettings(abstain_threshold=0.5, read_headers=read_headers), reader=lambda: reader
+        )
+        answerer.answer("Who runs the grocer?", passages, ARTICLES.__getitem__)
+    assert seen == [["Retail: ", "Grocer (2024-05-01): "], None]
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ def test_a_grid_is_every_combination_in_the_order_given() -> None:
     ]
     assert all(isinstance(r["epochs"], int) and isinstance(r["learning_rate"], float) for r in runs)
     assert grid_runs("", HYPER) == [HYPER]
+    assert [r["read_headers"] for r in grid_runs("read_headers=false,true", HYPER)] == [False, True]
 
 
 def test_a_grid_naming_an_unknown_hyper_parameter_is_refused() -> None:

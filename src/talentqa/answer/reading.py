@@ -18,8 +18,9 @@ from functools import lru_cache
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.errors import DocumentNotFoundError
 from talentqa.ingest.chunking import split_sentences
-from talentqa.models import Answer, Citation
+from talentqa.models import Answer, Chunk, Citation
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput
+from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 
@@ -78,7 +79,8 @@ class ReadingAnswerer:
 
     def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
         """Every passage's reading, most likely to answer first (ties: better retrieval rank first)."""
-        outputs = self._reader().read(question, [p.chunk.text for p in passages])
+        headers = [passage_header(p.chunk) for p in passages] if self.settings.read_headers else None
+        outputs = self._reader().read(question, [p.chunk.text for p in passages], headers)
         readings = [
             Reading(p, rank, o)
             for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
@@ -143,6 +145,10 @@ class ReadingAnswerer:
             answerer=self.name,
             debug=debug,
         )
+
+
+def passage_header(chunk: Chunk) -> str:
+    return reader_header(chunk.title, chunk.published.isoformat() if chunk.published else "")
 
 
 def short_answer(question: str, reading: Reading) -> str | None:

@@ -46,6 +46,7 @@ class ReaderExample(BaseModel):
     answer_start: int | None = None
     answer_text: str = ""
     kind: str = "squad"
+    title: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -121,15 +122,23 @@ def _examples(
         if not isinstance(paragraph_id, str) or paragraph_id not in paragraphs:
             continue
         context = str(paragraphs[paragraph_id]["text"])
+        title = str(paragraphs[paragraph_id].get("title", ""))
         if not q.answerable:
-            examples.append(ReaderExample(id=q.id, question=q.question, context=context, kind="unanswerable"))
+            examples.append(
+                ReaderExample(id=q.id, question=q.question, context=context, kind="unanswerable", title=title)
+            )
             continue
         found = _answer_start(q, context, raw[q.id])
         if found is None:
             continue
         examples.append(
             ReaderExample(
-                id=q.id, question=q.question, context=context, answer_start=found[0], answer_text=found[1]
+                id=q.id,
+                question=q.question,
+                context=context,
+                answer_start=found[0],
+                answer_text=found[1],
+                title=title,
             )
         )
     return examples
@@ -158,14 +167,22 @@ def _near_misses(
             if question:
                 made.append(
                     ReaderExample(
-                        id=f"{ex.id}:swapped", question=question, context=ex.context, kind="swapped"
+                        id=f"{ex.id}:swapped",
+                        question=question,
+                        context=ex.context,
+                        kind="swapped",
+                        title=ex.title,
                     )
                 )
             continue
         else:
             continue
         if context:
-            made.append(ReaderExample(id=f"{ex.id}:{kind}", question=ex.question, context=context, kind=kind))
+            made.append(
+                ReaderExample(
+                    id=f"{ex.id}:{kind}", question=ex.question, context=context, kind=kind, title=ex.title
+                )
+            )
     return made
 
 

@@ -101,8 +101,11 @@ class CascadeReader:
         self.llm = llm
         self.passages = passages
 
-    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]:
-        fast = self.fast.read(question, passages)
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        heads = list(headers) if headers is not None else [""] * len(passages)
+        fast = self.fast.read(question, passages, heads)
         order = sorted(range(len(passages)), key=lambda i: -fast[i].probability)[: self.passages]
         outputs = [
             ReaderOutput(0.0, o.start, o.end, o.span, o.span_score) for o in fast
@@ -110,7 +113,7 @@ class CascadeReader:
         for i in order:
             text, guess = passages[i], fast[i]
             w_start, w_end = window(text, guess.start, guess.end)
-            probability, phrase = self.llm.read_one(question, text[w_start:w_end])
+            probability, phrase = self.llm.read_one(question, heads[i] + text[w_start:w_end])
             start, end = guess.start, guess.end
             if phrase:
                 found, offset = locate_quote(text[w_start:w_end], phrase), w_start

