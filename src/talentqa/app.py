@@ -7,18 +7,21 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from talentqa import __version__
 from talentqa.answer.citations import paragraph_around, verify_citations
-from talentqa.answer.reading import ReadingAnswerer
-from talentqa.embeddings import Embedder
+from talentqa.answer.reading import Reading, ReadingAnswerer
+from talentqa.answer.texts import SOURCES_DONT_SAY
+from talentqa.catalog import DocumentCatalog
+from talentqa.embeddings import Embedder, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
-from talentqa.models import Answer, AnswererName, Article, DocumentInfo, IngestReport
+from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport
 from talentqa.paths import how_to_ingest
-from talentqa.retrieval import Filters, HybridRetriever, TalentQARetriever
+from talentqa.retrieval import Filters, HybridRetriever, Passage, Retrieved, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
 from talentqa.store import Store
@@ -34,10 +37,10 @@ def _adopt_store_backend(settings: Settings, embedder: Embedder, store: Store) -
     recorded = store.recorded_model()
     if not recorded or recorded == embedder.name or "backend" in settings.embedding.model_fields_set:
         return settings, embedder
-    model, _, backend = recorded.partition("+")
-    backend = backend or "torch"
-    if model != settings.embedding.model or backend not in {"torch", "int8", "bf16", "openvino"}:
+    parsed = parse_embedding_id(recorded)
+    if parsed is None or parsed[0] != settings.embedding.model:
         return settings, embedder
+    backend = parsed[1]
     log.warning(
         "the store %s was embedded with the %r backend; using it for this store "
         "(`talentqa reindex` re-embeds it with the configured %r backend)",
@@ -72,6 +75,7 @@ class TalentQA:
         self.keyword = KeywordIndexCache(store)
         self.retriever = HybridRetriever(store, embedder, self.keyword, settings.retrieval)
         self.extractive = ReadingAnswerer(settings.answer)
+        self.catalog = DocumentCatalog(store)
         self._llm: Any = None
         self._accurate: ReadingAnswerer | None = None
         self._server: Any = None
@@ -183,10 +187,7 @@ class TalentQA:
             from talentqa.answer.followup import contextualise
 
             standalone = contextualise(question, history)
-        filters = Filters(tuple(sources or ()), since, until)
-        retrieved = self.retriever.retrieve(standalone, k, filters)
-        if not retrieved.passages:
-            self._check_not_empty()
+        retrieved = self._retrieve(standalone, k, Filters(tuple(sources or ()), since, until))
         timings.update(retrieved.timings)
         t = time.perf_counter()
         if mode == "llm":
@@ -206,7 +207,7 @@ class TalentQA:
         result.related = verify_citations(result.related, self.store.text)
         if not result.citations and not result.abstained:
             result.abstained = True
-            result.text = "The sources don't say."
+            result.text = SOURCES_DONT_SAY
         timings["verify_ms"] = (time.perf_counter() - t) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         result.question = question
@@ -214,6 +215,34 @@ class TalentQA:
             result.standalone_question = standalone
         result.timings = {key: round(value, 2) for key, value in timings.items()}
         return result
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Passage]:
+        """The passages `ask` would read for a standalone question, best first, without answering."""
+        question = check_question(question, self.settings.answer.max_question_chars)
+        if sources:
+            self._check_sources(sources)
+        return self._retrieve(question, k, Filters(tuple(sources or ()), since, until)).passages
+
+    def read(self, question: str, *, k: int | None = None, accurate: bool = False) -> list[Reading]:
+        """What the reader makes of each passage `ask` would read, most probable first, without
+        composing an answer: the evidence `talentqa calibrate` fits the abstention threshold on."""
+        question = check_question(question, self.settings.answer.max_question_chars)
+        answerer = self.accurate_answerer() if accurate else self.extractive
+        return answerer.read(question, self._retrieve(question, k, Filters()).passages)
+
+    def _retrieve(self, question: str, k: int | None, filters: Filters) -> Retrieved:
+        retrieved = self.retriever.retrieve(question, k, filters)
+        if not retrieved.passages:
+            self._check_not_empty()
+        return retrieved
 
     def _check_sources(self, sources: Sequence[str]) -> None:
         """A filter on an id that is not stored matches no passage, so the answer would be "the sources
@@ -239,6 +268,34 @@ class TalentQA:
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents_info()
 
+    def document(self, doc_id: str) -> DocumentInfo:
+        return self.store.document(doc_id)
+
+    def document_text(self, doc_id: str) -> str:
+        return self.store.text(doc_id)
+
+    def find_documents(self, prefix: str, *, limit: int = 25) -> list[DocumentInfo]:
+        wanted = self.catalog.find(prefix, limit)
+        # Read only the matches; one removed since the catalog was built is left out.
+        found = self.store.records(wanted)
+        return [found[doc_id].info for doc_id in wanted if doc_id in found]
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for (the keyword index, the catalog)."""
+        self.keyword.current()
+        self.catalog.find("", 1)
+
+    def pending_model_build(self) -> Path | None:
+        """Where the embedding model will be built on first use (a one-off wait worth announcing), or
+        None when it is ready or needs no build."""
+        # Tests hand in embedders without settings: nothing to build there.
+        settings = getattr(self.embedder, "settings", None)
+        if settings is None or not self.embedder.build_pending:
+            return None
+        from talentqa.embeddings_openvino import default_cache_dir
+
+        return settings.cache_dir or default_cache_dir()
+
     def about(self) -> dict[str, Any]:
         return {
             "version": __version__,
@@ -263,10 +320,6 @@ class TalentQA:
         with self._write_lock:
             ingestor = Ingestor(self.store, self.embedder, self.settings, progress)
             return ingestor.run(iter_sources(list(sources), self.settings, glob, since))
-
-    def ingest_articles(self, articles: Sequence[Article]) -> IngestReport:
-        with self._write_lock:
-            return Ingestor(self.store, self.embedder, self.settings).run(articles)
 
     def remove(self, doc_id: str) -> None:
         with self._write_lock:

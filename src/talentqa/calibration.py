@@ -80,14 +80,9 @@ def collect_readings(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[QuestionReading]:
     """Each question's best reading, as the fast (or, with `accurate`, the accurate) answerer sees it."""
-    from talentqa.app import check_question
-
-    answerer = qa.accurate_answerer() if accurate else qa.extractive
     collected: list[QuestionReading] = []
     for i, question in enumerate(questions, start=1):
-        text = check_question(question.question, qa.settings.answer.max_question_chars)
-        retrieved = qa.retriever.retrieve(text, k)
-        readings = answerer.read(text, retrieved.passages)
+        readings = qa.read(question.question, k=k, accurate=accurate)
         top = readings[0] if readings else None
         has: bool | None = None
         if question.answerable:

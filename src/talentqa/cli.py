@@ -216,8 +216,8 @@ def sources_show(
     """One article's metadata and the start of its stored text."""
     settings = make_settings(store, chroma_url)
     with opened(settings) as qa:
-        info = qa.store.document(doc_id)
-        text = qa.store.text(doc_id)
+        info = qa.document(doc_id)
+        text = qa.document_text(doc_id)
     if as_json:
         payload = info.model_dump(mode="json")
         payload["text"] = text

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         with friendly_errors():
             resolve_token(settings)  # fail fast on a missing token, before loading the model
             qa = _open_app(settings, create=False)  # a bot on a store nobody filled answers nothing
-            qa.keyword.current()  # build or load the keyword index before the first question
-            err.print(f"talentqa bot starting on {qa.store.location} ({qa.store.mode} mode)", highlight=False)
+            qa.warm_up()  # build or load the keyword index before the first question
+            about = qa.about()
+            err.print(f"talentqa bot starting on {about['store']} ({about['mode']} mode)", highlight=False)
             run_bot(settings, qa, sync_guild=sync_guild, sync_global=sync_global)

@@ -78,12 +78,11 @@ def _open_app(settings: Settings, *, create: bool) -> TalentQA:
     from talentqa.app import TalentQA
 
     qa = TalentQA.open(settings, create=create)
-    if err.is_terminal and getattr(qa.embedder, "settings", None) is not None and qa.embedder.build_pending:
-        from talentqa.embeddings_openvino import default_cache_dir
-
+    build_folder = qa.pending_model_build() if err.is_terminal else None
+    if build_folder is not None:
         err.print(
             "[dim]The first embedding prepares the int8 model from the packaged one (about 10 s, once); "
-            f"it is kept in {escape(str(qa.embedder.settings.cache_dir or default_cache_dir()))}.[/]"
+            f"it is kept in {escape(str(build_folder))}.[/]"
         )
     return qa
 

@@ -219,7 +219,7 @@ def run(
                             qa, questions, k=k, answerer=answerer, threshold=threshold, progress=tick
                         )
                     ]
-                documents = qa.store.count_documents()
+                documents = int(qa.about()["documents"])
             if baseline:
                 from talentqa.baseline import LangChainBaseline
 

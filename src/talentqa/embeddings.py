@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -45,15 +45,29 @@ def resolve_model_path(name: str) -> Path:
     )
 
 
+BACKENDS: frozenset[str] = frozenset(get_args(EmbeddingSettings.model_fields["backend"].annotation))
+
+
+def embedding_id(model: str, backend: str) -> str:
+    """The identity a store records for its vectors: int8/bf16/openvino vectors are not fp32 ones, so the
+    backend is part of it ("all-MiniLM-L6-v2+openvino"); the torch (fp32) backend adds nothing."""
+    return model if backend == "torch" else f"{model}+{backend}"
+
+
+def parse_embedding_id(identity: str) -> tuple[str, str] | None:
+    """(model, backend) of an `embedding_id`, or None when its backend is not one talentqa knows."""
+    model, _, backend = identity.partition("+")
+    backend = backend or "torch"
+    return (model, backend) if backend in BACKENDS else None
+
+
 class Embedder:
     """Batches, normalises and caches query embeddings of one sentence-transformers model."""
 
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
         self.path = resolve_model_path(self.settings.model)
-        # int8/bf16 vectors are not fp32 ones: the identity a store records includes the backend.
-        backend = self.settings.backend
-        self.name = self.settings.model if backend == "torch" else f"{self.settings.model}+{backend}"
+        self.name = embedding_id(self.settings.model, self.settings.backend)
         # A SentenceTransformer, or with the openvino backend an encoder offering the same `encode`.
         self._model: Any = None
         self._lock = threading.Lock()

@@ -12,7 +12,8 @@ on x86) directly rather than `torch.ao.quantization.quantize_dynamic`, whose Pyt
 warns on import.
 
 Vectors differ slightly from fp32 ones (news chunks: mean cosine to fp32 0.994, min 0.986; dense recall@5 on
-squad2_dev 88.92% against 89.27%), so a store records the backend with the model name (`model_id()`).
+squad2_dev 88.92% against 89.27%), so a store records the backend with the model name
+(`talentqa.embeddings.embedding_id`).
 `to_bfloat16` is the other fast option measured (`prepare(model, "bf16")`): cosine 1.0000, recall equal to
 fp32, but slower than int8 on this CPU and slow on CPUs without AVX512-BF16/AMX. Figures and how they were
 taken: benchmarks/README.md and benchmarks/recall.py.
@@ -206,8 +207,3 @@ def prepare(model: Any, backend: str, *, threads: int | None = None) -> Any:
     raise ConfigError(
         f"unknown embedding backend {backend!r}: expected 'torch', 'int8', 'bf16' or 'openvino'"
     )
-
-
-def model_id(model_name: str, backend: str) -> str:
-    """The embedding identity a store records: int8 or bf16 vectors are not fp32 ones."""
-    return model_name if backend == "torch" else f"{model_name}+{backend}"

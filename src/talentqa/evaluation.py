@@ -33,13 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentqa.answer.texts import as_of_note
 from talentqa.errors import ConfigError
 from talentqa.models import Answer, AnswererName, Article
 from talentqa.settings import Settings
 
 if TYPE_CHECKING:
-    from talentqa.app import TalentQA
     from talentqa.baseline import LangChainBaseline
+    from talentqa.service import QAService
 
 Split = Literal["all", "calibration", "test"]
 RECALL_KS = (1, 5, 10)
@@ -171,7 +172,6 @@ _WS = re.compile(r"\s+")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation) | {"\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014"}
 _MARKERS = re.compile(r"\[\d+\]")
-_AS_OF = re.compile(r"\(as of [^)]*\)\s*$")
 
 
 def fold(text: str) -> str:
@@ -210,7 +210,10 @@ def answer_text(answer: Answer) -> str:
     """What the answer says, without citation markers or the trailing 'as of' date; empty when abstaining."""
     if answer.abstained:
         return ""
-    return _AS_OF.sub("", _MARKERS.sub("", answer.text)).strip()
+    text = answer.text.rstrip()
+    if answer.as_of is not None:
+        text = text.removesuffix(as_of_note(answer.as_of))
+    return _MARKERS.sub("", text).strip()
 
 
 # --- per-question scoring ---------------------------------------------------------------------------------
@@ -441,7 +444,7 @@ Progress = Callable[[int, int], None]
 
 
 def run_talentqa(
-    qa: TalentQA,
+    qa: QAService,
     questions: Sequence[EvalQuestion],
     *,
     k: int | None = None,
@@ -450,7 +453,7 @@ def run_talentqa(
     progress: Progress | None = None,
     system: str = "talentqa",
 ) -> SystemRun:
-    """Ask every question through `TalentQA.ask` and score it (reported under the name `system`).
+    """Ask every question through `QAService.ask` and score it (reported under the name `system`).
 
     Retrieval is read separately at depth ten for recall@k; the answer uses the normal k. The first
     question is asked once untimed so model loading does not count as latency.
@@ -459,12 +462,11 @@ def run_talentqa(
         qa.ask(questions[0].question, k=k, answerer=answerer, threshold=threshold)
     results: list[QuestionResult] = []
     for i, question in enumerate(questions, start=1):
-        retrieved = qa.retriever.retrieve(question.question, RETRIEVAL_DEPTH)
-        docs = [p.chunk.doc_id for p in retrieved.passages]
+        docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH)]
         started = time.perf_counter()
         answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold)
         latency = (time.perf_counter() - started) * 1000
-        results.append(score_answer(question, answer, docs, latency, qa.store.text))
+        results.append(score_answer(question, answer, docs, latency, qa.document_text))
         if progress:
             progress(i, len(questions))
     return SystemRun(system=system, metrics=compute_metrics(results), results=results)

@@ -1,15 +1,19 @@
 """The contract front-ends (CLI, REPL, Discord bot, evaluation) program against.
 
-`talentqa.app.TalentQA` is the real implementation; tests may pass any object with these methods.
+`talentqa.app.TalentQA` is the real implementation; tests may pass any object with these methods. A
+front-end needs nothing else: not the store, the retriever or an answerer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport, Turn
+
+if TYPE_CHECKING:
+    from talentqa.retrieval import Passage
 
 __all__ = ["QAService", "Turn"]
 
@@ -27,11 +31,40 @@ class QAService(Protocol):
         answerer: AnswererName | None = None,
         threshold: float | None = None,
     ) -> Answer:
-        """Answer with verified quotes, or abstain. Raises QuestionError on unusable questions."""
+        """Answer with verified quotes, or abstain. Raises QuestionError on unusable questions.
+
+        `k`, `answerer` and `threshold` apply to this call only (evaluation tries them without touching
+        shared settings)."""
+        ...
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Passage]:
+        """The passages `ask` would read, best first, without answering."""
         ...
 
     def documents(self) -> list[DocumentInfo]:
-        """Every stored article, sorted by id."""
+        """Every stored article, sorted by id (reads the whole store: for listings, not lookups)."""
+        ...
+
+    def document(self, doc_id: str) -> DocumentInfo:
+        """One stored article's record. Raises DocumentNotFoundError."""
+        ...
+
+    def document_text(self, doc_id: str) -> str:
+        """One stored article's text, which every citation's offsets point into. Raises
+        DocumentNotFoundError."""
+        ...
+
+    def find_documents(self, prefix: str, *, limit: int = 25) -> list[DocumentInfo]:
+        """At most `limit` articles whose id or title starts with `prefix` (ignoring case), in id order,
+        without listing the store (autocomplete asks on every keystroke)."""
         ...
 
     def passage(self, doc_id: str, start: int, end: int) -> str:
@@ -43,7 +76,7 @@ class QAService(Protocol):
         ...
 
     def ingest_sources(self, sources: Sequence[str]) -> IngestReport:
-        """Ingest paths or URLs (URL support comes with web ingestion)."""
+        """Ingest files, folders and URLs (pages, feeds, sitemaps); a bad source is a report line."""
         ...
 
     def remove(self, doc_id: str) -> None:

@@ -942,6 +942,10 @@ class Store:
     def documents_info(self) -> list[DocumentInfo]:
         return sorted((info for _, info in self._iter_document_meta()), key=lambda d: d.doc_id)
 
+    def titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every stored article, for the prefix catalog (`talentqa.catalog`)."""
+        return [(doc_id, str(meta.get("title", "") or "")) for doc_id, meta in self._iter_document_records()]
+
     def document(self, doc_id: str) -> DocumentInfo:
         result = self.documents.get(ids=[doc_id], include=["metadatas"])
         if not result["ids"]:

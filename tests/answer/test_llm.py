@@ -19,12 +19,12 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from talentqa.answer.llm import (
-    ABSTAIN_TEXT,
     LLMAnswerer,
     build_chat_model,
     clean_rewrite,
     parse_reply,
 )
+from talentqa.answer.texts import NO_ANSWER_TEXT
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import MAX_CHUNK_CHARS, MAX_SENTENCE_CHARS, chunk_article
 from talentqa.models import Article
@@ -228,7 +228,7 @@ def test_nothing_verified_abstains_with_first_sentences_of_top_passages_as_relat
     answer = answerer(model_reply, related=2).answer("Where is Vos going?", passages, text_of)
 
     assert answer.abstained
-    assert answer.text == ABSTAIN_TEXT
+    assert answer.text == NO_ANSWER_TEXT
     assert answer.citations == []
     assert [c.quote for c in answer.related] == [OPENING, CHOICE]
     assert [c.n for c in answer.related] == [1, 2]

@@ -17,7 +17,7 @@ import pytest
 import yarl
 
 from talentqa.bot.client import TalentQABot
-from talentqa.errors import QuestionError, StoreError
+from talentqa.errors import DocumentNotFoundError, QuestionError, StoreError
 from talentqa.feedback import FeedbackStore
 from talentqa.models import Answer, Citation, DocumentInfo, IngestReport
 from talentqa.service import QAService, Turn
@@ -95,6 +95,8 @@ class FakeQAService:
     calls: list[AskCall] = field(default_factory=list)
     closed: bool = False
     passages: list[tuple[str, int, int]] = field(default_factory=list)
+    listed: int = 0  # calls of documents(), which reads the whole library
+    found: list[str] = field(default_factory=list)  # prefixes find_documents was asked for
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -172,7 +174,45 @@ class FakeQAService:
             standalone_question=f"{history[0].content} / {question}" if history else None,
         )
 
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Any]:
+        return []
+
     def documents(self) -> list[DocumentInfo]:
+        with self._lock:
+            self.listed += 1
+        return self.library()
+
+    def document(self, doc_id: str) -> DocumentInfo:
+        for doc in self.library():
+            if doc.doc_id == doc_id:
+                return doc
+        raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+
+    def document_text(self, doc_id: str) -> str:
+        self.document(doc_id)
+        return ARTICLES[doc_id].text if doc_id in ARTICLES else ("word " * 400).strip()
+
+    def find_documents(self, prefix: str, *, limit: int = 25) -> list[DocumentInfo]:
+        """The real service's contract, by brute force: it is the library's size that is faked."""
+        with self._lock:
+            self.found.append(prefix)
+        key = " ".join(prefix.casefold().split())
+        hits = [
+            d
+            for d in self.library()
+            if d.doc_id.casefold().startswith(key) or " ".join(d.title.casefold().split()).startswith(key)
+        ]
+        return sorted(hits, key=lambda d: (d.doc_id.casefold(), d.doc_id))[:limit]
+
+    def library(self) -> list[DocumentInfo]:
         docs = [
             DocumentInfo(
                 doc_id=a.doc_id, title=a.title, url=a.url, published=a.published, chunks=2, chars=len(a.text)

@@ -88,8 +88,8 @@ class IngestingService(FakeQAService):
         item = IngestItem(source=url, doc_id="tram-line", title="Tram line opens", status=status, chunks=3)
         return IngestReport(items=[item], seconds=0.4, chunks_embedded=3)
 
-    def documents(self) -> list[DocumentInfo]:
-        docs = [d for d in super().documents() if d.doc_id not in self.removed]
+    def library(self) -> list[DocumentInfo]:
+        docs = [d for d in super().library() if d.doc_id not in self.removed]
         return sorted([*docs, *self.extra.values()], key=lambda d: d.doc_id)
 
     def passage(self, doc_id: str, start: int, end: int) -> str:
@@ -98,7 +98,7 @@ class IngestingService(FakeQAService):
         return super().passage(doc_id, start, end)
 
     def remove(self, doc_id: str) -> None:
-        if doc_id not in {d.doc_id for d in self.documents()}:
+        if doc_id not in {d.doc_id for d in self.library()}:
             raise DocumentNotFoundError(doc_id)
         self.removed.append(doc_id)
         self.extra.pop(doc_id, None)
@@ -157,6 +157,7 @@ async def test_a_member_with_the_ingest_role_ingests_a_url_and_sees_a_preview(
     assert (record.command, record.target, record.outcome) == ("ingest", ARTICLE_URL, "ok")
     assert (record.user_id, record.user_name, record.guild_id) == (EDITOR, "ana", newsroom.guild_id)
     assert [(d.doc_id, d.status, d.chunks) for d in record.documents] == [("tram-line", "added", 3)]
+    assert service.listed == 0  # the preview looked up its article, not the whole library
     assert_clean(newsroom)
 
 
@@ -391,6 +392,10 @@ async def test_forget_autocompletes_titles_and_ids_and_a_long_id_round_trips(
     ]
     assert service.removed == [LONG_ID]
     assert "Harbour ferry timetable" in reply_text(reply)
+    # Suggestions and the long id's resolution searched by prefix; nothing listed the library.
+    assert service.listed == 0
+    assert service.found[:2] == ["harbour", "council-b"] or service.found[:2] == ["council-b", "harbour"]
+    assert service.found[2] == LONG_ID[: len(service.found[2])] and len(service.found) == 3
     assert_clean(newsroom)
 
 

@@ -428,6 +428,7 @@ async def test_source_autocomplete_and_filters_reach_the_service(
         "type": 8,
         "data": {"choices": [{"name": "Harbour works delayed", "value": "harbour-works"}]},
     }
+    assert service.found == ["harb"] and service.listed == 0  # a prefix search, not a listing
     assert service.calls[0].sources == ["harbour-works"]
     assert str(service.calls[0].since) == "2024-04-01"
     assert "is not a date" in callback(fake_discord, bad).body["data"]["content"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def test_normalisation_and_f1() -> None:
     assert token_f1("the cat sat", ["cat"]) == pytest.approx(2 * (1 / 2) * 1 / (1 / 2 + 1))
     assert token_f1("", ["cat"]) == 0.0
     assert token_f1("cat", ["dog", "Cat."]) == 1.0
-    answer = Answer(question="q", text="\u201cBuilt in 1874.\u201d [1] (as of 5 January 2023)")
+    answer = Answer(
+        question="q", text="\u201cBuilt in 1874.\u201d [1] (as of 5 January 2023)", as_of=dt.date(2023, 1, 5)
+    )
     assert answer_text(answer) == "\u201cBuilt in 1874.\u201d"
     assert answer_text(answer.model_copy(update={"abstained": True})) == ""
 

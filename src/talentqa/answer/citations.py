@@ -14,6 +14,7 @@ from urllib.parse import quote as percent_quote
 
 from rapidfuzz import fuzz
 
+from talentqa.answer.texts import as_of_note
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Chunk, Citation
 from talentqa.text import fold_char_map
@@ -143,7 +144,7 @@ def compose_text(citations: Sequence[Citation], *, short_answer: str | None = No
         body = f"{short_answer} [{citations[0].n}]\n\n{body}"
     as_of = latest_date(citations)
     if as_of:
-        body += f" (as of {as_of.strftime('%-d %B %Y')})"
+        body += as_of_note(as_of)
     return body
 
 

@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from talentqa.answer.citations import Located, instruction_like, latest_date, locate_quote, make_citation
 from talentqa.answer.claims import shown_claim
+from talentqa.answer.texts import NO_ANSWER_TEXT, as_of_note
 from talentqa.deadline import BoundedTransport, deadline_after, environment_proxy
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import split_sentences
@@ -42,7 +43,6 @@ from talentqa.retrieval import Passage
 from talentqa.service import Turn
 from talentqa.settings import AnswerSettings, LLMSettings
 
-ABSTAIN_TEXT = "The sources don't say. The closest passages are listed as related, not as an answer."
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.
 MIN_QUOTE_CHARS = 8
 MIN_RELATED_CHARS = 25
@@ -455,7 +455,7 @@ class LLMAnswerer:
         renumbered = [c.model_copy(update={"n": i}) for i, c in enumerate(chosen, start=1)]
         return Answer(
             question=question,
-            text=ABSTAIN_TEXT,
+            text=NO_ANSWER_TEXT,
             abstained=True,
             related=renumbered,
             answerer=self.name,
@@ -641,7 +641,7 @@ def compose_claims(sentences: Sequence[str], citations: Sequence[Citation]) -> s
     body = " ".join(sentences)
     as_of = latest_date(citations)
     if as_of:
-        body += f" (as of {as_of.strftime('%-d %B %Y')})"
+        body += as_of_note(as_of)
     return body
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
+import functools
 
 import discord
 from discord import app_commands
@@ -15,15 +15,11 @@ from talentqa.bot.client import TalentQABot
 from talentqa.bot.components import answer_view
 from talentqa.bot.formatting import answer_messages, clip, cooldown_text, one_line, parse_since
 from talentqa.bot.replies import explain_failure, send_embeds, send_text
-from talentqa.models import DocumentInfo
-
-_DOCUMENTS_TTL = 60.0
 
 
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: TalentQABot) -> None:
         self.bot = bot
-        self._documents: tuple[float, list[DocumentInfo]] | None = None
 
     @app_commands.command(name="ask", description="Ask the news library; every answer quotes its sources.")
     @app_commands.describe(
@@ -80,30 +76,24 @@ class AskCog(commands.Cog, name="Ask"):
     async def source_choices(
         self, interaction: discord.Interaction[TalentQABot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Articles whose title or id contains what was typed; the value is the document id."""
+        """Articles whose title or id starts with what was typed; the value is the document id.
+
+        The service finds them without listing the library; ids longer than a choice value allows are
+        left out (the source option takes the id as it is)."""
         try:
-            docs = await self._cached_documents()
+            docs = await self.bot.call(
+                functools.partial(self.bot.service.find_documents, current, limit=limits.AUTOCOMPLETE_CHOICES)
+            )
         except Exception:
             # An autocomplete failure only means no suggestions; the command itself still works.
             return []
-        needle = current.casefold().strip()
-        choices: list[app_commands.Choice[str]] = []
-        for doc in docs:
-            if len(doc.doc_id) > limits.CHOICE_VALUE:
-                continue
-            label = one_line(doc.title or doc.doc_id)
-            if needle and needle not in label.casefold() and needle not in doc.doc_id.casefold():
-                continue
-            choices.append(app_commands.Choice(name=clip(label, limits.CHOICE_NAME), value=doc.doc_id))
-            if len(choices) == limits.AUTOCOMPLETE_CHOICES:
-                break
-        return choices
-
-    async def _cached_documents(self) -> list[DocumentInfo]:
-        now = time.monotonic()
-        if self._documents is None or now - self._documents[0] > _DOCUMENTS_TTL:
-            self._documents = (now, await self.bot.call(self.bot.service.documents))
-        return self._documents[1]
+        return [
+            app_commands.Choice(
+                name=clip(one_line(doc.title or doc.doc_id), limits.CHOICE_NAME), value=doc.doc_id
+            )
+            for doc in docs
+            if len(doc.doc_id) <= limits.CHOICE_VALUE
+        ]
 
 
 async def setup(bot: TalentQABot) -> None:

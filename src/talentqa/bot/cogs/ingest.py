@@ -20,7 +20,6 @@ import asyncio
 import functools
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeVar
@@ -57,12 +56,13 @@ T = TypeVar("T")
 INGEST_TIMEOUT_SECONDS = 12 * 60
 MAX_URL_LENGTH = 2048
 OPENING_CHARS = 300
-# Autocomplete asks on every keystroke; a short cache spares the store without suggesting
-# long-gone articles (the cache is also dropped after every ingest and removal).
-_DOCUMENTS_TTL = 10.0
 # Discord caps a choice's value at 100 characters, and a web article's id is its canonical URL,
-# often longer; such ids are offered as this prefix plus a hash and resolved back on /forget.
+# often longer; such ids are offered as this prefix, a hash of the id and the id's start, and resolved
+# back on /forget by looking up that start (no listing of the library) and comparing hashes.
 LONG_ID_PREFIX = "id#"
+_LONG_ID_HASH = 16
+# Articles sharing a long id's first 80 characters that are searched for the one a hash names.
+_LONG_ID_CANDIDATES = 100
 
 NO_ROLE_TEXT = (
     "Adding and removing articles from Discord is switched off: an admin must set "
@@ -103,47 +103,49 @@ def url_refusal(url: str) -> Refusal | None:
 
 
 def choice_value(doc_id: str) -> str:
-    """What autocomplete offers for a document: its id, or a hash key when the id is too long."""
+    """What autocomplete offers for a document: its id, or a key (hash and start) when the id is too long."""
     if len(doc_id) <= limits.CHOICE_VALUE:
         return doc_id
-    return LONG_ID_PREFIX + hashlib.sha256(doc_id.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(doc_id.encode()).hexdigest()[:_LONG_ID_HASH]
+    key = f"{LONG_ID_PREFIX}{digest}:"
+    return key + doc_id[: limits.CHOICE_VALUE - len(key)]
 
 
-def resolve_doc(given: str, docs: Sequence[DocumentInfo]) -> DocumentInfo | None:
-    """The stored document `given` names: by id, or by the hash key `choice_value` offered."""
-    for doc in docs:
-        if doc.doc_id == given:
-            return doc
+def resolve_doc(service: QAService, given: str) -> DocumentInfo | None:
+    """The stored document `given` names: by id, or by the key `choice_value` offered (blocking: run in a
+    thread)."""
+    try:
+        return service.document(given)
+    except errors.DocumentNotFoundError:
+        pass
     if given.startswith(LONG_ID_PREFIX):
-        for doc in docs:
+        start = given[len(LONG_ID_PREFIX) :].partition(":")[2]
+        for doc in service.find_documents(start, limit=_LONG_ID_CANDIDATES):
             if choice_value(doc.doc_id) == given:
                 return doc
     return None
 
 
-def document_choices(docs: Sequence[DocumentInfo], current: str) -> list[app_commands.Choice[str]]:
-    """Documents whose title or id contains what was typed, labelled with both so twins can be told apart."""
-    needle = current.casefold().strip()
+def document_choices(docs: Sequence[DocumentInfo]) -> list[app_commands.Choice[str]]:
+    """Choices for the documents found, labelled with title and id so twins can be told apart."""
     choices: list[app_commands.Choice[str]] = []
-    for doc in docs:
+    for doc in docs[: limits.AUTOCOMPLETE_CHOICES]:
         title = one_line(doc.title)
-        if needle and needle not in title.casefold() and needle not in doc.doc_id.casefold():
-            continue
         label = f"{title} · {doc.doc_id}" if title else doc.doc_id
         choices.append(
             app_commands.Choice(name=clip(label, limits.CHOICE_NAME), value=choice_value(doc.doc_id))
         )
-        if len(choices) == limits.AUTOCOMPLETE_CHOICES:
-            break
     return choices
 
 
 def look_up_previews(service: QAService, doc_ids: Sequence[str]) -> dict[str, StoredPreview]:
     """Date, passage count and opening lines of freshly ingested articles (blocking: run in a thread)."""
-    infos = {doc.doc_id: doc for doc in service.documents()}
     previews: dict[str, StoredPreview] = {}
     for doc_id in doc_ids:
-        info = infos.get(doc_id)
+        try:
+            info: DocumentInfo | None = service.document(doc_id)
+        except errors.DocumentNotFoundError:
+            info = None
         try:
             opening = opening_lines(service.passage(doc_id, 0, OPENING_CHARS))
         except errors.TalentQAError:
@@ -210,7 +212,6 @@ class IngestCog(commands.Cog, name="Ingest"):
         self.audit = AuditLog(bot.settings.bot.audit_log)
         self.timeout: float = INGEST_TIMEOUT_SECONDS
         self._writes = asyncio.Semaphore(1)
-        self._documents: tuple[float, list[DocumentInfo]] | None = None
 
     # --- the commands ---------------------------------------------------------------------------
 
@@ -234,12 +235,15 @@ class IngestCog(commands.Cog, name="Ingest"):
     async def doc_choices(
         self, interaction: discord.Interaction[TalentQABot], current: str
     ) -> list[app_commands.Choice[str]]:
+        """Articles whose title or id starts with what was typed, found without listing the library."""
         try:
-            docs = await self._cached_documents()
+            docs = await self.bot.call(
+                functools.partial(self.bot.service.find_documents, current, limit=limits.AUTOCOMPLETE_CHOICES)
+            )
         except Exception:
             # An autocomplete failure only means no suggestions; the command itself still works.
             return []
-        return document_choices(docs, current)
+        return document_choices(docs)
 
     # --- one attempt, start to finish -----------------------------------------------------------
 
@@ -303,7 +307,6 @@ class IngestCog(commands.Cog, name="Ingest"):
     async def _ingest(self, attempt: Attempt) -> discord.Embed:
         url = attempt.target
         report = await self._write(functools.partial(self.bot.service.ingest_sources, [url]))
-        self._documents = None
         outcome, detail = ingest_outcome(report)
         attempt.set(
             outcome,
@@ -324,10 +327,10 @@ class IngestCog(commands.Cog, name="Ingest"):
     async def _forget(self, attempt: Attempt) -> str:
         given = attempt.target
         try:
-            info = resolve_doc(given, await self.bot.call(self.bot.service.documents))
+            info = await self.bot.call(resolve_doc, self.bot.service, given)
         except Exception as exc:
             # Only the title in the reply depends on this; the removal below reports its own errors.
-            log.warning("could not list documents before /forget: %s", exc)
+            log.warning("could not look up the document before /forget: %s", exc)
             info = None
         doc_id = info.doc_id if info is not None else given
         try:
@@ -338,8 +341,6 @@ class IngestCog(commands.Cog, name="Ingest"):
                 f"No article with id {escape(clip(given, 200))} is in the library. "
                 "Pick one of the suggestions, or see /sources."
             )
-        finally:
-            self._documents = None
         title = info.title if info is not None else None
         chunks = info.chunks if info is not None else 0
         attempt.set(
@@ -393,12 +394,6 @@ class IngestCog(commands.Cog, name="Ingest"):
             await interaction.followup.send(embed=reply, ephemeral=True, allowed_mentions=NO_PINGS)
         except Exception as exc:
             await send_text(interaction, explain_failure(exc, what=what))
-
-    async def _cached_documents(self) -> list[DocumentInfo]:
-        now = time.monotonic()
-        if self._documents is None or now - self._documents[0] > _DOCUMENTS_TTL:
-            self._documents = (now, await self.bot.call(self.bot.service.documents))
-        return self._documents[1]
 
 
 async def setup(bot: TalentQABot) -> None:
