@@ -299,7 +299,7 @@ def main() -> None:
 def parse_day(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
-    from talentqa.ingest.loaders import parse_date
+    from talentqa.dates import parse_date
 
     day = parse_date(value)
     if day is None:

@@ -37,6 +37,7 @@ from urllib.parse import urlparse
 import numpy as np
 from filelock import FileLock, Timeout
 
+from talentqa.dates import parse_date
 from talentqa.errors import (
     ConfigError,
     DocumentNotFoundError,
@@ -269,15 +270,6 @@ def _date_str(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def sanitise_metadata(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
     """Chroma accepts only str, int, float and bool values: drop None, stringify the rest."""
     clean: dict[str, str | int | float | bool] = {}
@@ -323,7 +315,7 @@ def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         text=text,
         title=str(meta.get("title", "")),
         url=meta.get("url") or None,
-        published=_parse_date(meta.get("published")),
+        published=parse_date(meta.get("published")),
     )
 
 
@@ -333,7 +325,7 @@ def _info_from(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
         title=str(meta.get("title", "")),
         url=meta.get("url") or None,
         author=meta.get("author") or None,
-        published=_parse_date(meta.get("published")),
+        published=parse_date(meta.get("published")),
         source=str(meta.get("source", "")),
         chunks=int(meta.get("chunks", 0)),
         chars=int(meta.get("chars", 0)),

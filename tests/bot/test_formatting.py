@@ -24,7 +24,6 @@ from talentqa.bot.formatting import (
     error_text,
     escape,
     page_count,
-    parse_since,
     passage_messages,
     question_from_mention,
     safe_url,
@@ -33,6 +32,7 @@ from talentqa.bot.formatting import (
     turns_from_transcript,
     unescape,
 )
+from talentqa.dates import parse_since
 from talentqa.models import Answer, Citation, DocumentInfo
 
 from .conftest import COUNCIL, HARBOUR, FakeQAService, cite

@@ -635,27 +635,6 @@ def thread_name(question: str) -> str:
     return clip(one_line(question) or "Question", limits.THREAD_NAME)
 
 
-_RELATIVE = re.compile(r"^(\d{1,4})\s*(d|w|m|y)$")
-
-
-def parse_since(text: str, *, today: dt.date) -> dt.date:
-    """A date from "2024-05-01", "2024-05", "2024" or a span back from today ("30d", "6w", "3m", "1y")."""
-    value = text.strip().lower()
-    rel = _RELATIVE.match(value)
-    if rel:
-        n, unit = int(rel.group(1)), rel.group(2)
-        days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
-        return today - dt.timedelta(days=days)
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(
-        f"'{clip(text, 40)}' is not a date. Use 2024-05-01, 2024-05, 2024, or a span such as 30d, 6w, 3m, 1y."
-    )
-
-
 def turns_from_transcript(entries: Sequence[tuple[bool, str]], *, max_turns: int = 10) -> list[Turn]:
     """Conversation turns from (is_bot, text) entries, oldest first; consecutive same-side texts merge."""
     turns: list[Turn] = []

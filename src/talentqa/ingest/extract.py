@@ -190,7 +190,7 @@ def extract_pdf(data: bytes, *, source: str, max_pages: int | None = None) -> Pd
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from talentqa.ingest.loaders import parse_date
+    from talentqa.dates import parse_date
 
     # pypdf logs a warning for every repairable oddity; a bad file is reported once, by the caller.
     logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import defusedxml
 import defusedxml.ElementTree
 import feedparser
 
+from talentqa.dates import parse_date
 from talentqa.errors import LoadError, SkippedInput
 from talentqa.ingest.extract import extract_html, extract_pdf, parse_html
 from talentqa.ingest.fetch import (
@@ -39,7 +39,7 @@ from talentqa.ingest.fetch import (
     FetchedPage,
     safe_fetch,
 )
-from talentqa.ingest.loaders import make_article, parse_date
+from talentqa.ingest.loaders import make_article
 from talentqa.models import Article
 from talentqa.settings import Settings
 from talentqa.text import normalise
@@ -289,15 +289,6 @@ class FeedEntry:
     published: dt.date | None = None
 
 
-def _struct_date(value: Any) -> dt.date | None:
-    if isinstance(value, time.struct_time):
-        try:
-            return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
-        except ValueError:
-            return None
-    return None
-
-
 def parse_feed(page: FetchedPage) -> list[FeedEntry]:
     """Every entry of an RSS or Atom feed, in feed order (bounded by the fetch's size limit; callers
     take their bounded slice and say what they leave); raises LoadError for unsafe or non-feed XML."""
@@ -329,7 +320,7 @@ def _feed_entries(page: FetchedPage) -> list[FeedEntry]:
                 entry_id=str(entry.get("id") or url),
                 title=str(entry.get("title") or ""),
                 author=str(entry.get("author")) if entry.get("author") else None,
-                published=_struct_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+                published=parse_date(entry.get("published_parsed") or entry.get("updated_parsed")),
             )
         )
     return entries

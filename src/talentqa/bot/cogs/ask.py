@@ -13,8 +13,9 @@ from discord.ext import commands
 from talentqa.bot import limits
 from talentqa.bot.client import TalentQABot
 from talentqa.bot.components import answer_view
-from talentqa.bot.formatting import answer_messages, clip, cooldown_text, one_line, parse_since
+from talentqa.bot.formatting import answer_messages, clip, cooldown_text, one_line
 from talentqa.bot.replies import explain_failure, send_embeds, send_text
+from talentqa.dates import parse_since
 
 
 class AskCog(commands.Cog, name="Ask"):
