@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from talentqa.stemming import stem
 
 _STOP = frozenset(
     """a an and are as at be but by for if in into is it no not of on or such that the their then there these
@@ -16,18 +17,6 @@ _STOP = frozenset(
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=50_000)
-def _stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
-
-
 def content_terms(text: str) -> set[str]:
     """Stemmed, lower-cased content words (numbers kept as written, e.g. '1,250')."""
-    return {_stem(w.lower()) for w in _TOKEN.findall(text) if w.lower() not in _STOP}
+    return {stem(w.lower()) for w in _TOKEN.findall(text) if w.lower() not in _STOP}
