@@ -14,7 +14,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,12 +130,6 @@ class LangChainBaseline:
             score=top.score,
         )
         return Answer(question=question, text=top.text, citations=[citation], answerer="baseline")
-
-    def ask(self, question: str, k: int = 4) -> tuple[Answer, float]:
-        """Answer one question the way the ten-line pipeline would; returns the answer and milliseconds."""
-        started = time.perf_counter()
-        answer = self.answer(question, self.search(question, k))
-        return answer, (time.perf_counter() - started) * 1000
 
     def text(self, doc_id: str) -> str:
         return self.texts[doc_id]

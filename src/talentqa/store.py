@@ -23,7 +23,6 @@ import datetime as dt
 import errno
 import functools
 import os
-import shutil
 import socket
 import time
 import uuid
@@ -1043,8 +1042,3 @@ class Store:
         base = self.settings.cache_dir or user_cache_dir()
         safe = "".join(ch if ch.isalnum() else "_" for ch in (self.settings.chroma_url or ""))
         return Path(base) / f"keyword-{safe}-{self.settings.collection}"
-
-
-def delete_store_folder(path: Path) -> None:
-    """Remove an embedded store folder (used by tests and `reindex --fresh`)."""
-    shutil.rmtree(path, ignore_errors=True)

@@ -1,1 +1,2 @@
-"""Answerers (extractive and LLM), quote verification and the answer chain."""
+"""Answerers (the trained reader, the accurate reader cascade, the LLM), quote location and verification,
+and the fixed wording of answers."""

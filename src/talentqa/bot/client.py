@@ -164,7 +164,8 @@ class TalentQABot(commands.Bot):
         return await self.slots.run(call, timeout=self.settings.bot.answer_timeout)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """A quick service call (documents, passage, about) in a worker thread, under the same deadline."""
+        """A quick service call (a document lookup, a passage, about) in a worker thread, under the same
+        deadline."""
         timeout = self.settings.bot.answer_timeout
         with deadline_after(timeout):
             return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout)

@@ -280,10 +280,6 @@ def _shortened_quote(quote: str, number: int, budget: int) -> str:
     return render(cut)
 
 
-def citation_pages(items: Sequence[Citation], per_page: int = CITATIONS_PER_PAGE) -> list[list[Citation]]:
-    return [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
-
-
 def _page_footer(first: int, count: int, total: int) -> str:
     if total <= count:
         return ""

@@ -443,16 +443,3 @@ class Ingestor:
     def _tick(self, kind: str, n: int) -> None:
         if self.progress is not None:
             self.progress(kind, n)
-
-
-def ingest_paths(
-    store: Store,
-    embedder: Embedder,
-    settings: Settings,
-    sources: Sequence[str | Path],
-    *,
-    glob: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> IngestReport:
-    results = iter_sources([str(s) for s in sources], settings, glob)
-    return Ingestor(store, embedder, settings, progress).run(results)
