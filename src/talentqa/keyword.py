@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
+from talentqa.stemming import english_stemmer
 from talentqa.store import Store
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,8 @@ TOKENIZER = "en-stem+zh-bigram-jieba/1"
 
 
 def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+    # One home for stemming (talentqa.stemming): this thread's stemmer, as PyStemmer's are not thread-safe.
+    return english_stemmer()
 
 
 def _tokenize(texts: list[str], stemmer: Any) -> Any:
@@ -66,7 +66,6 @@ class KeywordIndex:
         self.doc_ids = np.asarray(doc_ids, dtype=object)
         self.published = np.asarray(published, dtype=np.int64)
         self.revision = revision
-        self._stem = _stemmer()
 
     @classmethod
     def build(cls, store: Store, revision: str) -> KeywordIndex:
@@ -150,7 +149,7 @@ class KeywordIndex:
         """Chunk ids and BM25 scores, best first; filters applied before ranking."""
         if not self.ids or n <= 0:
             return []
-        tokens = _tokenize([query], self._stem)
+        tokens = _tokenize([query], _stemmer())
         if not tokens.vocab:
             return []
         mask: np.ndarray[Any, Any] | None = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
+from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
 from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation
@@ -24,7 +25,6 @@ from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 
-NO_ANSWER_TEXT = "The sources don't say. The closest passages are listed as related, not as an answer."
 # A second passage is quoted only when the reader is nearly as sure of it as of the best one: questions
 # about several reports get each report's sentence, single-fact questions keep one clean quote.
 SECOND_QUOTE_RATIO = 0.9
@@ -127,7 +127,7 @@ class ReadingAnswerer:
         if not citations:
             return Answer(
                 question=question,
-                text="The sources don't say.",
+                text=SOURCES_DONT_SAY,
                 abstained=True,
                 answerer=self.name,
                 debug=debug,

@@ -6,7 +6,6 @@ error naming it, and the rest of the batch goes on.
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 import io
 import json
@@ -21,6 +20,7 @@ from typing import Any, BinaryIO
 import yaml
 from pydantic import Field
 
+from talentqa.dates import parse_date
 from talentqa.errors import LoadError, SkippedInput
 from talentqa.ingest.encoding import decode_bytes
 from talentqa.ingest.extract import extract_html, extract_pdf
@@ -40,34 +40,6 @@ LoadResult = Article | LoadError
 
 MIN_HTML_WORDS = 8
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """Dates as they appear in front matter, records and page metadata; unparseable values become None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-")
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    match = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if match:
-        try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    try:
-        from dateutil import parser as date_parser
-
-        parsed: dt.datetime = date_parser.parse(text)
-        return parsed.date()
-    except (ValueError, OverflowError, ImportError):
-        return None
 
 
 def make_article(

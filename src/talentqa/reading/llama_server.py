@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from talentqa.errors import ConfigError
+from talentqa.paths import user_cache_dir
 from talentqa.processes import die_with_parent
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -43,8 +44,7 @@ INSTALL_HINT = (
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "talentqa" / "models"
+    return user_cache_dir() / "models"
 
 
 def _part_paths() -> list[Path]:
