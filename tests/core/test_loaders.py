@@ -15,6 +15,7 @@ from talentqa.ingest.loaders import iter_files, load_file
 from talentqa.ingest.pipeline import iter_sources
 from talentqa.models import Article
 from talentqa.settings import Settings
+from tests.ingest.pdfs import make_pdf
 
 SETTINGS = Settings()
 
@@ -150,27 +151,8 @@ def test_folder_walk_honours_glob_and_skips_hidden_files(tmp_path: Path) -> None
 
 
 def _tiny_pdf(text: str) -> bytes:
-    """A minimal valid one-page PDF with `text`, written by hand so the test needs no PDF writer."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A one-page PDF holding `text` on one line."""
+    return make_pdf([[[text]]])
 
 
 # --- inputs that used to hang or blow up an ingest (issue 13, items 8 and 9) ---
