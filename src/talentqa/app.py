@@ -58,6 +58,10 @@ def check_question(question: str, max_chars: int) -> str:
     cleaned = normalise_question(question)
     if not cleaned:
         raise QuestionError("the question is empty")
+    try:
+        cleaned.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in argv arrive as lone surrogates
+        raise QuestionError("the question holds bytes that are not UTF-8 text") from None
     if len(cleaned) > max_chars:
         raise QuestionError(
             f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})"

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import errno
 import functools
+import ipaddress
 import os
 import socket
 import time
@@ -358,6 +359,11 @@ def parse_chroma_url(url: str) -> tuple[str, int, bool]:
         raise ConfigError(f"invalid Chroma URL {url!r} ({exc}): expected http://host:port") from None
     if parsed.scheme not in {"http", "https"} or not host:
         raise ConfigError(f"invalid Chroma URL {url!r}: expected http://host:port")
+    if host.replace(".", "").isdigit():  # Chroma raises a bare ValueError for 256.256.256.256
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ConfigError(f"invalid Chroma URL {url!r}: {host} is not an IP address") from None
     return host, port or (443 if parsed.scheme == "https" else 8000), parsed.scheme == "https"
 
 

@@ -57,7 +57,8 @@ def make_article(
 
     `named_after`: the file whose name `doc_id` was made from (a `FileArticle` is returned).
     """
-    _check_unicode(source, id=doc_id, text=text, title=title, url=url, author=author)
+    # A file name that is not UTF-8 reaches here as lone surrogates (surrogateescape), as JSON escapes do.
+    _check_unicode(source, **{"file name": source}, id=doc_id, text=text, title=title, url=url, author=author)
     _check_id(source, doc_id)
     body = normalise(text)
     if not body:
