@@ -3,11 +3,14 @@ was due."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from talentqa.app import check_question
-from talentqa.errors import ConfigError, QuestionError
-from talentqa.ingest.loaders import LoadError, make_article
+from talentqa.errors import ConfigError, QuestionError, SkippedInput
+from talentqa.ingest.loaders import LoadError, load_file, make_article
+from talentqa.settings import Settings
 from talentqa.store import parse_chroma_url
 
 
@@ -27,3 +30,14 @@ def test_a_question_that_is_not_utf8_is_refused() -> None:
 def test_a_chroma_url_with_an_impossible_address_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match="not an IP address"):
         parse_chroma_url(url)
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n\n"])
+def test_an_empty_jsonl_file_is_listed_as_skipped(tmp_path: Path, content: str) -> None:
+    # Found by the attack run: an empty .jsonl in a folder was in no report line at all.
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, encoding="utf-8")
+    results = list(load_file(path, Settings()))
+    assert len(results) == 1
+    assert isinstance(results[0], SkippedInput)
+    assert results[0].source == str(path)

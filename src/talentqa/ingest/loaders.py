@@ -294,7 +294,13 @@ def load_file(path: Path, settings: Settings) -> Iterator[LoadResult]:
             if size > settings.ingest.max_file_bytes:
                 raise LoadError(source, f"file too large ({size:,} bytes)")
             if suffix == ".jsonl":
-                yield from load_records(io.TextIOWrapper(handle, encoding="utf-8", errors="replace"), source)
+                records = load_records(io.TextIOWrapper(handle, encoding="utf-8", errors="replace"), source)
+                listed = False
+                for result in records:
+                    listed = True
+                    yield result
+                if not listed:  # empty, or blank lines only: listed like any other empty file
+                    raise SkippedInput(source, "empty file")
                 return
             data = handle.read()
         if suffix == ".pdf":
