@@ -1583,6 +1583,10 @@ class Inputs:
                     # A line of a file that failed as a whole is still accounted for.
                     status = by_source.get(sub.source.rsplit(":", 1)[0]) if ":" in sub.source else None
                 if status is None:
+                    # A file read as JSONL lines is accounted for by its lines' report lines.
+                    lines = {v for k, v in by_source.items() if k.startswith(sub.source + ":")}
+                    status = ("failed" if "failed" in lines else min(lines)) if lines else None
+                if status is None:
                     why = "not in the ingest report"
                 elif status not in STATUSES:
                     why = f"unknown status {status!r}"
@@ -2271,6 +2275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         full_disk_inner(*args.full_disk_inner)
         return 0
 
+    # Started in the background by a shell without job control, this process ignores SIGINT, and so
+    # would every talentqa it starts: the Ctrl-C fault needs Python's own handler, inherited as "default".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     load_before = os.getloadavg()
     root = Path(tempfile.mkdtemp(prefix="talentqa-attack-"))
