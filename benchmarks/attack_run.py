@@ -123,7 +123,7 @@ class Run:
     collect_quotes: bool = False
 
 
-def tail(text: str, lines: int = 6, chars: int = 700) -> str:
+def tail(text: str, lines: int = 12, chars: int = 1500) -> str:
     kept = "\n".join(text.strip().splitlines()[-lines:])
     return kept[-chars:]
 
@@ -202,8 +202,14 @@ def finish(
         raw_out, raw_err = proc.communicate(stdin, timeout=max(0.1, timeout - (time.monotonic() - started)))
     except subprocess.TimeoutExpired:
         timed_out = True
-        kill_group(proc)
-        raw_out, raw_err = proc.communicate()
+        # SIGABRT first: the child runs with PYTHONFAULTHANDLER=1, so its stderr shows where it hung.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGABRT)
+        try:
+            raw_out, raw_err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            raw_out, raw_err = proc.communicate()
     seconds = time.monotonic() - started
     kill_group(proc)  # anything it left behind in its group
     if out is not None:
