@@ -12,14 +12,8 @@ from __future__ import annotations
 import discord
 
 from talentqa.bot import limits
-from talentqa.bot.formatting import (
-    SHORTENED_MARKER,
-    answer_messages,
-    citation_field,
-    passage_messages,
-    split_text,
-    unescape,
-)
+from talentqa.bot.format_answer import SHORTENED_MARKER, answer_messages, citation_field, passage_messages
+from talentqa.bot.format_text import split_text, unescape
 from talentqa.models import Answer, Citation
 
 SENTENCE = "材料学家赵琳在合肥建立了固态电池实验室，她说：“设备和经费都已经到位！”"  # 36 characters

@@ -11,27 +11,19 @@ from hypothesis import strategies as st
 
 from talentqa import errors
 from talentqa.bot import limits
+from talentqa.bot.cogs.mentions import question_from_mention, thread_name, turns_from_transcript
 from talentqa.bot.components import answer_view, sources_view, wrong_citation_view
-from talentqa.bot.formatting import (
-    GENERIC_APOLOGY,
+from talentqa.bot.format_answer import (
     SHORTENED_MARKER,
-    about_embed,
     answer_messages,
     citation_field,
     citations_page,
-    cooldown_text,
-    documents_page,
-    error_text,
-    escape,
     page_count,
     passage_messages,
-    question_from_mention,
-    safe_url,
-    split_text,
-    thread_name,
-    turns_from_transcript,
-    unescape,
 )
+from talentqa.bot.format_library import about_embed, documents_page
+from talentqa.bot.format_replies import GENERIC_APOLOGY, cooldown_text, error_text
+from talentqa.bot.format_text import escape, safe_url, split_text, unescape
 from talentqa.dates import parse_since
 from talentqa.models import Answer, Citation, DocumentInfo
 

@@ -32,7 +32,9 @@ from talentqa.bot.cogs.ingest import (
     has_role,
     url_refusal,
 )
-from talentqa.bot.formatting import GENERIC_APOLOGY, StoredPreview, ingest_embed, unescape
+from talentqa.bot.format_library import StoredPreview, ingest_embed
+from talentqa.bot.format_replies import GENERIC_APOLOGY
+from talentqa.bot.format_text import unescape
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import DocumentInfo, IngestItem, IngestReport
 from talentqa.settings import BotSettings, Settings

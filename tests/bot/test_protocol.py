@@ -14,13 +14,9 @@ from typing import Any
 import pytest
 
 from talentqa.bot import limits
-from talentqa.bot.formatting import (
-    EMPTY_MENTION_TEXT,
-    EXPIRED_TEXT,
-    GENERIC_APOLOGY,
-    SHORTENED_MARKER,
-    unescape,
-)
+from talentqa.bot.format_answer import SHORTENED_MARKER
+from talentqa.bot.format_replies import EMPTY_MENTION_TEXT, EXPIRED_TEXT, GENERIC_APOLOGY
+from talentqa.bot.format_text import unescape
 from talentqa.feedback import citation_id, list_feedback
 from talentqa.service import Turn
 

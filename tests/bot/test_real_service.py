@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from talentqa.bot.formatting import unescape
+from talentqa.bot.format_text import unescape
 from talentqa.settings import BotSettings, Settings
 
 from ..conftest import SAMPLES

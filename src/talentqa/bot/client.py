@@ -20,13 +20,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from talentqa.bot.formatting import SHUTTING_DOWN_TEXT
+from talentqa.bot import limits
+from talentqa.bot.format_replies import SHUTTING_DOWN_TEXT
 from talentqa.bot.memory import AnswerCache, Conversations
-from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+from talentqa.bot.replies import NO_PINGS, reply_failure, send_text
 from talentqa.bot.throttle import Cooldown, Slots
 from talentqa.deadline import deadline_after
 from talentqa.feedback import FeedbackStore
-from talentqa.models import Answer
+from talentqa.models import Answer, DocumentInfo
 from talentqa.service import QAService, Turn
 from talentqa.settings import Settings
 
@@ -60,17 +61,27 @@ def bot_intents(mentions: bool) -> discord.Intents:
     return intents
 
 
+# The key in `Interaction.extras` where a command that answers publicly says so (its failure is then
+# public too); unset, a failure is shown only to whoever used the command.
+EPHEMERAL = "talentqa.ephemeral"
+
+
 class TalentQATree(app_commands.CommandTree["TalentQABot"]):
-    """Last line of defence for slash commands: whatever escaped a command still gets a reply."""
+    """The one error path of slash commands: whatever a command raises is logged and answered here.
+
+    Commands therefore do not catch their own failures; a deferred interaction gets the reply as its
+    follow-up, so nobody is left looking at "thinking…".
+    """
 
     async def on_error(
-        self, interaction: discord.Interaction[TalentQABot], error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[TalentQABot], error: app_commands.AppCommandError, /
     ) -> None:
         original: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             original = error.original
         name = interaction.command.name if interaction.command else "command"
-        await send_text(interaction, explain_failure(original, what=f"/{name}"))
+        ephemeral = bool(interaction.extras.get(EPHEMERAL, True))
+        await reply_failure(interaction, original, what=f"/{name}", ephemeral=ephemeral)
 
 
 class TalentQABot(commands.Bot):
@@ -169,6 +180,18 @@ class TalentQABot(commands.Bot):
         timeout = self.settings.bot.answer_timeout
         with deadline_after(timeout):
             return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout)
+
+    async def suggest_documents(self, current: str) -> list[DocumentInfo]:
+        """Documents whose title or id starts with `current`, for autocomplete; none if the lookup fails.
+
+        An autocomplete failure only means no suggestions; the command itself still works.
+        """
+        try:
+            return await self.call(
+                functools.partial(self.service.find_documents, current, limit=limits.AUTOCOMPLETE_CHOICES)
+            )
+        except Exception:
+            return []
 
     # --- shutdown -----------------------------------------------------------------------------
 

@@ -8,14 +8,23 @@ the templates here, so no per-message view object is kept in memory.
 The views sent with messages are `StaticView`s: they only render components. discord.py would
 otherwise store every sent view (a leak for long-lived buttons) and, when a stored view times out,
 drop dynamic-item routes it shares.
+
+Every handler derives from `ActionItem`, the one error path of clicks: discord.py only logs what a
+dynamic item's callback raises (a view's `on_error` never sees it), so `ActionItem.callback` runs the
+handler and answers any failure through `replies.reply_failure`, as the command tree does for
+commands.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import discord
 
 from talentqa.bot import limits
-from talentqa.bot.formatting import CITATIONS_PER_PAGE, citation_number, cited, clip, one_line, page_count
+from talentqa.bot.format_answer import CITATIONS_PER_PAGE, citation_number, cited, page_count
+from talentqa.bot.format_text import clip, one_line
+from talentqa.bot.replies import reply_failure
 from talentqa.models import Answer
 
 KEY = r"[0-9a-f]{12}"
@@ -44,6 +53,25 @@ def wrong_select_id(key: str) -> str:
 
 def sources_id(page: int) -> str:
     return f"tqa:src:{page}"
+
+
+class ActionItem:
+    """Mixin for the `discord.ui.DynamicItem`s that handle clicks; put it first among the bases.
+
+    Subclasses implement `run` and name themselves in `what` (for the log); a failure in `run` is
+    logged and answered with the short text for it, as a follow-up if the click was deferred.
+    """
+
+    what: ClassVar[str] = "a button"
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            await reply_failure(interaction, exc, what=self.what)
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
 
 
 class StaticView(discord.ui.View):

@@ -13,7 +13,8 @@ import discord
 
 from talentqa import errors
 from talentqa.bot import limits
-from talentqa.bot.formatting import clip, error_text
+from talentqa.bot.format_replies import error_text
+from talentqa.bot.format_text import clip
 
 log = logging.getLogger("talentqa.bot")
 
@@ -29,6 +30,17 @@ def explain_failure(exc: BaseException, *, what: str) -> str:
     else:
         log.error("%s failed unexpectedly", what, exc_info=exc)
     return error_text(exc)
+
+
+async def reply_failure(
+    interaction: discord.Interaction[Any], error: BaseException, *, what: str, ephemeral: bool = True
+) -> None:
+    """The one error path of commands and components: log `error`, tell the user in a short text.
+
+    Used by the command tree's `on_error` (`client.py`) and by every button's callback
+    (`components.ActionItem`); answers as a follow-up when the interaction was deferred.
+    """
+    await send_text(interaction, explain_failure(error, what=what), ephemeral=ephemeral)
 
 
 async def send_text(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True) -> bool:

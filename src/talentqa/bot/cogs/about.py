@@ -7,8 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from talentqa.bot.client import TalentQABot
-from talentqa.bot.formatting import about_embed
-from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+from talentqa.bot.format_library import about_embed
+from talentqa.bot.replies import NO_PINGS
 
 
 class AboutCog(commands.Cog, name="About"):
@@ -20,22 +20,19 @@ class AboutCog(commands.Cog, name="About"):
     )
     async def about(self, interaction: discord.Interaction[TalentQABot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        try:
-            info = await self.bot.call(self.bot.service.about)
-            settings = self.bot.settings.bot
-            extra = {
-                "bot": {
-                    "mentions": "on" if settings.mentions else "off",
-                    "answers_at_once": settings.max_concurrent,
-                    "cooldown_seconds": settings.cooldown_seconds,
-                    "discord.py": discord.__version__,
-                }
+        info = await self.bot.call(self.bot.service.about)
+        settings = self.bot.settings.bot
+        extra = {
+            "bot": {
+                "mentions": "on" if settings.mentions else "off",
+                "answers_at_once": settings.max_concurrent,
+                "cooldown_seconds": settings.cooldown_seconds,
+                "discord.py": discord.__version__,
             }
-            await interaction.followup.send(
-                embed=about_embed(info, extra=extra), ephemeral=True, allowed_mentions=NO_PINGS
-            )
-        except Exception as exc:
-            await send_text(interaction, explain_failure(exc, what="/about"))
+        }
+        await interaction.followup.send(
+            embed=about_embed(info, extra=extra), ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: TalentQABot) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from talentqa.bot import limits
-from talentqa.bot.client import TalentQABot
+from talentqa.bot.client import EPHEMERAL, TalentQABot
 from talentqa.bot.components import answer_view
-from talentqa.bot.formatting import answer_messages, clip, cooldown_text, one_line
-from talentqa.bot.replies import explain_failure, send_embeds, send_text
+from talentqa.bot.format_answer import answer_messages
+from talentqa.bot.format_replies import cooldown_text
+from talentqa.bot.format_text import clip, one_line
+from talentqa.bot.replies import send_embeds, send_text
 from talentqa.dates import parse_since
 
 
@@ -51,6 +52,7 @@ class AskCog(commands.Cog, name="Ask"):
             await send_text(interaction, cooldown_text(wait))
             return
         self.bot.track()
+        interaction.extras[EPHEMERAL] = private  # a failure is shown where the answer would have been
         # The answer starts at once and the acknowledgement goes out while it runs: Discord fails an
         # interaction not acknowledged within 3 s (a question may wait longer for a free slot), and
         # waiting for the acknowledgement first would add a network round trip to every answer.
@@ -62,16 +64,11 @@ class AskCog(commands.Cog, name="Ask"):
         except BaseException:
             answering.cancel()
             raise
-        try:
-            answer = await answering
-            key = self.bot.answers.put(
-                answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id
-            )
-            await send_embeds(
-                interaction, answer_messages(answer), view=answer_view(key, answer), ephemeral=private
-            )
-        except Exception as exc:
-            await send_text(interaction, explain_failure(exc, what="/ask"), ephemeral=private)
+        answer = await answering
+        key = self.bot.answers.put(answer, channel_id=interaction.channel_id, guild_id=interaction.guild_id)
+        await send_embeds(
+            interaction, answer_messages(answer), view=answer_view(key, answer), ephemeral=private
+        )
 
     @ask.autocomplete("source")
     async def source_choices(
@@ -81,13 +78,7 @@ class AskCog(commands.Cog, name="Ask"):
 
         The service finds them without listing the library; ids longer than a choice value allows are
         left out (the source option takes the id as it is)."""
-        try:
-            docs = await self.bot.call(
-                functools.partial(self.bot.service.find_documents, current, limit=limits.AUTOCOMPLETE_CHOICES)
-            )
-        except Exception:
-            # An autocomplete failure only means no suggestions; the command itself still works.
-            return []
+        docs = await self.bot.suggest_documents(current)
         return [
             app_commands.Choice(
                 name=clip(one_line(doc.title or doc.doc_id), limits.CHOICE_NAME), value=doc.doc_id

@@ -33,16 +33,14 @@ from talentqa import errors
 from talentqa.bot import limits
 from talentqa.bot.audit import AuditDocument, AuditLog, AuditRecord, Outcome, utc_now
 from talentqa.bot.client import TalentQABot
-from talentqa.bot.formatting import (
+from talentqa.bot.format_library import (
     INGEST_SHOWN,
     StoredPreview,
-    clip,
-    escape,
     forgotten_text,
     ingest_embed,
-    one_line,
     opening_lines,
 )
+from talentqa.bot.format_text import clip, escape, one_line
 from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
 from talentqa.deadline import deadline_after
 from talentqa.models import DocumentInfo, IngestReport
@@ -236,14 +234,7 @@ class IngestCog(commands.Cog, name="Ingest"):
         self, interaction: discord.Interaction[TalentQABot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Articles whose title or id starts with what was typed, found without listing the library."""
-        try:
-            docs = await self.bot.call(
-                functools.partial(self.bot.service.find_documents, current, limit=limits.AUTOCOMPLETE_CHOICES)
-            )
-        except Exception:
-            # An autocomplete failure only means no suggestions; the command itself still works.
-            return []
-        return document_choices(docs)
+        return document_choices(await self.bot.suggest_documents(current))
 
     # --- one attempt, start to finish -----------------------------------------------------------
 
@@ -285,7 +276,7 @@ class IngestCog(commands.Cog, name="Ingest"):
             )
             reply = explain_failure(exc, what=f"/{attempt.command}")
         await self._audit(attempt)
-        await self._reply(interaction, reply, what=f"/{attempt.command}")
+        await self._reply(interaction, reply)
 
     def _who_refusal(self, interaction: discord.Interaction[TalentQABot], command: str) -> Refusal | None:
         member = interaction.user
@@ -384,16 +375,12 @@ class IngestCog(commands.Cog, name="Ingest"):
                 record.model_dump_json(),
             )
 
-    async def _reply(
-        self, interaction: discord.Interaction[TalentQABot], reply: str | discord.Embed, *, what: str
-    ) -> None:
+    async def _reply(self, interaction: discord.Interaction[TalentQABot], reply: str | discord.Embed) -> None:
+        # A reply Discord refuses goes to the command tree's on_error, which says so in a short text.
         if isinstance(reply, str):
             await send_text(interaction, reply)
-            return
-        try:
+        else:
             await interaction.followup.send(embed=reply, ephemeral=True, allowed_mentions=NO_PINGS)
-        except Exception as exc:
-            await send_text(interaction, explain_failure(exc, what=what))
 
 
 async def setup(bot: TalentQABot) -> None:

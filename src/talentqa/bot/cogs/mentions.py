@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Final
 
 import discord
 from discord.ext import commands
 
+from talentqa.bot import limits
 from talentqa.bot.client import TalentQABot
 from talentqa.bot.components import answer_view
-from talentqa.bot.formatting import (
-    EMPTY_MENTION_TEXT,
-    SHUTTING_DOWN_TEXT,
-    answer_messages,
-    cooldown_text,
-    question_from_mention,
-    thread_name,
-    turns_from_transcript,
-    unescape,
-)
+from talentqa.bot.format_answer import answer_messages
+from talentqa.bot.format_replies import EMPTY_MENTION_TEXT, SHUTTING_DOWN_TEXT, cooldown_text
+from talentqa.bot.format_text import clip, one_line, unescape
 from talentqa.bot.memory import Conversations
 from talentqa.bot.replies import channel_text, explain_failure, send_to_channel
 from talentqa.service import Turn
@@ -39,6 +34,30 @@ HISTORY_MESSAGES = 20
 TYPING_REFRESH_SECONDS = 8.0
 
 _QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def question_from_mention(content: str, bot_id: int) -> str:
+    """The question in "@bot question": every mention of the bot removed, whitespace tidied."""
+    return one_line(re.sub(rf"<@!?{bot_id}>", " ", content))
+
+
+def thread_name(question: str) -> str:
+    return clip(one_line(question) or "Question", limits.THREAD_NAME)
+
+
+def turns_from_transcript(entries: Sequence[tuple[bool, str]], *, max_turns: int = 10) -> list[Turn]:
+    """Conversation turns from (is_bot, text) entries, oldest first; consecutive same-side texts merge."""
+    turns: list[Turn] = []
+    for is_bot, text in entries:
+        text = text.strip()
+        if not text:
+            continue
+        role = "assistant" if is_bot else "user"
+        if turns and turns[-1].role == role:
+            turns[-1] = Turn(role=role, content=f"{turns[-1].content}\n{text}")
+        else:
+            turns.append(Turn(role=role, content=text))
+    return turns[-max_turns:]
 
 
 @asynccontextmanager

@@ -10,15 +10,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from talentqa.bot.client import TalentQABot
-from talentqa.bot.components import SOURCES_TEMPLATE, sources_id, sources_view
-from talentqa.bot.formatting import documents_page
-from talentqa.bot.replies import NO_PINGS, explain_failure, send_text
+from talentqa.bot.components import SOURCES_TEMPLATE, ActionItem, sources_id, sources_view
+from talentqa.bot.format_library import documents_page
+from talentqa.bot.replies import NO_PINGS
 
 
 class SourcesPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SOURCES_TEMPLATE
+    ActionItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SOURCES_TEMPLATE
 ):
     """Turns the page of the message it sits under; the page is in its custom id, so it never expires."""
+
+    what = "/sources page"
 
     def __init__(self, page: int) -> None:
         super().__init__(discord.ui.Button(label="Page", custom_id=sources_id(page)))
@@ -30,17 +32,14 @@ class SourcesPageButton(
     ) -> Self:
         return cls(int(match["page"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(TalentQABot, interaction.client)
-        try:
-            await interaction.response.defer()
-            docs = await bot.call(bot.service.documents)
-            embed, page, pages = documents_page(docs, self.page)
-            await interaction.edit_original_response(
-                embed=embed, view=sources_view(page, pages), allowed_mentions=NO_PINGS
-            )
-        except Exception as exc:
-            await send_text(interaction, explain_failure(exc, what="/sources page"))
+        await interaction.response.defer()
+        docs = await bot.call(bot.service.documents)
+        embed, page, pages = documents_page(docs, self.page)
+        await interaction.edit_original_response(
+            embed=embed, view=sources_view(page, pages), allowed_mentions=NO_PINGS
+        )
 
 
 class SourcesCog(commands.Cog, name="Sources"):
@@ -59,14 +58,11 @@ class SourcesCog(commands.Cog, name="Sources"):
         self, interaction: discord.Interaction[TalentQABot], page: app_commands.Range[int, 1, 100_000] = 1
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        try:
-            docs = await self.bot.call(self.bot.service.documents)
-            embed, shown, pages = documents_page(docs, page - 1)
-            await interaction.followup.send(
-                embed=embed, view=sources_view(shown, pages), ephemeral=True, allowed_mentions=NO_PINGS
-            )
-        except Exception as exc:
-            await send_text(interaction, explain_failure(exc, what="/sources"))
+        docs = await self.bot.call(self.bot.service.documents)
+        embed, shown, pages = documents_page(docs, page - 1)
+        await interaction.followup.send(
+            embed=embed, view=sources_view(shown, pages), ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: TalentQABot) -> None:
