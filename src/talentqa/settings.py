@@ -49,7 +49,8 @@ class EmbeddingSettings(BaseModel):
     cache_dir: Path | None = Field(
         default=None,
         description="Where the openvino backend keeps the model it builds once "
-        "(default: ~/.cache/talentqa/openvino).",
+        "(default: openvino/ under talentqa.paths.user_cache_dir(): $XDG_CACHE_HOME/talentqa, else "
+        "~/.cache/talentqa).",
     )
 
 
