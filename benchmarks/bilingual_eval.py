@@ -42,7 +42,7 @@ DIRECTIONS = ("zh-zh", "en-zh", "zh-en", "en-en")
 
 def load_questions(seed_questions: Path) -> dict[str, list[Any]]:
     """The questions of each direction; en->en only where the shared seed-dev file is present."""
-    from talentqa.evaluation import EvalQuestion
+    from talentqa.eval.evaluation import EvalQuestion
 
     by_direction: dict[str, list[EvalQuestion]] = {d: [] for d in DIRECTIONS}
     for record in read_jsonl(BILINGUAL / "questions.jsonl"):
@@ -72,7 +72,7 @@ def document_paths(folder: Path, news: int) -> list[Path]:
 
 def evaluate(store: Path, backend: str | None, news: int, seed_questions: Path) -> dict[str, Any]:
     from talentqa.app import TalentQA
-    from talentqa.evaluation import run_talentqa
+    from talentqa.eval.evaluation import run_talentqa
     from talentqa.settings import Settings
 
     settings = Settings(store=store)

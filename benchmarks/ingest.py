@@ -156,7 +156,7 @@ def embed_child(chunks_file: str, batch_size: int, backend: str) -> dict[str, An
     result: dict[str, Any] = {"load_avg_before": load_avg()}
     t = time.perf_counter()
     model = SentenceTransformer(str(resolve_model_path(MODEL_NAME)), device="cpu", local_files_only=True)
-    from talentqa.embeddings_int8 import prepare
+    from talentqa.embeddings.int8 import prepare
 
     model = prepare(model, backend)  # as talentqa's Embedder runs it
     model.encode(texts[:8], batch_size=batch_size)

@@ -60,7 +60,7 @@ def profile_backend(backend: str, texts: list[str], batch_size: int, shape: Mode
     from torch.profiler import ProfilerActivity, profile
 
     from talentqa.embeddings import resolve_model_path
-    from talentqa.embeddings_int8 import prepare
+    from talentqa.embeddings.int8 import prepare
 
     model = SentenceTransformer(str(resolve_model_path(MODEL_NAME)), device="cpu", local_files_only=True)
     prepare(model, backend)

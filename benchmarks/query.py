@@ -347,7 +347,7 @@ def measure(
     size: int, spec: dict[str, Any], asked: list[str], threads: int, backend: str, profile: int = 0
 ) -> dict[str, Any]:
     from talentqa.app import TalentQA
-    from talentqa.embeddings_int8 import prepare
+    from talentqa.embeddings.int8 import prepare
     from talentqa.settings import EmbeddingSettings, Settings
 
     result: dict[str, Any] = {"size": size, "store": spec, "load_avg_before": load_avg()}
@@ -519,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fast_bf16() -> bool:
-    from talentqa.embeddings_int8 import cpu_has_bf16
+    from talentqa.embeddings.int8 import cpu_has_bf16
 
     return cpu_has_bf16()
 

@@ -1,6 +1,6 @@
 """Embedding backends compared: throughput on news chunks, closeness to fp32, dense recall on SQuAD 2.0.
 
-For each backend a fresh copy of the packaged model is loaded and transformed (`talentqa.embeddings_int8`):
+For each backend a fresh copy of the packaged model is loaded and transformed (`talentqa.embeddings.int8`):
 - throughput: chunks/s embedding talentqa's chunks of the RealTimeQA news corpus, the backends interleaved
   over several rounds (best and median kept, so a busy neighbour hurts every backend alike), as a share of
   the fp32 hardware limit (benchmarks/limit.py) and as a multiple of fp32;
@@ -47,7 +47,7 @@ SQUAD = EVAL / "squad2_dev"
 
 def _variants() -> dict[str, Callable[[Any], Any]]:
     """The backends offered (torch, int8, bf16, openvino) and a few explored alternatives."""
-    from talentqa.embeddings_int8 import prepare, quantize
+    from talentqa.embeddings.int8 import prepare, quantize
 
     def shorter(backend: str, length: int) -> Callable[[Any], Any]:
         def apply(model: Any) -> Any:

@@ -18,13 +18,13 @@ from talentqa.catalog import DocumentCatalog
 from talentqa.embeddings import Embedder, model_under, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
-from talentqa.keyword import KeywordIndexCache
 from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport
 from talentqa.paths import how_to_ingest
 from talentqa.retrieval import Filters, HybridRetriever, Passage, Retrieved, TalentQARetriever
 from talentqa.service import Turn
 from talentqa.settings import Settings
 from talentqa.store import Store
+from talentqa.store.keyword import KeywordIndexCache
 from talentqa.text import normalise_question
 
 log = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ class TalentQA:
         settings = getattr(self.embedder, "settings", None)
         if settings is None or not self.embedder.build_pending:
             return None
-        from talentqa.embeddings_openvino import default_cache_dir
+        from talentqa.embeddings.openvino import default_cache_dir
 
         return settings.cache_dir or default_cache_dir()
 

@@ -18,10 +18,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from talentqa.embeddings import Embedder
-from talentqa.keyword import KeywordIndexCache
 from talentqa.models import Chunk
 from talentqa.settings import RetrievalSettings
 from talentqa.store import Store, build_where
+from talentqa.store.keyword import KeywordIndexCache
 
 
 @dataclass

@@ -235,7 +235,7 @@ def test_the_bot_process_with_no_route_prints_a_few_lines_and_exits_non_zero(tmp
         from pydantic import SecretStr
 
         from talentqa.bot import run_bot
-        from talentqa.cli_common import friendly_errors
+        from talentqa.cli.common import friendly_errors
         from tests.bot.conftest import FakeQAService, make_settings
 
         discord.http.Route.BASE = sys.argv[1]

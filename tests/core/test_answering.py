@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from talentqa.answer.citations import locate_quote, paragraph_around, text_fragment_link
 from talentqa.app import TalentQA
 from talentqa.cli import app
+from talentqa.cli.repl import Repl
 from talentqa.embeddings import Embedder
 from talentqa.errors import QuestionError
 from talentqa.models import Answer
-from talentqa.repl import Repl
 from talentqa.retrieval import Filters, Passage, diversify, fuse
 from talentqa.settings import RetrievalSettings, Settings
 from tests.conftest import SAMPLES

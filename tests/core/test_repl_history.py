@@ -11,7 +11,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from talentqa.repl import Repl
+from talentqa.cli.repl import Repl
 
 
 class NoLibrary:

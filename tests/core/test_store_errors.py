@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 from talentqa.app import TalentQA
 from talentqa.cli import app
 from talentqa.errors import ConfigError, StoreError
-from talentqa.keyword import KeywordIndex, KeywordIndexCache
 from talentqa.settings import Settings, load_settings
 from talentqa.store import LOCK_NAME, Store, translated
+from talentqa.store.keyword import KeywordIndex, KeywordIndexCache
 from tests.chroma_server import ChromaServer
 from tests.conftest import FakeEmbedder
 

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 import talentqa.app
 from talentqa.app import TalentQA
 from talentqa.cli import app
+from talentqa.cli.repl import Repl
 from talentqa.errors import EmptyStoreError, StoreMissingError
 from talentqa.paths import checkout_root, default_store, user_cache_dir, user_data_dir
-from talentqa.repl import Repl
 from talentqa.settings import Settings, load_settings
 from talentqa.store import Store
 from tests.conftest import FakeEmbedder

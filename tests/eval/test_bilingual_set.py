@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from talentqa.evaluation import read_questions
+from talentqa.eval.evaluation import read_questions
 from talentqa.ingest.pipeline import iter_sources
 from talentqa.models import Article
 from talentqa.settings import Settings

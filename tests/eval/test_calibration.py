@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from talentqa.calibration import QuestionReading, auc, calibrate, pick_threshold, trained_articles, unseen
 from talentqa.errors import ConfigError
-from talentqa.evaluation import EvalQuestion
+from talentqa.eval.calibration import (
+    QuestionReading,
+    auc,
+    calibrate,
+    pick_threshold,
+    trained_articles,
+    unseen,
+)
+from talentqa.eval.evaluation import EvalQuestion
 
 
 def test_threshold_maximises_the_gain_within_the_wrong_abstention_budget() -> None:

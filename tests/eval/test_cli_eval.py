@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from talentqa.cli import app
-from talentqa.evaluation import METRIC_KEYS
+from talentqa.eval.evaluation import METRIC_KEYS
 from talentqa.feedback import FeedbackStore
 from talentqa.models import Answer, Citation
 

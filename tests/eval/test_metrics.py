@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from talentqa.errors import ConfigError
-from talentqa.evaluation import (
+from talentqa.eval.evaluation import (
     EvalQuestion,
     abstention_tradeoff,
     answer_text,

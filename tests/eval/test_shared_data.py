@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from talentqa.evaluation import load_dataset, split_questions
+from talentqa.eval.evaluation import load_dataset, split_questions
 from tests.integration.conftest import shared_path
 
 

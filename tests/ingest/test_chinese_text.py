@@ -15,9 +15,9 @@ from talentqa.ingest import chunking
 from talentqa.ingest.chunking import MAX_CHUNK_CHARS, MAX_SENTENCE_CHARS, chunk_spans, split_sentences
 from talentqa.ingest.encoding import decode_bytes
 from talentqa.ingest.loaders import load_file
-from talentqa.keyword import _stemmer, _tokenize
 from talentqa.models import Article
 from talentqa.settings import ChunkSettings, Settings
+from talentqa.store.keyword import _stemmer, _tokenize
 from talentqa.text import estimate_tokens
 
 SIMPLIFIED = "中国科学院院士回国后，在合肥建立了新的实验室。研究人员说：“我们的设备已经到位。”"

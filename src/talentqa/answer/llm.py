@@ -38,9 +38,8 @@ from talentqa.answer.texts import NO_ANSWER_TEXT, as_of_note
 from talentqa.deadline import BoundedTransport, deadline_after, environment_proxy
 from talentqa.errors import AnswerError, ConfigError
 from talentqa.ingest.chunking import split_sentences
-from talentqa.models import Answer, Chunk, Citation
+from talentqa.models import Answer, Chunk, Citation, Turn
 from talentqa.retrieval import Passage
-from talentqa.service import Turn
 from talentqa.settings import AnswerSettings, LLMSettings
 
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.

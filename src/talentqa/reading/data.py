@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from talentqa.evaluation import EvalQuestion, split_questions
+from talentqa.eval.evaluation import EvalQuestion, split_questions
 from talentqa.ingest.chunking import split_sentences
 
 HOLDOUT_ARTICLES = 5

@@ -103,7 +103,7 @@ class Reader:
             raise ConfigError("the reader needs the 'openvino' package; install talentqa again") from exc
         from tokenizers import Tokenizer
 
-        from talentqa.embeddings_openvino import cpu_config
+        from talentqa.embeddings.openvino import cpu_config
 
         core = openvino.Core()
         compiled = core.compile_model(core.read_model(str(model_file)), "CPU", cpu_config(threads))

@@ -351,7 +351,7 @@ def auc(positives: list[float], negatives: list[float]) -> float:
 def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) -> dict[str, float]:
     """Given-paragraph figures: answerability AUC, the share of unanswerable rejected when at most 15% of
     answerable are, and span exact match / F1 on answerable questions."""
-    from talentqa.evaluation import token_f1
+    from talentqa.eval.evaluation import token_f1
 
     pos = [o.probability for o, e in zip(outputs, examples, strict=True) if e.answerable]
     neg = [o.probability for o, e in zip(outputs, examples, strict=True) if not e.answerable]

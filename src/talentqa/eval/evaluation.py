@@ -39,7 +39,7 @@ from talentqa.models import Answer, AnswererName, Article
 from talentqa.settings import Settings
 
 if TYPE_CHECKING:
-    from talentqa.baseline import LangChainBaseline
+    from talentqa.eval.baseline import LangChainBaseline
     from talentqa.service import QAService
 
 Split = Literal["all", "calibration", "test"]

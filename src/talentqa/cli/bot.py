@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from talentqa.cli_common import ChromaOpt, StoreOpt, _open_app, err, friendly_errors, make_settings
+from talentqa.cli.common import ChromaOpt, StoreOpt, _open_app, err, friendly_errors, make_settings
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
 from talentqa.stemming import english_stemmer
-from talentqa.store import Store
+from talentqa.store.chroma import Store
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from talentqa.cli.render import render_answer
 from talentqa.errors import TalentQAError
 from talentqa.models import AnswererName
-from talentqa.render import render_answer
 from talentqa.service import QAService, Turn
 
 HELP = """\

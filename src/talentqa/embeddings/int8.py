@@ -195,7 +195,7 @@ def prepare(model: Any, backend: str, *, threads: int | None = None) -> Any:
     if backend == "torch":
         return model
     if backend == "openvino":
-        from talentqa.embeddings_openvino import OpenVINOEncoder
+        from talentqa.embeddings.openvino import OpenVINOEncoder
 
         return OpenVINOEncoder.from_sentence_transformer(model, threads=threads)
     if backend == "int8":

@@ -17,12 +17,12 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from talentqa.evaluation import METRIC_KEYS, Split
+from talentqa.eval.evaluation import METRIC_KEYS, Split
 from talentqa.models import AnswererName
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
-    from talentqa.evaluation import Dataset, EvalQuestion, EvalReport
+    from talentqa.eval.evaluation import Dataset, EvalQuestion, EvalReport
     from talentqa.settings import Settings
 
 
@@ -75,7 +75,7 @@ DistractorsOpt = Annotated[
 def _console_progress(description: str, quiet: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from talentqa.cli_common import err
+    from talentqa.cli.common import err
 
     return Progress(
         TextColumn(f"[bold]{description}"),
@@ -91,7 +91,7 @@ def _console_progress(description: str, quiet: bool) -> Any:
 @contextmanager
 def _progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
     """A callback (done, total) drawing a bar on stderr, or a line per tenth when stderr is a log file."""
-    from talentqa.cli_common import err
+    from talentqa.cli.common import err
 
     with _console_progress(description, quiet) as bar:
         task = bar.add_task(description, total=None)
@@ -109,7 +109,7 @@ def _progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], No
 def _opened(settings: Settings, dataset: Dataset, quiet: bool) -> Iterator[TalentQA]:
     """TalentQA on `settings.store` with the dataset's documents ingested (unchanged ones are skipped)."""
     from talentqa.app import TalentQA
-    from talentqa.cli_common import err
+    from talentqa.cli.common import err
 
     qa = TalentQA.open(settings)
     try:
@@ -141,7 +141,7 @@ def _store_folder(store: Path | None) -> Iterator[Path]:
 
 def _questions(dataset: Dataset, split: Split, limit: int | None, seed: int) -> list[EvalQuestion]:
     from talentqa.errors import ConfigError
-    from talentqa.evaluation import sample_questions, split_questions
+    from talentqa.eval.evaluation import sample_questions, split_questions
 
     questions = sample_questions(split_questions(dataset.questions, split), limit, seed)
     if not questions:
@@ -202,9 +202,9 @@ def run(
     ] = None,
 ) -> None:
     """Ingest an eval set, ask every (sampled) question as a user would, and report the figures."""
-    from talentqa.cli_common import friendly_errors, make_settings
-    from talentqa.cli_common import out as stdout
-    from talentqa.evaluation import EvalReport, load_articles, load_dataset, run_baseline, run_talentqa
+    from talentqa.cli.common import friendly_errors, make_settings
+    from talentqa.cli.common import out as stdout
+    from talentqa.eval.evaluation import EvalReport, load_articles, load_dataset, run_baseline, run_talentqa
 
     quiet = as_json
     with friendly_errors():
@@ -221,7 +221,7 @@ def run(
                     ]
                 documents = int(qa.about()["documents"])
             if baseline:
-                from talentqa.baseline import LangChainBaseline
+                from talentqa.eval.baseline import LangChainBaseline
 
                 articles = load_articles(data.document_paths, settings)
                 with _progress("baseline: embedding chunks", quiet) as tick:
@@ -271,7 +271,7 @@ def _write_report(report: EvalReport, path: Path) -> None:
         payload["questions"] = {run.system: [r.model_dump() for r in run.results] for run in report.runs}
         text = json.dumps(payload, indent=1, default=str)
     else:
-        from talentqa.report import render_html
+        from talentqa.eval.report import render_html
 
         text = render_html(report)
     try:
@@ -283,7 +283,7 @@ def _write_report(report: EvalReport, path: Path) -> None:
 def _print_table(report: EvalReport) -> None:
     from rich.table import Table
 
-    from talentqa.cli_common import out
+    from talentqa.cli.common import out
 
     figures = report.figures()
     first = report.runs[0].metrics
@@ -317,9 +317,9 @@ def export_feedback(
     ] = None,
 ) -> None:
     """Turn the bot's feedback log into eval-set JSONL (questions.jsonl schema) for review and reuse."""
-    from talentqa.cli_common import err, friendly_errors, make_settings
+    from talentqa.cli.common import err, friendly_errors, make_settings
     from talentqa.errors import ConfigError
-    from talentqa.evaluation import feedback_questions
+    from talentqa.eval.evaluation import feedback_questions
 
     with friendly_errors():
         path = db or make_settings().bot.feedback_db
@@ -373,12 +373,12 @@ def calibrate(
     (--accurate: TALENTQA_ANSWER__ACCURATE_THRESHOLD), or try it first with
     `talentqa eval DATASET --split test --threshold T`.
     """
-    from talentqa.calibration import calibrate as fit
-    from talentqa.calibration import collect_readings, unseen
-    from talentqa.cli_common import friendly_errors, make_settings
-    from talentqa.cli_common import out as stdout
+    from talentqa.cli.common import friendly_errors, make_settings
+    from talentqa.cli.common import out as stdout
     from talentqa.errors import ConfigError
-    from talentqa.evaluation import load_dataset
+    from talentqa.eval.calibration import calibrate as fit
+    from talentqa.eval.calibration import collect_readings, unseen
+    from talentqa.eval.evaluation import load_dataset
 
     with friendly_errors():
         data = load_dataset(dataset, docs or ())
@@ -386,7 +386,7 @@ def calibrate(
         if not questions:
             raise ConfigError(f"every {split} question of {data.name} is on an article the reader trained on")
         if limit is not None:
-            from talentqa.evaluation import sample_questions
+            from talentqa.eval.evaluation import sample_questions
 
             questions = sample_questions(questions, limit, seed)
         with _store_folder(store) as folder:

@@ -243,7 +243,7 @@ def _build_in_child(path: Path, cache_dir: Path) -> bool:
     if not os.access(cache_dir, os.W_OK):
         return False
     code = (
-        "import sys; from pathlib import Path; from talentqa.embeddings_openvino import build_and_save; "
+        "import sys; from pathlib import Path; from talentqa.embeddings.openvino import build_and_save; "
         "build_and_save(Path(sys.argv[1]), Path(sys.argv[2]))"
     )
     try:
