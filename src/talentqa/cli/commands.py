@@ -17,6 +17,7 @@ from talentqa.cli import eval as eval_commands
 from talentqa.cli import feeds as feed_commands
 from talentqa.cli.common import (
     ChromaOpt,
+    DocIdArg,
     JsonOpt,
     StoreOpt,
     _open_app,
@@ -211,7 +212,7 @@ def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: 
 
 @sources_app.command("show")
 def sources_show(
-    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")],
+    doc_id: DocIdArg,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
     as_json: JsonOpt = False,
@@ -245,7 +246,7 @@ def sources_show(
 
 @sources_app.command("remove")
 def sources_remove(
-    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")],
+    doc_id: DocIdArg,
     store: StoreOpt = None,
     chroma_url: ChromaOpt = None,
     as_json: JsonOpt = False,

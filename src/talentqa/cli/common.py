@@ -40,6 +40,7 @@ ChromaOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DocIdArg = Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")]
 
 
 def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
