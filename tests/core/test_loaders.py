@@ -160,7 +160,7 @@ def _tiny_pdf(text: str) -> bytes:
 _LOAD_IN_A_CHILD = """
 import json, sys
 from pathlib import Path
-from talentqa.cli.commands import _estimate_total
+from talentqa.cli.ingest import _estimate_total
 from talentqa.ingest.loaders import load_file
 from talentqa.ingest.pipeline import iter_sources
 from talentqa.models import Article

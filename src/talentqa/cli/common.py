@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,18 @@ ChromaOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DocIdArg = Annotated[str, typer.Argument(metavar="ID", help="Document id (see `sources list`).")]
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    """The date given to `option` (None when not given); one that is no date is a usage error."""
+    if value is None:
+        return None
+    from talentqa.dates import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise typer.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)", param_hint=option)
+    return day
 
 
 def make_settings(store: Path | None = None, chroma_url: str | None = None, **overrides: Any) -> Settings:
