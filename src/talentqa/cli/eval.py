@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 
 
 class _RunByDefault(TyperGroup):
-    """A group whose first argument, when it is no subcommand, goes to `run`."""
+    """A group whose first argument, when it is no subcommand, goes to `run`.
+
+    `Context` is private (typer._click, vendored click, from typer 0.26: the floor in pyproject.toml), but
+    no public name types the context a group parses with: typer.Context is a subclass of it.
+    """
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
