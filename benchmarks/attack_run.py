@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -137,7 +137,7 @@ class Env:
         self.home = root / "home"
         self.home.mkdir(parents=True, exist_ok=True)
 
-    def child(self, home: Path | None = None, **extra: str) -> dict[str, str]:
+    def child(self, home: Path | None = None, /, **extra: str) -> dict[str, str]:
         env = {
             k: v
             for k, v in os.environ.items()
@@ -1408,7 +1408,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 {"Content-Type": "application/xml"},
             )
         elif path == "/feed.xml":
-            port = self.server.server_address[1]
+            assert isinstance(self.server, http.server.HTTPServer)
+            port = self.server.server_port
             items = "".join(
                 f"<item><title>Entry {n}</title><link>http://127.0.0.1:{port}/{target}</link></item>"
                 for n, target in enumerate(["article", "notfound", "malformed-redirect"])
@@ -2083,7 +2084,8 @@ class Faults:
         from tests.dripping import dripping_server
 
         fam = "dripping servers"
-        for mode, interval in (("headers", 4.0), ("body", 1.0)):
+        drips: tuple[tuple[Literal["headers", "body"], float], ...] = (("headers", 4.0), ("body", 1.0))
+        for mode, interval in drips:
             with dripping_server(mode, interval=interval, lasts=300) as server:
                 url = f"http://127.0.0.1:{server.port}/article"
                 proc = run_cli(
@@ -2104,7 +2106,8 @@ class Faults:
                 )
         if qa_store is None:
             return
-        for mode, interval in (("body", 2.0), ("headers", 4.0)):
+        drips = (("body", 2.0), ("headers", 4.0))
+        for mode, interval in drips:
             with dripping_server(mode, interval=interval, lasts=300) as server:
                 env = self.env_for(
                     qa_store,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from talentqa.embeddings import Embedder
+from talentqa.embeddings import Embedder, Vectors
 from talentqa.settings import EmbeddingSettings, Settings
 from tests.chroma_server import ChromaServer
 
@@ -61,7 +61,7 @@ class FakeEmbedder(Embedder):
     def loaded(self) -> bool:
         return True
 
-    def embed(self, texts, *, batch_size=None):  # type: ignore[no-untyped-def,override]
+    def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> Vectors:
         self.calls += 1
         self.texts_embedded += len(texts)
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
@@ -73,8 +73,9 @@ class FakeEmbedder(Embedder):
             out[row] /= norm
         return out
 
-    def embed_query(self, text):  # type: ignore[no-untyped-def,override]
-        return self.embed([text])[0]
+    def embed_query(self, text: str) -> Vectors:
+        vector: Vectors = self.embed([text])[0]
+        return vector
 
 
 class CountingEmbedder(Embedder):
@@ -84,7 +85,7 @@ class CountingEmbedder(Embedder):
         self.__dict__.update(inner.__dict__)
         self.texts_embedded = 0
 
-    def embed(self, texts, *, batch_size=None):  # type: ignore[no-untyped-def,override]
+    def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> Vectors:
         self.texts_embedded += len(texts)
         return super().embed(texts, batch_size=batch_size)
 

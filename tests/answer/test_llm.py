@@ -593,7 +593,7 @@ def test_openai_provider_builds_a_chat_openai_client_for_the_endpoint() -> None:
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_base == "http://127.0.0.1:8080/v1"
     assert model.model_name == "gemma"
-    assert model.openai_api_key is not None and model.openai_api_key.get_secret_value() == "secret"
+    assert isinstance(model.openai_api_key, SecretStr) and model.openai_api_key.get_secret_value() == "secret"
     assert model.request_timeout == 12
     assert model.temperature == 0.2
     assert model.max_tokens == 99

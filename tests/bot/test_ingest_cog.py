@@ -42,7 +42,7 @@ from talentqa.settings import BotSettings, Settings
 from ..conftest import FakeEmbedder
 from ..dripping import dripping_server
 from .conftest import FakeQAService, make_settings, running_bot
-from .fake_discord import EPHEMERAL, FakeDiscord, for_interaction, is_callback
+from .fake_discord import EPHEMERAL, FakeDiscord, Recorded, for_interaction, is_callback
 from .test_protocol import answered, assert_clean, callback
 
 ROLE_ID = 800_000_000_000_000_500
@@ -113,6 +113,10 @@ def newsroom(fake_discord: FakeDiscord) -> FakeDiscord:
     fake_discord.member_roles = {EDITOR: [ROLE_ID]}
     fake_discord.user_names = {EDITOR: "ana", READER: "ben"}
     return fake_discord
+
+
+def _callback_of(iid: int, r: Recorded) -> bool:
+    return for_interaction(iid)(r) and is_callback(r)
 
 
 def settings_for(tmp_path: Path, role: str | None = ROLE_NAME) -> Settings:
@@ -374,7 +378,7 @@ async def test_forget_autocompletes_titles_and_ids_and_a_long_id_round_trips(
         by_title = typing("harbour")
         by_id = typing("council-b")
         for iid in (by_title, by_id):
-            await newsroom.wait_for(lambda r, iid=iid: for_interaction(iid)(r) and is_callback(r))
+            await newsroom.wait_for(functools.partial(_callback_of, iid))
         [long_choice] = [
             c
             for c in callback(newsroom, by_title).body["data"]["choices"]
@@ -411,7 +415,7 @@ async def test_the_audit_log_holds_who_when_and_what_for_every_attempt(
     service = IngestingService()
     settings = settings_for(tmp_path)
     before = dt.datetime.now(dt.UTC)
-    attempts = [
+    attempts: list[tuple[str, dict[str, Any], int, bool]] = [
         ("ingest", {"url": ARTICLE_URL}, EDITOR, False),
         ("ingest", {"url": ARTICLE_URL}, READER, False),
         ("ingest", {"url": ARTICLE_URL}, EDITOR, True),

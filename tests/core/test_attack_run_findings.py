@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from talentqa.app import check_question
-from talentqa.errors import ConfigError, QuestionError, SkippedInput
-from talentqa.ingest.loaders import LoadError, load_file, make_article
+from talentqa.errors import ConfigError, LoadError, QuestionError, SkippedInput
+from talentqa.ingest.loaders import load_file, make_article
 from talentqa.settings import Settings
 from talentqa.store import parse_chroma_url
 

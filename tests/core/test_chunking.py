@@ -76,7 +76,7 @@ def st_end() -> str:
 def test_every_chunk_is_an_exact_span_and_the_text_is_covered(parts: list[list[str]], sep: str) -> None:
     text = normalise(sep.join(" ".join(p) for p in parts))
     spans = chunk_spans(text, CHUNKS)
-    covered = set()
+    covered: set[int] = set()
     for span in spans:
         assert 0 <= span.start < span.end <= len(text)
         assert text[span.start : span.end].strip() == text[span.start : span.end]

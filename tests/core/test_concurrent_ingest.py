@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from talentqa.app import TalentQA
@@ -221,7 +222,7 @@ def test_a_writer_on_another_machine_is_spared_until_its_lease_runs_out(
             run_id = f"run-on-another-machine-{name}"
             qa.store.runs.upsert(
                 ids=[run_id],
-                embeddings=[[1.0]],
+                embeddings=np.asarray([[1.0]], dtype=np.float32),
                 metadatas=[
                     {
                         "kind": "ingest",

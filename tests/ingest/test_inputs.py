@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -22,6 +23,9 @@ from talentqa.models import Article
 from talentqa.settings import IngestSettings, Settings
 from tests.conftest import FakeEmbedder
 from tests.ingest.conftest import Pages
+
+if TYPE_CHECKING:
+    from os import _ScandirIterator  # what os.scandir returns (typeshed's name; no public one)
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -77,10 +81,10 @@ def test_an_unreadable_folder_is_a_failure_not_silently_left_out(
             # root reads any folder whatever its mode: list this one as a user would, refused.
             real = os.scandir
 
-            def scandir(path: str | os.PathLike[str]) -> os.ScandirIterator[str]:  # type: ignore[type-var]
+            def scandir(path: str | os.PathLike[str]) -> _ScandirIterator[str]:
                 if Path(path) == locked:
                     raise PermissionError(13, "Permission denied", str(path))
-                return real(path)  # type: ignore[return-value]
+                return real(path)
 
             monkeypatch.setattr(os, "scandir", scandir)
         results = list(iter_files([folder]))
