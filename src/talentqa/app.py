@@ -18,7 +18,7 @@ from talentqa.catalog import DocumentCatalog
 from talentqa.embeddings import Embedder, model_under, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
-from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport
+from talentqa.models import Answer, AnswererName, DocumentInfo, DocumentPage, IngestReport
 from talentqa.paths import how_to_ingest
 from talentqa.retrieval import Filters, HybridRetriever, Passage, Retrieved, TalentQARetriever
 from talentqa.service import Turn
@@ -271,6 +271,17 @@ class TalentQA:
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents_info()
+
+    def documents_page(self, offset: int = 0, limit: int = 10) -> DocumentPage:
+        wanted, total = self.catalog.page(offset, limit)
+        # Read only this page's records; one removed since the catalog was built is left out.
+        found = self.store.records(wanted)
+        return DocumentPage(
+            documents=[found[doc_id].info for doc_id in wanted if doc_id in found],
+            offset=max(offset, 0),
+            total=total,
+            chunks=self.store.count_chunks(),
+        )
 
     def document(self, doc_id: str) -> DocumentInfo:
         return self.store.document(doc_id)

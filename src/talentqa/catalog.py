@@ -75,6 +75,15 @@ class DocumentCatalog:
             from_titles = []  # every id matched already, and in order
         return [doc_id for _, doc_id in sorted(set(from_ids) | set(from_titles))[:limit]]
 
+    def page(self, offset: int, limit: int) -> tuple[list[str], int]:
+        """At most `limit` ids from the `offset`-th on, in the order of `find` (id, ignoring case), and
+        how many articles there are: a page of the library for the price of a slice."""
+        _, by_id = self._current()
+        if limit <= 0:
+            return [], len(by_id)
+        start = max(offset, 0)
+        return [doc_id for _, doc_id in by_id[start : start + limit]], len(by_id)
+
     def _current(self) -> tuple[list[tuple[str, tuple[str, str]]], list[tuple[str, str]]]:
         revision = self._store.revision()
         with self._lock:

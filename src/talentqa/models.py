@@ -57,6 +57,15 @@ class DocumentInfo(BaseModel):
     ingested_at: str = ""
 
 
+class DocumentPage(BaseModel):
+    """A slice of the library in id order (`QAService.documents_page`), and the library's size."""
+
+    documents: list[DocumentInfo] = Field(default_factory=list)
+    offset: int = Field(default=0, description="Position of the first document in the library, from 0.")
+    total: int = Field(default=0, description="Articles stored.")
+    chunks: int = Field(default=0, description="Passages stored, of all articles.")
+
+
 class Citation(BaseModel):
     """A verbatim quote: always `quote == stored_text(doc_id)[start:end]`."""
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from talentqa.models import Answer, AnswererName, DocumentInfo, IngestReport, Turn
+from talentqa.models import Answer, AnswererName, DocumentInfo, DocumentPage, IngestReport, Turn
 
 if TYPE_CHECKING:
     from talentqa.retrieval import Passage
@@ -51,6 +51,12 @@ class QAService(Protocol):
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored article, sorted by id (reads the whole store: for listings, not lookups)."""
+        ...
+
+    def documents_page(self, offset: int = 0, limit: int = 10) -> DocumentPage:
+        """At most `limit` articles from the `offset`-th on (none past the end), in the order of
+        `find_documents` (id, ignoring case), with how many articles and passages are stored: a screen of
+        the library without reading all of it."""
         ...
 
     def document(self, doc_id: str) -> DocumentInfo:

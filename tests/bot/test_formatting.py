@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from talentqa import errors
 from talentqa.bot import limits
 from talentqa.bot.cogs.mentions import question_from_mention, thread_name, turns_from_transcript
+from talentqa.bot.cogs.sources import library_page
 from talentqa.bot.components import answer_view, sources_view, wrong_citation_view
 from talentqa.bot.format_answer import (
     SHORTENED_MARKER,
@@ -25,7 +26,7 @@ from talentqa.bot.format_library import about_embed, documents_page
 from talentqa.bot.format_replies import GENERIC_APOLOGY, cooldown_text, error_text
 from talentqa.bot.format_text import escape, safe_url, split_text, unescape
 from talentqa.dates import parse_since
-from talentqa.models import Answer, Citation, DocumentInfo
+from talentqa.models import Answer, Citation, DocumentInfo, DocumentPage
 
 from .conftest import COUNCIL, HARBOUR, FakeQAService, cite
 
@@ -252,19 +253,32 @@ def test_limit_checker_catches_each_kind_of_overflow() -> None:
 
 
 def test_documents_page_lists_ten_per_page_and_clamps_the_page() -> None:
-    docs = FakeQAService().documents()
-    embed, page, pages = documents_page(docs, 0)
+    service = FakeQAService()
+    embed, page, pages = documents_page(library_page(service, 0))
     assert (page, pages) == (0, 3)
     assert str(embed.description).count("• ") == 10
     assert "[Council approves the 2024 budget](https://news.example/council-budget) · 2024-05-02" in str(
         embed.description
     )
-    assert "25 articles" in str(embed.footer.text)
-    _, page, _ = documents_page(docs, 99)
-    assert page == 2
-    assert documents_page([], 0)[0].description == "Nothing is ingested yet."
+    assert "25 articles · 27 passages" in str(embed.footer.text)
+    embed, page, _ = documents_page(library_page(service, 99))
+    assert page == 2 and str(embed.description).count("• ") == 5
+    assert documents_page(DocumentPage())[0].description == "Nothing is ingested yet."
     ids = [c.custom_id for c in sources_view(0, 3).children if isinstance(c, discord.ui.Button)]
     assert len(set(ids)) == 2
+
+
+def test_a_page_of_a_large_library_reads_only_that_page_and_counts_the_rest() -> None:
+    service = FakeQAService(fillers=15_000)
+    embed, page, pages = documents_page(library_page(service, 4))
+    assert (page, pages) == (4, 1_501)
+    assert service.paged == [(40, 10)] and service.listed == 0
+    lines = str(embed.description).split("• ")[1:]
+    assert len(lines) == 10 and "filler-00039" in lines[0]  # the 41st article in id order
+    assert str(embed.footer.text) == "Page 5 of 1,501 · 15,002 articles · 15,004 passages"
+    service.paged.clear()
+    _, page, _ = documents_page(library_page(service, 2_000))  # past the end: the last page
+    assert page == 1_500 and service.paged == [(20_000, 10), (15_000, 10)]
 
 
 def test_about_lists_version_model_store_and_corpus_size() -> None:
@@ -340,7 +354,7 @@ def test_only_plain_http_links_are_linked_and_they_cannot_break_the_markdown() -
     assert safe_url("https://x.example/a (b)") == "https://x.example/a%20%28b%29"
     assert safe_url("https://x.example/" + "a" * 600) is None
     doc = DocumentInfo(doc_id="d", title="T", url="ftp://x")
-    assert "ftp" not in str(documents_page([doc], 0)[0].description)
+    assert "ftp" not in str(documents_page(DocumentPage(documents=[doc], total=1))[0].description)
 
 
 def test_citations_keep_the_numbers_the_answer_text_uses() -> None:

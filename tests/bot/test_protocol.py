@@ -435,7 +435,8 @@ async def test_source_autocomplete_and_filters_reach_the_service(
 async def test_sources_lists_the_library_in_pages_that_buttons_turn(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    async with running_bot(fake_discord, FakeQAService(), make_settings(tmp_path)):
+    service = FakeQAService()
+    async with running_bot(fake_discord, service, make_settings(tmp_path)):
         iid = fake_discord.slash("sources")
         [first] = await answered(fake_discord, iid)
         message = fake_discord.original_message(iid)
@@ -447,6 +448,34 @@ async def test_sources_lists_the_library_in_pages_that_buttons_turn(
     assert edit.path.endswith("/messages/@original")
     assert "Page 2 of 3" in edit.body["embeds"][0]["footer"]["text"]
     assert fake_discord.message(message["id"])["embeds"][0]["footer"]["text"].startswith("Page 2 of 3")
+    assert service.paged == [(0, 10), (10, 10)] and service.listed == 0  # a page each, never the library
+    assert_clean(fake_discord)
+
+
+def disabled(message: dict[str, Any], label: str) -> bool:
+    for row in message.get("components", []):
+        for component in row["components"]:
+            if component.get("label") == label:
+                return bool(component.get("disabled", False))
+    raise AssertionError(f"no component labelled {label!r}")
+
+
+async def test_sources_of_a_large_library_reads_one_page_at_a_time(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    service = FakeQAService(fillers=5_000)
+    async with running_bot(fake_discord, service, make_settings(tmp_path)):
+        iid = fake_discord.slash("sources", page=501)
+        [last] = await answered(fake_discord, iid)
+        message = fake_discord.original_message(iid)
+        click = fake_discord.click(message, labelled(message, "Previous"))
+        [edit] = await fake_discord.wait_for(lambda r: for_interaction(click)(r) and r.method == "PATCH")
+    assert last.body["embeds"][0]["footer"]["text"] == "Page 501 of 501 · 5,002 articles · 5,004 passages"
+    assert last.body["embeds"][0]["description"].count("• ") == 2
+    assert disabled(message, "Next") and not disabled(message, "Previous")
+    assert edit.body["embeds"][0]["footer"]["text"].startswith("Page 500 of 501")
+    assert not disabled(edit.body, "Next")
+    assert service.paged == [(5_000, 10), (4_990, 10)] and service.listed == 0
     assert_clean(fake_discord)
 
 

@@ -186,7 +186,7 @@ def test_repl_answers_follows_up_and_obeys_commands(sample_qa: TalentQA) -> None
         repl.run()
     shown = console.export_text()
     assert ":sources" in shown and "k = 3" in shown and "usage:" in shown
-    assert "3 articles" in shown
+    assert "Articles 1-3 of 3 (page 1 of 1)" in shown
     assert "MacroPolo" in shown
     assert "unknown command" in shown
     assert repl.k == 3
@@ -196,20 +196,17 @@ def test_repl_answers_follows_up_and_obeys_commands(sample_qa: TalentQA) -> None
     assert "understood as" in shown
 
 
-class RecordingService:
-    """The real service, keeping every answer the REPL got."""
+class RecordingService(TalentQA):
+    """The real service (its store, model and caches), keeping every answer the REPL got."""
 
     def __init__(self, qa: TalentQA) -> None:
-        self.qa = qa
+        self.__dict__.update(qa.__dict__)
         self.answers: list[Answer] = []
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
-        answer = self.qa.ask(question, **kwargs)
+        answer = super().ask(question, **kwargs)
         self.answers.append(answer)
         return answer
-
-    def documents(self) -> Any:
-        return self.qa.documents()
 
 
 def test_a_scripted_conversation_that_changes_topic_is_not_dragged_back(sample_qa: TalentQA) -> None:
@@ -223,7 +220,7 @@ def test_a_scripted_conversation_that_changes_topic_is_not_dragged_back(sample_q
     with create_pipe_input() as pipe:
         pipe.send_text("\n".join(script) + "\n:quit\n")
         session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
-        Repl(service, console=Console(record=True), session=session).run()  # type: ignore[arg-type]
+        Repl(service, console=Console(record=True), session=session).run()
     first, follow_up, new_topic, second_follow_up = service.answers
     assert first.standalone_question is None
     assert follow_up.standalone_question and "Which think tank" not in follow_up.standalone_question

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import InMemoryHistory
@@ -12,16 +11,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from talentqa.cli.repl import Repl
-
-
-class NoLibrary:
-    """A service with nothing ingested: enough for the REPL's own commands."""
-
-    def ask(self, question: str, **kwargs: Any) -> Any:
-        raise AssertionError("not asked")
-
-    def documents(self) -> list[Any]:
-        return []
+from tests.fake_service import FakeQAService
 
 
 def test_a_home_that_cannot_hold_the_history_file_leaves_history_in_memory(tmp_path: Path) -> None:
@@ -32,7 +22,7 @@ def test_a_home_that_cannot_hold_the_history_file_leaves_history_in_memory(tmp_p
         pipe.send_text(":sources\n:quit\n")
         session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
         repl = Repl(
-            NoLibrary(),  # type: ignore[arg-type]
+            FakeQAService(),
             console=console,
             session=session,
             history_file=home / ".cache" / "talentqa" / "repl-history",
@@ -40,14 +30,16 @@ def test_a_home_that_cannot_hold_the_history_file_leaves_history_in_memory(tmp_p
         repl.run()
     shown = console.export_text()
     assert "history is kept for this session only" in shown
-    assert "0 articles" in shown
+    assert "of 25 (page 1 of 2)" in shown  # the REPL went on to list the library
     assert isinstance(repl._file_history(home / "history"), InMemoryHistory)
 
 
 def test_a_history_file_that_stops_taking_lines_warns_once(tmp_path: Path) -> None:
     path = tmp_path / "history"
     console = Console(record=True, width=200)
-    repl = Repl(NoLibrary(), console=console, session=object(), history_file=path)  # type: ignore[arg-type]
+    with create_pipe_input() as pipe:
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        repl = Repl(FakeQAService(), console=console, session=session, history_file=path)
     history = repl._file_history(path)
     history.store_string("first")
     assert "+first" in path.read_text()

@@ -43,7 +43,16 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TalentQA]:
 
 def test_talentqa_offers_the_whole_contract(qa: TalentQA) -> None:
     service: QAService = qa  # mypy checks the structure; this checks nothing is missing at run time
-    for name in ("ask", "retrieve", "documents", "document", "document_text", "find_documents", "passage"):
+    for name in (
+        "ask",
+        "retrieve",
+        "documents",
+        "documents_page",
+        "document",
+        "document_text",
+        "find_documents",
+        "passage",
+    ):
         assert callable(getattr(service, name))
 
 
@@ -76,6 +85,19 @@ def test_documents_are_found_by_id_or_title_prefix_in_id_order_without_listing(q
     assert qa.catalog.builds - builds <= 1  # built once at most, then served from memory
 
 
+def test_the_library_is_read_a_page_at_a_time_in_id_order(qa: TalentQA) -> None:
+    builds = qa.catalog.builds
+    first = qa.documents_page(0, 2)
+    assert [d.doc_id for d in first.documents] == ["council-budget", "Harbour-Ferry"]
+    assert (first.offset, first.total, first.chunks) == (0, 5, 5)
+    assert first.documents[0].title == "Council approves the 2024 budget"  # the full record
+    rest = qa.documents_page(2, 10)
+    assert [d.doc_id for d in rest.documents] == ["harbour-works", "library", "tram"]
+    assert qa.documents_page(5, 10).documents == [] and qa.documents_page(5, 10).total == 5
+    assert qa.documents_page(0, 0).documents == []
+    assert qa.catalog.builds - builds <= 1  # the ids come from the catalog, not a listing
+
+
 def test_the_catalog_follows_ingests_and_removals(tmp_path: Path) -> None:
     docs = tmp_path / "a.jsonl"
     docs.write_text(json.dumps({"id": "alpha", "title": "Alpha", "text": "Alpha text here."}) + "\n")
@@ -85,6 +107,7 @@ def test_the_catalog_follows_ingests_and_removals(tmp_path: Path) -> None:
         assert [d.doc_id for d in service.find_documents("alp")] == ["alpha"]
         service.remove("alpha")
         assert service.find_documents("alp") == []
+        assert service.documents_page().total == 0
 
 
 def test_retrieve_returns_the_passages_ask_reads_without_answering(qa: TalentQA) -> None:

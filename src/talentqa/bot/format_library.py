@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from talentqa.bot.format_text import (
     quote_block,
     safe_url,
 )
-from talentqa.models import DocumentInfo, IngestItem, IngestReport
+from talentqa.models import DocumentInfo, DocumentPage, IngestItem, IngestReport
 
 DOCUMENTS_PER_PAGE = 10
 
@@ -41,20 +41,29 @@ def _document_line(doc: DocumentInfo) -> str:
     return f"• {' · '.join(bits)}\n  id: {ident}"
 
 
+def page_count(total: int, per_page: int = DOCUMENTS_PER_PAGE) -> int:
+    """Pages of `per_page` articles that `total` articles fill (one, empty, for an empty library)."""
+    return max(1, math.ceil(total / per_page))
+
+
 def documents_page(
-    docs: Sequence[DocumentInfo], page: int, *, per_page: int = DOCUMENTS_PER_PAGE
+    listing: DocumentPage, *, per_page: int = DOCUMENTS_PER_PAGE
 ) -> tuple[discord.Embed, int, int]:
-    """One page (from 0, clamped) of the library; returns the embed, the page shown and the page count."""
-    pages = max(1, math.ceil(len(docs) / per_page))
-    page = min(max(page, 0), pages - 1)
+    """One page of the library (`QAService.documents_page` from a multiple of `per_page`); returns the
+    embed, the page shown (from 0) and the page count."""
+    pages = page_count(listing.total, per_page)
+    page = min(listing.offset // per_page, pages - 1)
     embed = discord.Embed(title="Articles in the library", colour=INFO_COLOUR)
-    chunk = docs[page * per_page : (page + 1) * per_page]
-    if not chunk:
-        embed.description = "Nothing is ingested yet."
+    docs = listing.documents[:per_page]
+    if docs:
+        embed.description = "\n".join(_document_line(doc) for doc in docs)
+    elif listing.total:
+        embed.description = "No articles on this page (the library changed); go back a page."
     else:
-        embed.description = "\n".join(_document_line(doc) for doc in chunk)
-    passages = sum(doc.chunks for doc in docs)
-    embed.set_footer(text=f"Page {page + 1} of {pages} · {len(docs)} articles · {passages} passages")
+        embed.description = "Nothing is ingested yet."
+    embed.set_footer(
+        text=f"Page {page + 1:,} of {pages:,} · {listing.total:,} articles · {listing.chunks:,} passages"
+    )
     return embed, page, pages
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -18,9 +18,11 @@ from talentqa.errors import TalentQAError
 from talentqa.models import AnswererName
 from talentqa.service import QAService, Turn
 
+SOURCES_PER_PAGE = 20
+
 HELP = """\
 Ask a question in plain words; follow-up questions use the conversation so far.
-  :sources        list ingested articles
+  :sources [N]    list ingested articles, page N ({per_page} a page)
   :k N            read N passages per question (now {k})
   :llm on|off     answer with the configured LLM, or extractively (now {llm})
   :accurate on|off  let an instruct LLM read the best passages (now {accurate})
@@ -108,13 +110,19 @@ class Repl:
         if name in {"h", "help", "?"}:
             self.console.print(
                 HELP.format(
+                    per_page=SOURCES_PER_PAGE,
                     k=self.k or "default",
                     llm="on" if self.use_llm else "off",
                     accurate="on" if self.use_accurate else "off",
                 )
             )
         elif name == "sources":
-            self._sources()
+            if not arg:
+                self._sources(1)
+            elif arg.isdigit() and int(arg) >= 1:
+                self._sources(int(arg))
+            else:
+                self.console.print("[red]usage:[/] :sources [N]   (N a page number, from 1)")
         elif name == "k":
             if arg.isdigit() and 1 <= int(arg) <= 50:
                 self.k = int(arg)
@@ -143,19 +151,40 @@ class Repl:
     def _mode(self) -> AnswererName:
         return "llm" if self.use_llm else "accurate" if self.use_accurate else "extractive"
 
-    def _sources(self) -> None:
-        docs: list[Any] = self.qa.documents()
-        table = Table(title=f"{len(docs):,} articles", title_justify="left")
+    def _sources(self, page: int) -> None:
+        """Page `page` (from 1) of the library: only that page is read from the store."""
+        listing = self.qa.documents_page((page - 1) * SOURCES_PER_PAGE, SOURCES_PER_PAGE)
+        pages = max(1, math.ceil(listing.total / SOURCES_PER_PAGE))
+        if not listing.total:
+            self.console.print("Nothing is ingested yet.")
+            return
+        if not listing.documents:
+            self.console.print(
+                f"[red]no page {page:,}:[/] {listing.total:,} articles fill {pages:,} "
+                f"page{'s' if pages > 1 else ''} (:sources {pages} is the last)",
+                highlight=False,
+            )
+            return
+        first = listing.offset + 1
+        last = listing.offset + len(listing.documents)
+        table = Table(
+            title=f"Articles {first:,}-{last:,} of {listing.total:,} (page {page:,} of {pages:,})",
+            title_justify="left",
+        )
         table.add_column("id", overflow="fold")
         table.add_column("title", overflow="fold")
         table.add_column("published")
-        for doc in docs[:200]:
+        for doc in listing.documents:
             table.add_row(
                 Text(doc.doc_id), Text(doc.title), doc.published.isoformat() if doc.published else ""
             )
         self.console.print(table)
-        if len(docs) > 200:
-            self.console.print(f"… and {len(docs) - 200:,} more (`talentqa sources list`)")
+        if page < pages:
+            self.console.print(
+                f":sources {page + 1} for the next page (`talentqa sources list` lists them all)",
+                highlight=False,
+                markup=False,
+            )
 
 
 class _ForgivingFileHistory(FileHistory):

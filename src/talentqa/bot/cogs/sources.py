@@ -1,4 +1,8 @@
-"""`/sources [page]`: what is ingested, ten articles a page, with Previous / Next buttons."""
+"""`/sources [page]`: what is ingested, ten articles a page, with Previous / Next buttons.
+
+Each page is read on its own (`QAService.documents_page`): a library of 150k articles costs what a
+page of ten does.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,21 @@ from discord.ext import commands
 
 from talentqa.bot.client import TalentQABot
 from talentqa.bot.components import SOURCES_TEMPLATE, ActionItem, sources_id, sources_view
-from talentqa.bot.format_library import documents_page
+from talentqa.bot.format_library import DOCUMENTS_PER_PAGE, documents_page, page_count
 from talentqa.bot.replies import NO_PINGS
+from talentqa.models import DocumentPage
+from talentqa.service import QAService
+
+
+def library_page(service: QAService, page: int, per_page: int = DOCUMENTS_PER_PAGE) -> DocumentPage:
+    """Page `page` (from 0) of the library, or its last page when `page` is past the end (the library
+    shrank since the buttons were drawn, or a /sources page number too high). Blocking: run in a thread."""
+    page = max(page, 0)
+    listing = service.documents_page(page * per_page, per_page)
+    last = page_count(listing.total, per_page) - 1
+    if page > last:
+        listing = service.documents_page(last * per_page, per_page)
+    return listing
 
 
 class SourcesPageButton(
@@ -35,8 +52,8 @@ class SourcesPageButton(
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(TalentQABot, interaction.client)
         await interaction.response.defer()
-        docs = await bot.call(bot.service.documents)
-        embed, page, pages = documents_page(docs, self.page)
+        listing = await bot.call(library_page, bot.service, self.page)
+        embed, page, pages = documents_page(listing)
         await interaction.edit_original_response(
             embed=embed, view=sources_view(page, pages), allowed_mentions=NO_PINGS
         )
@@ -58,8 +75,8 @@ class SourcesCog(commands.Cog, name="Sources"):
         self, interaction: discord.Interaction[TalentQABot], page: app_commands.Range[int, 1, 100_000] = 1
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        docs = await self.bot.call(self.bot.service.documents)
-        embed, shown, pages = documents_page(docs, page - 1)
+        listing = await self.bot.call(library_page, self.bot.service, page - 1)
+        embed, shown, pages = documents_page(listing)
         await interaction.followup.send(
             embed=embed, view=sources_view(shown, pages), ephemeral=True, allowed_mentions=NO_PINGS
         )
