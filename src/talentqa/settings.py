@@ -81,7 +81,7 @@ class AnswerSettings(BaseModel):
     )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.6255,
+        default=0.5948,
         ge=0.0,
         le=1.0,
         description="The reader's answer probability below which the answer abstains. Calibrated with "
@@ -96,11 +96,10 @@ class AnswerSettings(BaseModel):
         "`talentqa calibrate --accurate --limit 120` on the same unseen calibration articles.",
     )
     read_headers: bool = Field(
-        default=False,
+        default=True,
         description="Readers see each passage's article title and date before it (news questions name "
-        "outlets and dates the passage text lacks); quotes still come from the passage alone. Off until a "
-        "reader is trained with headers: the shipped one reads them better on MultiHop-RAG, worse on "
-        "NewsQA.",
+        "outlets and dates the passage text lacks), as the shipped reader was trained; quotes still come "
+        "from the passage alone.",
     )
     accurate_passages: int = Field(
         default=2,
@@ -222,10 +221,35 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     return "TALENTQA_" + "__".join(str(part) for part in loc).upper()
 
 
+def _refuse_null_sections() -> None:
+    """pydantic-settings drops a section set to JSON `null` (`TALENTQA_LLM=null`) and quietly keeps every
+    default, so a user who meant to switch something off would not learn that nothing changed."""
+    import os
+
+    from dotenv import dotenv_values
+
+    sections = [name for name, f in Settings.model_fields.items() if _is_section(f.annotation)]
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    values = {k.upper(): v for k, v in (dotenv_values(env_file) if env_file.is_file() else {}).items()}
+    values.update({k.upper(): v for k, v in os.environ.items()})  # the environment wins, as in Settings
+    for name in sections:
+        key = f"TALENTQA_{name.upper()}"
+        if (values.get(key) or "").strip() == "null":
+            raise ConfigError(
+                f"invalid setting: {key} is null; a section is a JSON object, or set its fields one by "
+                f"one ({key}__FIELD=value)"
+            )
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def load_settings(**values: Any) -> Settings:
     """`Settings(**values)` read from the environment and `.env`, where anything wrong (a value, the
     file itself) is a `ConfigError` naming the variable, not a pydantic or decoding traceback."""
     try:
+        _refuse_null_sections()
         return Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(f"{_env_name(e['loc'])}: {e['msg']}" for e in exc.errors())

@@ -253,11 +253,6 @@ def near_miss_qa(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedd
         yield qa
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit of the shipped fast reader: it gives Acme's count for Helios above its calibrated "
-    "threshold. Passing means a better reader: make it a plain test again.",
-)
 def test_a_count_of_one_organisation_does_not_answer_for_another(near_miss_qa: TalentQA) -> None:
     answered = near_miss_qa.ask("How many engineers does Acme Robotics employ?")
     assert not answered.abstained and "1,200" in answered.citations[0].quote

@@ -312,6 +312,8 @@ def test_a_keyword_index_whose_ids_do_not_match_its_arrays_is_rebuilt(damage: st
         ("TALENTQA_LLM__TIMEOUT", "-1"),
         ("TALENTQA_STORE", ""),
         ("TALENTQA_STORE", "   "),
+        ("TALENTQA_LLM", "null"),
+        ("TALENTQA_ANSWER", " null "),
     ],
 )
 def test_every_invalid_setting_is_a_config_error_naming_it(
@@ -329,6 +331,17 @@ def test_a_nested_section_that_is_not_json_is_a_config_error(monkeypatch: pytest
     monkeypatch.setenv("TALENTQA_RETRIEVAL", "{k: 8")
     with pytest.raises(ConfigError, match="retrieval"):
         load_settings()
+
+
+def test_a_section_set_to_null_in_dotenv_is_a_config_error_unless_the_environment_sets_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TALENTQA_LLM=null\n")
+    with pytest.raises(ConfigError, match="TALENTQA_LLM is null"):
+        load_settings()
+    monkeypatch.setenv("TALENTQA_LLM", '{"timeout": 5}')
+    assert load_settings().llm.timeout == 5
 
 
 def test_an_empty_store_setting_creates_nothing_in_the_current_folder(

@@ -54,8 +54,8 @@ HYPER = {
     "weight_decay": 0.01,
     "warmup_share": 0.06,
     "max_length": MAX_LENGTH,
-    "answerability_loss_weight": 2.0,
-    "read_headers": False,  # True trains with title headers (see passage_header); not yet trained so
+    "answerability_loss_weight": 4.0,
+    "read_headers": True,  # the passage under its article's title (see passage_header), as at run time
     "threads": 2,
 }
 
