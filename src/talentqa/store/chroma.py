@@ -49,6 +49,7 @@ from talentqa.errors import (
 from talentqa.models import Article, Chunk, DocumentInfo
 from talentqa.paths import how_to_ingest, user_cache_dir
 from talentqa.settings import Settings
+from talentqa.store.script import SCRIPT_KEY, text_script
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -298,6 +299,9 @@ def chunk_metadata(chunk: Chunk, content_hash: str, run_id: str) -> dict[str, st
             # Ordinal days: Chroma's range operators only compare numbers.
             "published_ord": chunk.published.toordinal() if chunk.published else 0,
             "content_hash": content_hash,
+            # The writing system ("han", "latin", ...): retrieval ranks each script's passages among
+            # themselves too, as a multilingual model favours a question's own language (store/script.py).
+            SCRIPT_KEY: text_script(chunk.text),
             # The writer: a repair deletes a chunk only when this run is provably gone, and names it in
             # the delete, so a chunk another process has rewritten since is left alone.
             "run": run_id,
@@ -335,10 +339,20 @@ def _info_from(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
 
 
 def build_where(
-    sources: Sequence[str] | None = None, since: dt.date | None = None, until: dt.date | None = None
+    sources: Sequence[str] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    *,
+    script: str | None = None,
+    not_scripts: Sequence[str] = (),
 ) -> dict[str, Any] | None:
-    """A Chroma `where` filter for chunk metadata."""
+    """A Chroma `where` filter for chunk metadata. `script`: only chunks written in it; `not_scripts`: no
+    chunks written in those (chunks stored before scripts were recorded pass, as do chunks of no letters)."""
     clauses: list[dict[str, Any]] = []
+    if script:
+        clauses.append({SCRIPT_KEY: script})
+    if not_scripts:
+        clauses.append({SCRIPT_KEY: {"$nin": list(not_scripts)}})
     if sources:
         clauses.append({"doc_id": {"$in": list(sources)}})
     if since:

@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
 from talentqa.stemming import english_stemmer
 from talentqa.store.chroma import Store
+from talentqa.store.script import SCRIPT_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +61,12 @@ class KeywordIndex:
         published: list[int],
         revision: str,
         idf: dict[str, float] | None = None,
+        scripts: dict[str, int] | None = None,
     ):
         self.retriever = retriever
+        # Chunks per recorded script ("han": 121, "latin": 338); chunks stored before scripts were
+        # recorded count under neither, so a store that predates them looks like one of no script.
+        self.scripts: dict[str, int] = scripts or {}
         self.idf: dict[str, float] = idf or {}
         self.ids = ids
         self.doc_ids = np.asarray(doc_ids, dtype=object)
@@ -75,19 +81,22 @@ class KeywordIndex:
         texts: list[str] = []
         doc_ids: list[str] = []
         published: list[int] = []
+        scripts: Counter[str] = Counter()
         for chunk_id, text, meta in store.iter_chunks():
             ids.append(chunk_id)
             # Titles carry the words people search for; index them with the passage.
             texts.append(f"{meta.get('title', '')}\n{text}")
             doc_ids.append(str(meta.get("doc_id", "")))
             published.append(int(meta.get("published_ord", 0) or 0))
+            if meta.get(SCRIPT_KEY):
+                scripts[str(meta[SCRIPT_KEY])] += 1
         retriever = bm25s.BM25()
         idf: dict[str, float] = {}
         if texts:
             tokens = _tokenize(texts, _stemmer())
             retriever.index(tokens, show_progress=False)
             idf = _idf(tokens, len(texts))
-        return cls(retriever, ids, doc_ids, published, revision, idf)
+        return cls(retriever, ids, doc_ids, published, revision, idf, dict(scripts))
 
     def save(self, folder: Path) -> None:
         tmp = folder.with_name(folder.name + ".tmp")
@@ -101,6 +110,7 @@ class KeywordIndex:
             "doc_ids": self.doc_ids.tolist(),
             "published": self.published.tolist(),
             "idf": self.idf,
+            "scripts": self.scripts,
             "tokenizer": TOKENIZER,
         }
         (tmp / _META).write_text(json.dumps(meta))
@@ -121,8 +131,13 @@ class KeywordIndex:
             return None
         try:
             meta = json.loads(meta_path.read_text())
-            if not isinstance(meta, dict) or "idf" not in meta or meta.get("tokenizer") != TOKENIZER:
-                return None  # written by an older version; rebuild with term weights and today's terms
+            if (
+                not isinstance(meta, dict)
+                or "idf" not in meta
+                or "scripts" not in meta
+                or meta.get("tokenizer") != TOKENIZER
+            ):
+                return None  # written by an older version; rebuild with today's terms, weights and scripts
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError, EOFError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
@@ -134,7 +149,13 @@ class KeywordIndex:
             logger.warning("keyword index at %s is inconsistent (%s); rebuilding", folder, problem)
             return None
         return cls(
-            retriever, meta["ids"], meta["doc_ids"], meta["published"], meta["revision"], meta.get("idf")
+            retriever,
+            meta["ids"],
+            meta["doc_ids"],
+            meta["published"],
+            meta["revision"],
+            meta.get("idf"),
+            meta.get("scripts"),
         )
 
     def search(
@@ -186,6 +207,9 @@ def _inconsistency(meta: Any, retriever: Any) -> str:
         return "ids, doc_ids or published is not a list"
     if not isinstance(meta.get("revision"), str) or not isinstance(meta.get("idf"), dict):
         return "revision or idf is malformed"
+    scripts = meta.get("scripts")
+    if not isinstance(scripts, dict) or not all(isinstance(n, int) for n in scripts.values()):
+        return "scripts is malformed"
     if len(doc_ids) != len(ids) or len(published) != len(ids):
         return f"{len(ids)} ids but {len(doc_ids)} article ids and {len(published)} dates"
     if not all(isinstance(chunk_id, str) for chunk_id in ids) or len(set(ids)) != len(ids):
