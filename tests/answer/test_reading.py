@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from talentqa.answer.reading import ReadingAnswerer, short_answer
+from talentqa.answer.reading import ReadingAnswerer, passage_header, short_answer
 from talentqa.models import Chunk
 from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span
 from talentqa.retrieval import Passage
@@ -199,3 +199,37 @@ def test_the_shipped_reader_reproduces_its_recorded_held_out_figures() -> None:
     measured = holdout_metrics(outputs, data.holdout)
     for key in ("auc", "unanswerable_rejected_at_15pct_withheld", "exact_match", "f1"):
         assert measured[key] == pytest.approx(recorded[key], abs=0.01), key
+
+
+def test_a_passage_holding_its_headline_as_a_line_is_read_under_its_date_alone() -> None:
+    day = dt.date(2025, 2, 14)
+    text = "Study traces returning scientists\n\nAround 1,250 scientists returned, the study found."
+    first = Chunk(
+        id="a:0",
+        doc_id="a",
+        n=0,
+        start=0,
+        end=len(text),
+        text=text,
+        title="Study traces returning scientists",
+        published=day,
+    )
+    later = first.model_copy(
+        update={"id": "a:1", "n": 1, "text": "The fund is open to researchers under 45."}
+    )
+    assert passage_header(first) == "2025-02-14: "
+    assert passage_header(later) == "Study traces returning scientists (2025-02-14): "
+
+
+def test_a_title_cut_from_the_opening_sentence_still_heads_its_passage() -> None:
+    text = "WASHINGTON (CNN) -- A form of liquid morphine will remain on the market, the FDA said."
+    chunk = Chunk(
+        id="b:0",
+        doc_id="b",
+        n=0,
+        start=0,
+        end=len(text),
+        text=text,
+        title="WASHINGTON (CNN) -- A form of liquid morphine will remain on the",
+    )
+    assert passage_header(chunk) == "WASHINGTON (CNN) -- A form of liquid morphine will remain on the: "

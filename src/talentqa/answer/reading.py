@@ -148,7 +148,13 @@ class ReadingAnswerer:
 
 
 def passage_header(chunk: Chunk) -> str:
-    return reader_header(chunk.title, chunk.published.isoformat() if chunk.published else "")
+    """The title and date the reader sees above the passage. A passage that already holds its headline as
+    a line of its own (an article's first passage, often) gets the date alone: the reader was trained on
+    titles it could not quote, and a doubled headline invites it to answer from the headline."""
+    headline = chunk.title.strip()
+    lines = {line.strip() for line in chunk.text.splitlines()}
+    title = "" if headline and headline in lines else chunk.title
+    return reader_header(title, chunk.published.isoformat() if chunk.published else "")
 
 
 def short_answer(question: str, reading: Reading) -> str | None:
