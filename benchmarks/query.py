@@ -70,9 +70,9 @@ def sentence_pool(backend: str, docs: int | None = None) -> tuple[list[str], np.
     if texts_file.exists() and vectors_file.exists():
         return json.loads(texts_file.read_text()), np.load(vectors_file)
     from talentqa.embeddings import Embedder
-    from talentqa.ingest.chunking import split_sentences
     from talentqa.ingest.loaders import make_article
     from talentqa.settings import EmbeddingSettings
+    from talentqa.text import split_sentences
 
     seen: dict[str, None] = {}
     for record in read_jsonl(NEWS, docs):
@@ -109,7 +109,7 @@ class PooledEmbedder:
         self.chunks_embedded_for_real = 0
 
     def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
-        from talentqa.ingest.chunking import split_sentences
+        from talentqa.text import split_sentences
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         orphans: list[int] = []

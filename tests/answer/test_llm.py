@@ -26,11 +26,12 @@ from talentqa.answer.llm import (
 )
 from talentqa.answer.texts import NO_ANSWER_TEXT
 from talentqa.errors import AnswerError, ConfigError
-from talentqa.ingest.chunking import MAX_CHUNK_CHARS, MAX_SENTENCE_CHARS, chunk_article
+from talentqa.ingest.chunking import MAX_CHUNK_CHARS, chunk_article
 from talentqa.models import Article
 from talentqa.retrieval import Passage
 from talentqa.service import Turn
 from talentqa.settings import AnswerSettings, ChunkSettings, LLMSettings
+from talentqa.text import MAX_SENTENCE_CHARS
 from tests.dripping import dripping_server
 
 from .helpers import PromptRecorder, TextStore, assert_verbatim, fake_model, key_of, reply

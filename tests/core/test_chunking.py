@@ -6,16 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talentqa.ingest.chunking import (
-    MAX_CHUNK_CHARS,
-    MAX_SENTENCE_CHARS,
-    chunk_article,
-    chunk_spans,
-    split_sentences,
-)
+from talentqa.ingest.chunking import MAX_CHUNK_CHARS, chunk_article, chunk_spans
 from talentqa.ingest.loaders import make_article
 from talentqa.settings import ChunkSettings
-from talentqa.text import estimate_tokens, normalise
+from talentqa.text import MAX_SENTENCE_CHARS, estimate_tokens, normalise, split_sentences
 
 CHUNKS = ChunkSettings()
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import bm25s
 import pytest
 
+from talentqa import text as sentences_module
 from talentqa.cjk import keyword_text
 from talentqa.errors import LoadError
-from talentqa.ingest import chunking
-from talentqa.ingest.chunking import MAX_CHUNK_CHARS, MAX_SENTENCE_CHARS, chunk_spans, split_sentences
+from talentqa.ingest.chunking import MAX_CHUNK_CHARS, chunk_spans
 from talentqa.ingest.encoding import decode_bytes
 from talentqa.ingest.loaders import load_file
 from talentqa.models import Article
 from talentqa.settings import ChunkSettings, Settings
 from talentqa.store.keyword import _stemmer, _tokenize
-from talentqa.text import estimate_tokens
+from talentqa.text import MAX_SENTENCE_CHARS, estimate_tokens, split_sentences
 
 SIMPLIFIED = "中国科学院院士回国后，在合肥建立了新的实验室。研究人员说：“我们的设备已经到位。”"
 TRADITIONAL = "臺灣大學的學者也參與了這項研究，並在《自然》期刊發表論文！研究人員表示，人才正在回流。"
@@ -155,8 +155,8 @@ class CountingPattern:
 @pytest.mark.parametrize("unit", CRAFTED_CJK)
 def test_boundary_work_grows_with_the_text_not_its_square(unit: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def work(n: int) -> int:
-        counter = CountingPattern(chunking._BOUNDARY)
-        monkeypatch.setattr(chunking, "_BOUNDARY", counter)
+        counter = CountingPattern(sentences_module._BOUNDARY)
+        monkeypatch.setattr(sentences_module, "_BOUNDARY", counter)
         split_sentences(unit * n)
         return counter.matches + counter.consumed
 

@@ -15,9 +15,8 @@ from urllib.parse import quote as percent_quote
 from rapidfuzz import fuzz
 
 from talentqa.answer.texts import as_of_note
-from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Chunk, Citation
-from talentqa.text import fold_char_map
+from talentqa.text import fold_char_map, split_sentences
 
 FUZZY_MIN = 0.9
 _FRAGMENT_WORDS = 4

@@ -37,10 +37,10 @@ from talentqa.answer.claims import shown_claim
 from talentqa.answer.texts import NO_ANSWER_TEXT, as_of_note
 from talentqa.deadline import BoundedTransport, deadline_after, environment_proxy
 from talentqa.errors import AnswerError, ConfigError
-from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation, Turn
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, LLMSettings
+from talentqa.text import split_sentences
 
 # A span this short ("the", "in 2019") proves nothing about a claim even when it is found verbatim.
 MIN_QUOTE_CHARS = 8

@@ -18,12 +18,12 @@ from functools import lru_cache
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
-from talentqa.ingest.chunking import split_sentences
 from talentqa.models import Answer, Chunk, Citation
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput
 from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
+from talentqa.text import split_sentences
 
 # A second passage is quoted only when the reader is nearly as sure of it as of the best one: questions
 # about several reports get each report's sentence, single-fact questions keep one clean quote.

@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from talentqa.eval.evaluation import EvalQuestion, split_questions
-from talentqa.ingest.chunking import split_sentences
+from talentqa.text import split_sentences
 
 HOLDOUT_ARTICLES = 5
 DELETED_SENTENCE_SHARE = 0.25

@@ -25,8 +25,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from talentqa.answer.citations import locate_quote
 from talentqa.errors import AnswerError
-from talentqa.ingest.chunking import split_sentences
 from talentqa.reading.model import ReaderOutput
+from talentqa.text import split_sentences
 
 log = logging.getLogger(__name__)
 
