@@ -18,7 +18,8 @@ from talentqa.answer.claims import (
     quoted,
     shown_claim,
 )
-from talentqa.answer.llm import MAX_ANSWER_CHARS, MAX_CLAIMS, LLMAnswerer
+from talentqa.answer.grounding import MAX_ANSWER_CHARS, MAX_CLAIMS
+from talentqa.answer.llm import LLMAnswerer
 from talentqa.ingest.chunking import chunk_article
 from talentqa.models import Answer, Article
 from talentqa.retrieval import Passage
