@@ -53,3 +53,23 @@ def test_examples_dumped_for_another_machine_load_back_unchanged(tmp_path: Path,
     target = tmp_path / name
     main(["--examples", str(source), "--dump-examples", str(target)])
     assert load_data(target, tmp_path / "no-eval-root", seed=0) == data
+
+
+def test_an_opposite_near_miss_turns_one_plain_word_the_paragraph_never_uses() -> None:
+    import random
+
+    from talentqa.reading.data import _opposite
+
+    context = "The Apollo program began in 1961 under President Kennedy."
+    example = ReaderExample(
+        id="q",
+        question="When did the First program begin?",
+        context=context,
+        answer_start=context.index("1961"),
+        answer_text="1961",
+    )
+    turned = {_opposite(example, random.Random(seed)) for seed in range(20)} - {None}
+    # "First" is part of a name and stays; "begin" becomes "end", which the paragraph never says.
+    assert turned == {"When did the First program end?"}
+    uses_both = example.model_copy(update={"context": context + " It came to an end in 1972."})
+    assert {_opposite(uses_both, random.Random(seed)) for seed in range(20)} == {None}

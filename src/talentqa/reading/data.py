@@ -9,9 +9,11 @@ Which questions a reader may learn from is decided here and nowhere else:
   questions on SQuAD 2.0 articles are the same questions again and are skipped.
 - Near-misses, built from answerable questions: the paragraph with the answer's sentence deleted (the same
   people, places and topic, but not the asked-for fact), the most similar other paragraph of the same
-  article, and the question with one of its names or numbers swapped for another of the same article that
-  the paragraph does not contain (a swapped name, a different year). All are "no answer" examples: the
-  cases retrieval hands the reader most often.
+  article, the question with one of its names or numbers swapped for another of the same article that
+  the paragraph does not contain (a swapped name, a different year), and, on request, the question with
+  one word turned into its opposite that the paragraph never uses ("When did it begin?" -> "When did it
+  end?", as SQuAD 2.0's own antonym questions were written). All are "no answer" examples: the cases
+  retrieval hands the reader most often.
 """
 
 from __future__ import annotations
@@ -32,7 +34,24 @@ HOLDOUT_ARTICLES = 5
 DELETED_SENTENCE_SHARE = 0.25
 OTHER_PARAGRAPH_SHARE = 0.10
 SWAPPED_SHARE = 0.15
+OPPOSITE_SHARE = 0.6  # of the answerable questions that hold a word with an opposite
 _WORD = re.compile(r"[a-z0-9]+")
+# Words and their opposites, both ways, in the forms questions use them. A question turned by one of them
+# asks for a fact its paragraph does not state, provided the paragraph never uses the opposite word.
+_OPPOSITE_PAIRS = [
+    ("begin", "end"), ("began", "ended"), ("begins", "ends"), ("start", "end"), ("started", "ended"),
+    ("starts", "ends"), ("launched", "ended"), ("opened", "closed"), ("open", "close"),
+    ("first", "last"), ("earliest", "latest"), ("oldest", "newest"), ("largest", "smallest"),
+    ("biggest", "smallest"), ("highest", "lowest"), ("longest", "shortest"),
+    ("maximum", "minimum"), ("increase", "decrease"), ("increased", "decreased"), ("rise", "fall"),
+    ("rose", "fell"), ("won", "lost"), ("before", "after"), ("north", "south"),
+    ("east", "west"), ("northern", "southern"), ("eastern", "western"), ("join", "leave"),
+    ("bought", "sold"), ("buy", "sell"), ("import", "export"),
+    ("imported", "exported"), ("allowed", "banned"), ("supported", "opposed"), ("support", "oppose"),
+    ("accepted", "rejected"), ("strongest", "weakest"), ("best", "worst"), ("upper", "lower"),
+    ("inside", "outside"), ("above", "below"), ("positive", "negative"), ("early", "late"),
+]  # fmt: skip
+_OPPOSITE = {a: b for a, b in _OPPOSITE_PAIRS} | {b: a for a, b in _OPPOSITE_PAIRS}
 # Names (capitalised word runs) and numbers in a question: what a near-miss swaps for another of its article.
 _NAME_OR_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][\w'-]*(?:\s+(?:of|the|de|von|van)?\s*[A-Z][\w'-]*)*")
 
@@ -149,11 +168,23 @@ def _near_misses(
     article_of: dict[str, str],
     by_article: dict[str, list[str]],
     rng: random.Random,
+    opposites: bool = False,
 ) -> list[ReaderExample]:
     made: list[ReaderExample] = []
     for ex in examples:
         if not ex.answerable or ex.answer_start is None:
             continue
+        turned = _opposite(ex, rng) if opposites else None
+        if turned:
+            made.append(
+                ReaderExample(
+                    id=f"{ex.id}:opposite",
+                    question=turned,
+                    context=ex.context,
+                    kind="opposite",
+                    title=ex.title,
+                )
+            )
         roll = rng.random()
         if roll < DELETED_SENTENCE_SHARE:
             context = _without_answer_sentence(ex.context, ex.answer_start, ex.answer_text)
@@ -215,8 +246,34 @@ def _swapped(ex: ReaderExample, paragraphs: Sequence[str], rng: random.Random) -
     return ex.question[: target.start()] + rng.choice(pool) + ex.question[target.end() :]
 
 
-def build(eval_root: Path, *, seed: int = 0) -> ReaderData:
-    """The reader's training and held-out examples from `eval_root` (the `shared/eval` folder)."""
+def _opposite(ex: ReaderExample, rng: random.Random) -> str | None:
+    """The question with one word turned into its opposite, when the paragraph never uses the opposite
+    (else it may well answer the new question): "When did the program begin?" -> "... end?". The check
+    is by exact word, as the shipped reader was trained: a paragraph saying "ended" does not stop "end"
+    (comparing stems would drop 16 of its 529 such examples, some of them mislabelled)."""
+    if rng.random() >= OPPOSITE_SHARE:
+        return None
+    used = _words(ex.context)
+    turns = [
+        m
+        for m in re.finditer(r"[A-Za-z]+", ex.question)
+        if m.group().lower() in _OPPOSITE
+        and _OPPOSITE[m.group().lower()] not in used
+        and (m.start() == 0 or m.group().islower())  # "Newton's First Law" is a name, not a word to turn
+    ]
+    if not turns:
+        return None
+    target = rng.choice(turns)
+    word = target.group()
+    opposite = _OPPOSITE[word.lower()]
+    if word[0].isupper():
+        opposite = opposite.capitalize()
+    return ex.question[: target.start()] + opposite + ex.question[target.end() :]
+
+
+def build(eval_root: Path, *, seed: int = 0, opposites: bool = False) -> ReaderData:
+    """The reader's training and held-out examples from `eval_root` (the `shared/eval` folder).
+    `opposites` adds the opposite-word near-misses (tried, not in the shipped reader: see its card)."""
     squad2_dir, squad1_dir = eval_root / "squad2_dev", eval_root / "squad11_dev"
     squad2 = _questions(squad2_dir / "questions.jsonl")
     raw = {str(r["id"]): r for r in _read_jsonl(squad2_dir / "questions.jsonl")}
@@ -246,7 +303,7 @@ def build(eval_root: Path, *, seed: int = 0) -> ReaderData:
         by_article[str(record["article_id"])].append(str(record["text"]))
     article_of = {q.id: str(q.article_id) for q in [*train_q, *extra_q]}
     rng = random.Random(seed)
-    train += _near_misses(train, article_of, by_article, rng)
+    train += _near_misses(train, article_of, by_article, rng, opposites)
     rng.shuffle(train)
     return ReaderData(
         train=train,
