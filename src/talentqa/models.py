@@ -79,6 +79,18 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float = 0.0
+    translation: str | None = Field(
+        default=None,
+        description=(
+            "The language model's rendering of the quote in the question's language, when the quote is in "
+            "another (LLM answers only). Unverified and never a quote: front-ends show it under the quote, "
+            "after TRANSLATION_LABEL, never between quotation marks."
+        ),
+    )
+
+
+# How front-ends introduce `Citation.translation`, so that no one takes it for the source's words.
+TRANSLATION_LABEL = "Machine translation (unverified, not a quote)"
 
 
 # Who answers: the fast trained reader ("extractive", the default), the fast reader with an LLM reading its

@@ -10,6 +10,10 @@ one that adds a fact, a person, a link or a "not" does not.
     shown = shown_claim("About 1,800 engineers did not move.", quote, passage)
     shown.text        # the quote in curly quotes, since the quote says they moved
     shown.replaced    # "negation"
+
+A quote in another language than the question may carry the model's rendering of it (`shown_translation`):
+cleaned like a claim, bounded, kept only when it really is in the question's language and the quote is not,
+and never checked against the quote (front-ends label it as an unverified machine translation).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from talentqa.answer.citations import instruction_like
 from talentqa.answer.features import content_terms
+from talentqa.store.script import text_script
 from talentqa.text import normalise_question
 
 # Share of a claim's content words that must occur in the passage it cites for the claim to be shown.
@@ -27,6 +33,13 @@ GROUNDED_SHARE = 0.5
 MAX_CLAIM_CHARS = 600
 # The quote shown in place of a claim is cut here; the citation itself still carries the whole quote.
 MAX_QUOTE_SHOWN_CHARS = 600
+
+# A translation longer than this is dropped, not cut (a cut can fall between "did" and "not"); so is one
+# more than TRANSLATION_GROWTH times its quote's length (plus a little): English takes about three letters for
+# each Chinese character, and a model that writes an essay on an eight-character quote is not translating.
+MAX_TRANSLATION_CHARS = 800
+TRANSLATION_GROWTH = 6
+_TRANSLATION_SLACK = 40
 
 # The model's own citation markers ("[S1]", "[2]"): the answer numbers its citations itself.
 _MARKER = re.compile(r"\s*\[(?:S?\d+(?:\s*,\s*S?\d+)*)\]", re.I)
@@ -150,6 +163,43 @@ def claim_problem(claim: str, quote: str, passage: str) -> str | None:
     if negated(text) != negated(quote):
         return "negation"
     return None
+
+
+@dataclass(frozen=True)
+class ShownTranslation:
+    """The translation a user sees under a quote (None when there is none), and why the model's was
+    dropped (None when it was kept or there was none)."""
+
+    text: str | None
+    dropped: str | None = None
+
+
+def shown_translation(translation: str, quote: str, question_script: str) -> ShownTranslation:
+    """The model's `translation` of a verified `quote`, cleaned as a claim is, when the quote is in another
+    script than the question (`question_script`, from `store.script.text_script`) and the translation is
+    in the question's: a link, an instruction to a model, a translation too long for its quote, or one in
+    the wrong language drops it; markup, mentions and citation markers are stripped."""
+    if not translation.strip():
+        return ShownTranslation(None)
+    quote_script = text_script(quote)
+    if quote_script == question_script:
+        return ShownTranslation(None, "same_language")
+    if not question_script or not quote_script:  # digits and punctuation: nothing to translate, or into
+        return ShownTranslation(None, "no_language")
+    if has_link(_MARKER.sub("", normalise_question(translation))):
+        return ShownTranslation(None, "link")
+    text = clean_text(translation)
+    if not text:
+        return ShownTranslation(None, "empty")
+    if has_link(text):
+        return ShownTranslation(None, "link")
+    if len(text) > min(MAX_TRANSLATION_CHARS, TRANSLATION_GROWTH * len(quote) + _TRANSLATION_SLACK):
+        return ShownTranslation(None, "too_long")
+    if text_script(text) != question_script:
+        return ShownTranslation(None, "wrong_language")
+    if instruction_like(text, 0, len(text)):
+        return ShownTranslation(None, "instruction_like")
+    return ShownTranslation(text)
 
 
 def clean_text(claim: str) -> str:

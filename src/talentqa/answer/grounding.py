@@ -7,6 +7,10 @@ sees of that reply, so it can be read, tested and tightened without the model. Q
 slice of the stored text); a claim is held to its quote by `claims.shown_claim`. Nothing here trusts the
 model: an unknown key, a quote that cannot be found, one too short to prove anything or one that reads
 like an instruction is dropped, and the answer's size is bounded however much the model repeats itself.
+
+Across languages the quote is still the source's own words; a claim may carry the model's `translation` of
+its quote into the question's language, which is kept (cleaned and bounded, `claims.shown_translation`) only
+on a citation whose quote verified, as `Citation.translation`: unverified, and never shown as a quote.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from talentqa.answer.citations import Located, instruction_like, latest_date, locate_quote, make_citation
-from talentqa.answer.claims import shown_claim
+from talentqa.answer.claims import shown_claim, shown_translation
 from talentqa.answer.texts import as_of_note
 from talentqa.models import Chunk, Citation
 from talentqa.retrieval import Passage
@@ -50,6 +54,11 @@ class ProposedQuote(Protocol):
     @property
     def quote(self) -> str: ...
 
+    @property
+    def translation(self) -> str:
+        """The model's rendering of the quote in the question's language; "" when it gave none."""
+        ...
+
 
 @dataclass
 class Source:
@@ -69,6 +78,8 @@ class _Verification:
     quoted_instead: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, int] = field(default_factory=dict)
+    translated: int = 0
+    translations_dropped: dict[str, int] = field(default_factory=dict)
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -104,10 +115,18 @@ def normalise_key(key: str) -> str:
 
 
 def verify_claims(
-    claims: Sequence[ProposedQuote], sources: dict[str, Source], max_quotes: int
+    claims: Sequence[ProposedQuote],
+    sources: dict[str, Source],
+    max_quotes: int,
+    *,
+    question_script: str = "",
 ) -> _Verification:
     """Keep the claims whose quote is found in the article of the source they cite, as citations, each
-    shown as a sentence held to its quote (`claims.shown_claim`), within the answer's size bounds."""
+    shown as a sentence held to its quote (`claims.shown_claim`), within the answer's size bounds.
+
+    A kept claim's translation goes on its citation when the quote is in another script than the question
+    (`question_script`, from `store.script.text_script`; "" keeps none): the first acceptable one per
+    citation (`claims.shown_translation`)."""
     check = _Verification()
     numbered: dict[tuple[str, int, int], Citation] = {}
     shown_on: dict[tuple[str, int, int], set[str]] = {}
@@ -151,10 +170,14 @@ def verify_claims(
         said = shown_on.setdefault(span, set())
         if shown.text.casefold() in said or len(said) >= MAX_CLAIMS_PER_QUOTE:
             check.drop("duplicate")
+            if citation is not None:  # the quote is shown, so its rendering may be
+                _translate(check, citation, claim.translation, question_script)
             continue
         sentence = f"{shown.text} [{citation.n if citation else len(numbered) + 1}]"
         if check.sentences and size + 1 + len(sentence) > MAX_ANSWER_CHARS:
             check.drop("over_size")
+            if citation is not None:
+                _translate(check, citation, claim.translation, question_script)
             continue
         if citation is None:
             citation = make_citation(
@@ -168,12 +191,25 @@ def verify_claims(
             numbered[span] = citation
             check.citations.append(citation)
         said.add(shown.text.casefold())
+        _translate(check, citation, claim.translation, question_script)
         check.verified += 1
         if shown.replaced is not None:
             check.quote_instead(shown.replaced)
         check.sentences.append(sentence)
         size += len(sentence) + 1
     return check
+
+
+def _translate(check: _Verification, citation: Citation, translation: str, question_script: str) -> None:
+    """Give a verified citation the claim's rendering of its quote, unless it has one already."""
+    if citation.translation is not None or not translation.strip():
+        return
+    shown = shown_translation(translation, citation.quote, question_script)
+    if shown.text is not None:
+        citation.translation = shown.text
+        check.translated += 1
+    elif shown.dropped is not None:
+        check.translations_dropped[shown.dropped] = check.translations_dropped.get(shown.dropped, 0) + 1
 
 
 def chunk_span(source: Source) -> slice:

@@ -2,14 +2,17 @@
 can find in the stored article text.
 
 The model sees the retrieved passages under short keys (S1, S2, ...) inside delimiters, marked as
-untrusted, and replies with `{"answerable": bool, "claims": [{"text", "key", "quote"}]}`. Whatever it
-says, a user only ever sees citations cut from the stored text by `make_citation`: a quote that cannot be
-located in the article of the source it cites is dropped, a claim without a verified quote is removed,
-a claim that says more than its quote (a number, a name, a negation, a link) is replaced by the quote
-(`claims.py`), and when nothing survives the answer abstains. That checking lives in `grounding.py`; this
-module holds the chat-model factory, the prompts, the reply's parsing and the answerer that runs them. So a
-weak local model, or a source that tries to steer the model ("ignore previous instructions..."), can at
-worst make the answer abstain or cite real text.
+untrusted, and replies with `{"answerable": bool, "claims": [{"text", "key", "quote"}]}`; when a source
+is in another script than the question (Chinese sources for an English question), the prompt also asks
+for a claim's `translation` of its quote, which grounding keeps only beside a verified quote, labelled as
+unverified (`Citation.translation`). Whatever it says, a user only ever sees citations cut from the
+stored text by `make_citation`: a quote that cannot be located in the article of the source it cites is
+dropped, a claim without a verified quote is removed, a claim that says more than its quote (a number, a
+name, a negation, a link) is replaced by the quote (`claims.py`), and when nothing survives the answer
+abstains. That checking lives in `grounding.py`; this module holds the chat-model factory, the prompts,
+the reply's parsing and the answerer that runs them. So a weak local model, or a source that tries to
+steer the model ("ignore previous instructions..."), can at worst make the answer abstain or cite real
+text.
 
 The chain is plain LangChain (`prompt | model | parser`), exposed as `LLMAnswerer.chain` and
 `LLMAnswerer.rewrite_chain` for callers who want to compose or trace it.
@@ -41,6 +44,7 @@ from talentqa.errors import AnswerError, ConfigError
 from talentqa.models import Answer, Citation, Turn
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, LLMSettings
+from talentqa.store.script import text_script
 
 _HISTORY_TURNS = 6
 _HISTORY_TURN_CHARS = 600
@@ -166,6 +170,10 @@ class ProposedClaim(BaseModel):
     text: str = Field(description="One short sentence answering part of the question.")
     key: str = Field(description="Key of the source that supports the claim, e.g. S1.")
     quote: str = Field(description="Verbatim text copied from that source.")
+    translation: str = Field(
+        default="",
+        description="The quote in the question's language, when the quote is in another; else empty.",
+    )
 
 
 class ProposedAnswer(BaseModel):
@@ -206,7 +214,17 @@ Sources:
 
 {sources}
 
-Question: {question}"""
+Question: {question}{translation_rule}"""
+
+# Added after the question only when a source is in another script than the question, so a prompt over
+# sources in the question's language is unchanged.
+_TRANSLATION_RULE = """
+
+Some sources are in another language than the question. A "quote" is still copied exactly in the \
+source's own language, never translated. For a claim whose quote is in another language than the \
+question, also give "translation": a faithful rendering of that quote in the language of the question, \
+for example {"text": "...", "key": "S2", "quote": "<words copied exactly from S2>", \
+"translation": "<those words in the language of the question>"}. Omit "translation" otherwise."""
 
 _REWRITE_SYSTEM = """\
 You rewrite the user's follow-up question into one standalone question that can be understood without \
@@ -296,7 +314,12 @@ def _proposal_from(value: dict[str, Any]) -> ProposedAnswer | None:
             quote = next((q for q in quote if isinstance(q, str)), "")
         key = item.get("key", item.get("source", item.get("source_key", "")))
         text = item.get("text", item.get("claim", ""))
-        claims.append(ProposedClaim(text=_as_str(text), key=_as_str(key), quote=_as_str(quote)))
+        translation = item.get("translation", item.get("translated_quote", ""))
+        claims.append(
+            ProposedClaim(
+                text=_as_str(text), key=_as_str(key), quote=_as_str(quote), translation=_as_str(translation)
+            )
+        )
     answerable = value.get("answerable")
     return ProposedAnswer(
         answerable=answerable if isinstance(answerable, bool) else bool(claims), claims=claims
@@ -366,9 +389,19 @@ class LLMAnswerer:
         sources = load_sources(passages, text_of)
         if not sources:
             return self._abstain(question, [], {"proposed": 0, "verified": 0, "dropped": 0, "sources": 0})
+        question_script = text_script(question)
+        other_script = bool(question_script) and any(
+            source_script(source) not in ("", question_script) for source in sources
+        )
         try:
             with deadline_after(self.budget):
-                reply = self.chain.invoke({"sources": format_sources(sources), "question": question})
+                reply = self.chain.invoke(
+                    {
+                        "sources": format_sources(sources),
+                        "question": question,
+                        "translation_rule": _TRANSLATION_RULE if other_script else "",
+                    }
+                )
         except Exception as exc:
             raise self._error(exc) from exc
 
@@ -378,7 +411,12 @@ class LLMAnswerer:
             debug.update(proposed=0, verified=0, dropped=0, raw=reply.raw[:500])
             return self._abstain(question, sources, debug)
 
-        check = verify_claims(reply.proposal.claims, {s.key: s for s in sources}, self.settings.max_quotes)
+        check = verify_claims(
+            reply.proposal.claims,
+            {s.key: s for s in sources},
+            self.settings.max_quotes,
+            question_script=question_script,
+        )
         debug.update(
             answerable=reply.proposal.answerable,
             proposed=check.proposed,
@@ -387,6 +425,9 @@ class LLMAnswerer:
             dropped_reasons=check.dropped,
             claims_shown_as_quotes=check.quoted_instead,
             claims_replaced_reasons=check.replaced,
+            translations_asked=other_script,
+            translations=check.translated,
+            translations_dropped=check.translations_dropped,
         )
         if not check.citations or not reply.proposal.answerable:
             # A model that says "unanswerable" yet quotes real text gets its quotes shown as related only.
@@ -462,6 +503,12 @@ def _structured_model(model: BaseChatModel) -> Runnable[Any, Any] | None:
 
 
 _DELIMITER = re.compile(r"<\s*/?\s*source\b", re.I)
+
+
+def source_script(source: Source) -> str:
+    """The script the passage offered to the model is mostly in (`store.script.text_script`)."""
+    chunk = source.passage.chunk
+    return text_script(source.text[chunk.start : chunk.end])
 
 
 def format_sources(sources: Sequence[Source]) -> str:

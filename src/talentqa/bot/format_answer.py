@@ -15,6 +15,11 @@ Rules, in the order they bind (escaping and splitting themselves are in `format_
 4. **Citations are paged.** At most `CITATIONS_PER_PAGE` citations per message; the "More sources"
    button shows the next page. With at most 3 fields of 1,280 characters a page always fits beside
    a title and footer in the 6,000 characters of one message.
+5. **A translation is never a quote.** A citation's `translation` (the language model's rendering of
+   a quote in another language) is shown under the block quote, outside it, after
+   `TRANSLATION_LABEL`, in the same field. It may be clipped with "…" (it is not a quote); it takes
+   the room the whole quote leaves, and at least `_TRANSLATION_RESERVE` characters (when it is that
+   long) before rule 2 shortens the quote.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from talentqa.bot.format_text import (
     safe_url,
     split_text,
 )
-from talentqa.models import Answer, Citation
+from talentqa.models import TRANSLATION_LABEL, Answer, Citation
 
 CITATIONS_PER_PAGE = 3
 SHORTENED_MARKER = " … (quote shortened: press Show passage {n} for the full text)"
@@ -49,6 +54,10 @@ _TITLE_IN_SOURCE_MAX = 150
 _SOURCE_LINE_MAX = 400
 _CJK_QUOTE_BREAKS = "。！？；，、"
 _CJK_CLOSERS = "」』”’）》"
+# What a translation keeps of a field whose quote needs the room, and the least worth showing.
+_TRANSLATION_RESERVE = 320
+_TRANSLATION_MIN = 24
+_TRANSLATION_PREFIX = f"*{TRANSLATION_LABEL}:* "
 _QUOTED = re.compile(r"“[^”]{1,2000}”|\"[^\"\n]{1,2000}\"")
 
 
@@ -87,17 +96,44 @@ def source_line(citation: Citation) -> str:
 
 
 def citation_field(citation: Citation, *, number: int, related: bool = False) -> CitationField:
-    """One citation as an embed field: the verbatim quote, then the linked title and date."""
+    """One citation as an embed field: the verbatim quote, its labelled translation when it has one,
+    then the linked title and date."""
     label = f"Related {number}" if related else f"[{number}]"
     name = clip(f"{label} {one_line(citation.title or citation.doc_id)}", limits.EMBED_FIELD_NAME)
-    source = source_line(citation)
+    tail = source = source_line(citation)
     budget = limits.EMBED_FIELD_VALUE - len(source) - 1
     block = quote_block(escape(citation.quote))
+    if citation.translation:
+        translation = translation_line(
+            citation.translation, max(budget - len(block) - 1, _TRANSLATION_RESERVE)
+        )
+        if translation:
+            tail = f"{translation}\n{source}"
+            budget -= len(translation) + 1
     if len(block) <= budget:
-        return CitationField(name, f"{block}\n{source}", shortened=False)
-    return CitationField(
-        name, f"{_shortened_quote(citation.quote, number, budget)}\n{source}", shortened=True
-    )
+        return CitationField(name, f"{block}\n{tail}", shortened=False)
+    return CitationField(name, f"{_shortened_quote(citation.quote, number, budget)}\n{tail}", shortened=True)
+
+
+def translation_line(translation: str, limit: int) -> str:
+    """A translation as the line under its quote: labelled, outside the block quote, escaped, at most
+    `limit` characters (clipped with "…"); "" when not even a few words of it fit."""
+    text = one_line(translation)
+
+    def render(n: int) -> str:
+        return _TRANSLATION_PREFIX + escape(clip(text, n))
+
+    if len(render(len(text))) <= limit:
+        return render(len(text))
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(render(mid)) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    line = render(lo)
+    return line if lo >= _TRANSLATION_MIN and len(line) <= limit else ""
 
 
 def _shortened_quote(quote: str, number: int, budget: int) -> str:

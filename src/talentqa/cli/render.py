@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.style import Style
 from rich.text import Text
 
-from talentqa.models import Answer, Citation
+from talentqa.models import TRANSLATION_LABEL, Answer, Citation
 
 
 def _citation_block(citation: Citation, label: str) -> RenderableType:
@@ -17,6 +17,12 @@ def _citation_block(citation: Citation, label: str) -> RenderableType:
     if citation.published:
         head.append(f"  {citation.published.isoformat()}", style="dim")
     lines: list[RenderableType] = [head, Text(f"   \u201c{citation.quote}\u201d", style="italic")]
+    if citation.translation:
+        # The model's words, not the source's: labelled, never in quotation marks or in the quote's italics.
+        rendering = Text("   ")
+        rendering.append(f"{TRANSLATION_LABEL}: ", style="dim")
+        rendering.append(citation.translation)
+        lines.append(rendering)
     link = citation.link or citation.url
     if link:
         # Built as styled text, never parsed as markup: a URL with "[0]" in it is just text.
