@@ -129,6 +129,58 @@ def test_a_full_disk_while_ingesting_is_a_store_error(
             qa.ingest_sources([str(write_articles(tmp_path / "in"))])
 
 
+def test_after_a_failed_write_an_embedded_ingest_writes_nothing_more_and_the_next_run_repairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails on a full disk can leave Chroma's SQLite transaction open on a pooled
+    connection; any later write of the process then waits for Chroma's busy timeout (1000 s): an
+    `ingest` with 96 KB left hung past 180 s in the attack run. So after a failure the run writes no
+    "failed" mark, and its marker, left open, is repaired by the next run as after a crash."""
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    writes_after_failure: list[str] = []
+    failed = False
+    real = {name: getattr(Collection, name) for name in ("upsert", "add", "update", "delete", "modify")}
+
+    def guarded(name: str) -> Any:
+        def write(self: Collection, *args: Any, **kwargs: Any) -> Any:
+            nonlocal failed
+            if failed:
+                # What the hang looked like: a write queued behind the failed write's lock.
+                writes_after_failure.append(f"{self.name}.{name}")
+                raise AssertionError("this write would wait on the failed write's lock")
+            if name == "upsert" and self.name.endswith("-documents"):
+                failed = True
+                raise InternalError(
+                    "Query error: Database error: error returned from database: "
+                    "(code: 13) database or disk is full"
+                )
+            return real[name](self, *args, **kwargs)
+
+        return write
+
+    settings = Settings(store=tmp_path / "vectorstore")
+    folder = write_articles(tmp_path / "in")
+    with TalentQA.open(settings, embedder=FakeEmbedder()) as qa:
+        for name in real:
+            monkeypatch.setattr(Collection, name, guarded(name))
+        with pytest.raises(StoreError, match="disk holding the store .* is full"):
+            qa.ingest_sources([str(folder)])
+        assert failed
+        assert writes_after_failure == []
+        stranded = qa.store.count_chunks()
+        assert stranded > 0, "the chunks were written before the article records failed"
+        monkeypatch.undo()
+    with TalentQA.open(settings, embedder=FakeEmbedder()) as qa:
+        report = qa.ingest_sources([str(folder)])
+        assert report.summary() == {"added": 3, "updated": 0, "unchanged": 0, "failed": 0}
+        assert qa.store.count_chunks() == stranded
+        assert {info.doc_id for info in qa.store.documents_info()} == {"a0", "a1", "a2"}
+        assert qa.store.live_runs() == set()
+        assert qa.store.runs.count() == 0, "the failed run's marker was settled by the repair"
+
+
 def _can_unshare() -> bool:
     if not shutil.which("unshare"):
         return False

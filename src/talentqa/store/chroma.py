@@ -27,7 +27,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -158,10 +158,14 @@ class _Guarded:
     Wrapping the objects rather than each Store method covers every call, generators included, and the
     collections a guarded client hands out."""
 
-    def __init__(self, target: Any, location: str, server: bool) -> None:
+    def __init__(
+        self, target: Any, location: str, server: bool, failed: Callable[[], None] | None = None
+    ) -> None:
         self._target = target
         self._location = location
         self._server = server
+        self._failed = failed
+        """Told of every call that failed with a StoreError."""
 
     def __getattr__(self, name: str) -> Any:
         with translated(self._location, server=self._server):
@@ -171,12 +175,17 @@ class _Guarded:
 
         @functools.wraps(value)
         def call(*args: Any, **kwargs: Any) -> Any:
-            with translated(self._location, server=self._server):
-                result = value(*args, **kwargs)
+            try:
+                with translated(self._location, server=self._server):
+                    result = value(*args, **kwargs)
+            except StoreError:
+                if self._failed is not None:
+                    self._failed()
+                raise
             from chromadb.api.models.Collection import Collection
 
             if isinstance(result, Collection):
-                return _Guarded(result, self._location, self._server)
+                return _Guarded(result, self._location, self._server, self._failed)
             return result
 
         return call
@@ -452,7 +461,11 @@ class Store:
         self.settings = settings
         server = settings.mode == "server"
         where = settings.chroma_url or str(Path(settings.store).resolve())
-        self.client: ClientAPI = cast("ClientAPI", _Guarded(client, where, server))
+        self._store_failed = False
+        """A call to the embedded store failed since the current run began (see `fail_run`)."""
+        self.client: ClientAPI = cast(
+            "ClientAPI", _Guarded(client, where, server, None if server else self._note_failure)
+        )
         self.model_name = model_name
         self.dimension = dimension
         self._lock = lock
@@ -613,6 +626,7 @@ class Store:
         """Announce a writer. A reindex replaces every vector, so it runs alone: it is refused while
         another writer works, and an ingest is refused while a reindex works."""
         run_id = uuid.uuid4().hex
+        self._store_failed = False
         self._own_runs[run_id] = (kind, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         _ACTIVE_RUNS.add(run_id)
         try:
@@ -665,10 +679,21 @@ class Store:
         _ACTIVE_RUNS.discard(run_id)
         # The store may be what failed: the caller's exception is the one that matters, and a marker
         # left "open" is still repaired (by this process at once, by others once it exits).
+        if self._store_failed:
+            # Embedded, after a call failed (a full disk, say): Chroma can keep the failed write's
+            # SQLite transaction open on one of its pooled connections, and any later write then waits
+            # on that lock for Chroma's busy timeout (1000 s). So no more writes: the marker stays
+            # "open", and as this process holds the store's lock, the next run takes it for unfinished
+            # and repairs, as after a crash.
+            self._own_runs.pop(run_id, None)
+            return
         with contextlib.suppress(StoreError):
             self._announce(run_id, "failed")
             self.bump_revision()
         self._own_runs.pop(run_id, None)
+
+    def _note_failure(self) -> None:
+        self._store_failed = True
 
     def live_runs(self) -> set[str]:
         """Ids of the runs still at work (this process's included)."""
