@@ -25,6 +25,7 @@ from talentqa.cli import app
 from talentqa.errors import ConfigError, StoreError
 from talentqa.settings import Settings, load_settings
 from talentqa.store import LOCK_NAME, Store, translated
+from talentqa.store import chroma as chroma_store
 from talentqa.store.keyword import KeywordIndex, KeywordIndexCache
 from tests.chroma_server import ChromaServer
 from tests.conftest import FakeEmbedder
@@ -172,6 +173,8 @@ def test_after_a_failed_write_an_embedded_ingest_writes_nothing_more_and_the_nex
         stranded = qa.store.count_chunks()
         assert stranded > 0, "the chunks were written before the article records failed"
         monkeypatch.undo()
+    # The next run is a new process (`talentqa ingest` again): nothing of this process's failure stays.
+    monkeypatch.setattr(chroma_store, "_STUCK_WRITES", {})
     with TalentQA.open(settings, embedder=FakeEmbedder()) as qa:
         report = qa.ingest_sources([str(folder)])
         assert report.summary() == {"added": 3, "updated": 0, "unchanged": 0, "failed": 0}
@@ -179,6 +182,49 @@ def test_after_a_failed_write_an_embedded_ingest_writes_nothing_more_and_the_nex
         assert {info.doc_id for info in qa.store.documents_info()} == {"a0", "a1", "a2"}
         assert qa.store.live_runs() == set()
         assert qa.store.runs.count() == 0, "the failed run's marker was settled by the repair"
+
+
+def test_after_a_full_disk_a_long_lived_process_refuses_writes_at_once_and_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot keeps one process: after a write failed on a full disk, Chroma may hold that write's lock
+    for 1000 s, so its next /ingest or /forget is refused with a StoreError at once (no write reaches the
+    store) instead of waiting; asking still works."""
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    monkeypatch.setattr(chroma_store, "_STUCK_WRITES", {})
+    settings = Settings(store=tmp_path / "vectorstore")
+    folder = write_articles(tmp_path / "in")
+    with TalentQA.open(settings, embedder=FakeEmbedder()) as qa:
+        qa.ingest_sources([str(folder)])
+        real_upsert = Collection.upsert
+
+        def disk_full(self: Collection, *args: Any, **kwargs: Any) -> None:
+            raise InternalError("Database error: (code: 13) database or disk is full")
+
+        monkeypatch.setattr(Collection, "upsert", disk_full)
+        with pytest.raises(StoreError, match="is full"):
+            qa.ingest_sources([str(_one_article(tmp_path / "more.md", "Seven"))])
+        writes: list[str] = []
+
+        def recorded(self: Collection, *args: Any, **kwargs: Any) -> Any:
+            writes.append(self.name)
+            return real_upsert(self, *args, **kwargs)
+
+        monkeypatch.setattr(Collection, "upsert", recorded)
+        with pytest.raises(StoreError, match="restart talentqa"):
+            qa.ingest_sources([str(_one_article(tmp_path / "later.md", "Nine"))])
+        with pytest.raises(StoreError, match="restart talentqa"):
+            qa.remove("a0")
+        assert writes == []
+        assert qa.retrieve("researcher 101 moved labs")
+
+
+def _one_article(path: Path, title: str) -> Path:
+    body = " ".join(f"{title} line {j} says a scientist returned." for j in range(12))
+    path.write_text(f"---\ntitle: {title}\n---\n\n{body}\n")
+    return path
 
 
 def _can_unshare() -> bool:

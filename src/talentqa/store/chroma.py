@@ -71,6 +71,10 @@ long is taken for dead, and what it left unfinished is repaired."""
 
 # The runs this process has open, across every store it holds (one process may hold several on a server).
 _ACTIVE_RUNS: set[str] = set()
+# Embedded stores (by folder) whose write failed on a full disk in this process. Chroma can keep that
+# write's SQLite transaction open on a pooled connection, and its busy timeout is 1000 s: a later write
+# of this process (the bot's next /ingest, say) would wait that long. Such writes are refused at once.
+_STUCK_WRITES: dict[str, str] = {}
 
 
 # --- failures ---------------------------------------------------------------------------------------------
@@ -83,6 +87,10 @@ _ACTIVE_RUNS: set[str] = set()
 _SQLITE_DAMAGED = ("(code: 11)", "(code: 26)", "malformed", "not a database")
 _SQLITE_READ_ONLY = ("(code: 8)", "readonly database", "read-only")
 _SQLITE_FULL = ("(code: 13)", "disk is full")
+
+
+def _is_disk_full(error: StoreError) -> bool:
+    return "is full; free some space" in str(error)  # as `describe_failure` words a full disk
 
 
 def _is_panic(exc: BaseException) -> bool:
@@ -159,7 +167,11 @@ class _Guarded:
     collections a guarded client hands out."""
 
     def __init__(
-        self, target: Any, location: str, server: bool, failed: Callable[[], None] | None = None
+        self,
+        target: Any,
+        location: str,
+        server: bool,
+        failed: Callable[[StoreError], None] | None = None,
     ) -> None:
         self._target = target
         self._location = location
@@ -178,9 +190,9 @@ class _Guarded:
             try:
                 with translated(self._location, server=self._server):
                     result = value(*args, **kwargs)
-            except StoreError:
+            except StoreError as exc:
                 if self._failed is not None:
-                    self._failed()
+                    self._failed(exc)
                 raise
             from chromadb.api.models.Collection import Collection
 
@@ -461,6 +473,7 @@ class Store:
         self.settings = settings
         server = settings.mode == "server"
         where = settings.chroma_url or str(Path(settings.store).resolve())
+        self._where = where
         self._store_failed = False
         """A call to the embedded store failed since the current run began (see `fail_run`)."""
         self.client: ClientAPI = cast(
@@ -625,6 +638,7 @@ class Store:
     def begin_run(self, kind: RunKind = "ingest") -> RunStart:
         """Announce a writer. A reindex replaces every vector, so it runs alone: it is refused while
         another writer works, and an ingest is refused while a reindex works."""
+        self._check_writable()
         run_id = uuid.uuid4().hex
         self._store_failed = False
         self._own_runs[run_id] = (kind, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -692,8 +706,20 @@ class Store:
             self.bump_revision()
         self._own_runs.pop(run_id, None)
 
-    def _note_failure(self) -> None:
+    def _note_failure(self, error: StoreError) -> None:
         self._store_failed = True
+        if _is_disk_full(error):
+            _STUCK_WRITES[self._where] = str(error)
+
+    def _check_writable(self) -> None:
+        """Refuse a write that would queue behind a failed write's lock (see `_STUCK_WRITES`)."""
+        if self._where in _STUCK_WRITES:
+            raise StoreError(
+                f"an earlier write to the store {self._where} failed in this process because the disk was "
+                "full, and the store may still hold that write's lock (a new write could wait up to 17 "
+                "minutes for it): free some space and restart talentqa (or the bot) to write again; "
+                "questions are still answered"
+            )
 
     def live_runs(self) -> set[str]:
         """Ids of the runs still at work (this process's included)."""
@@ -886,6 +912,7 @@ class Store:
         return len(gone)
 
     def remove(self, doc_id: str) -> None:
+        self._check_writable()
         if not self.documents.get(ids=[doc_id], include=[])["ids"]:
             raise DocumentNotFoundError(f"no document with id {doc_id!r} (see `talentqa sources list`)")
         # Chunks first: a crash in between leaves the record, and a retry finishes the job.
