@@ -176,15 +176,7 @@ def _near_misses(
             continue
         turned = _opposite(ex, rng) if opposites else None
         if turned:
-            made.append(
-                ReaderExample(
-                    id=f"{ex.id}:opposite",
-                    question=turned,
-                    context=ex.context,
-                    kind="opposite",
-                    title=ex.title,
-                )
-            )
+            made.append(_no_answer(ex, "opposite", question=turned))
         roll = rng.random()
         if roll < DELETED_SENTENCE_SHARE:
             context = _without_answer_sentence(ex.context, ex.answer_start, ex.answer_text)
@@ -196,25 +188,26 @@ def _near_misses(
         elif roll < DELETED_SENTENCE_SHARE + OTHER_PARAGRAPH_SHARE + SWAPPED_SHARE:
             question = _swapped(ex, by_article[article_of[ex.id]], rng)
             if question:
-                made.append(
-                    ReaderExample(
-                        id=f"{ex.id}:swapped",
-                        question=question,
-                        context=ex.context,
-                        kind="swapped",
-                        title=ex.title,
-                    )
-                )
+                made.append(_no_answer(ex, "swapped", question=question))
             continue
         else:
             continue
         if context:
-            made.append(
-                ReaderExample(
-                    id=f"{ex.id}:{kind}", question=ex.question, context=context, kind=kind, title=ex.title
-                )
-            )
+            made.append(_no_answer(ex, kind, context=context))
     return made
+
+
+def _no_answer(
+    ex: ReaderExample, kind: str, *, question: str | None = None, context: str | None = None
+) -> ReaderExample:
+    """A near-miss of `ex`: its question or its passage changed so that the passage no longer answers."""
+    return ReaderExample(
+        id=f"{ex.id}:{kind}",
+        question=ex.question if question is None else question,
+        context=ex.context if context is None else context,
+        kind=kind,
+        title=ex.title,
+    )
 
 
 def _swapped(ex: ReaderExample, paragraphs: Sequence[str], rng: random.Random) -> str | None:
