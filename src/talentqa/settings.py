@@ -89,11 +89,12 @@ class AnswerSettings(BaseModel):
         "questions), to withhold at most 15% of answerable questions there.",
     )
     accurate_threshold: float = Field(
-        default=0.9341,
+        default=0.6209,
         ge=0.0,
         le=1.0,
-        description="The same for the accurate reader (1 - the LLM's probability of 'NO ANSWER'), from "
-        "`talentqa calibrate --accurate --limit 120` on the same unseen calibration articles.",
+        description="The same for the accurate reader (the LLM's probability of YES when asked whether a "
+        "passage states the answer), from `talentqa calibrate --accurate --limit 300` on the same unseen "
+        "calibration articles.",
     )
     read_headers: bool = Field(
         default=True,
@@ -105,7 +106,7 @@ class AnswerSettings(BaseModel):
         default=2,
         ge=1,
         le=10,
-        description="Passages the accurate reader's LLM reads (the fast reader's best).",
+        description="Passages the accurate reader's LLM judges (the fast reader's best).",
     )
     max_question_chars: int = Field(default=1000, ge=1, description="Longer questions are refused.")
     related: int = Field(default=3, ge=0, description="Related passages shown when abstaining.")

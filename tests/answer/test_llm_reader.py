@@ -1,4 +1,5 @@
-"""The accurate reader: an LLM reads the fast reader's best passages; its "NO" probability decides.
+"""The accurate reader: an LLM judges the fast reader's best passages; its YES probability decides, and
+it copies the answer phrase from the passage it judges best.
 
 Driven by a deterministic fake chat model, and once through the real `ChatOpenAI` client against a local
 OpenAI-compatible stand-in that returns log-probabilities as llama.cpp's server does."""
@@ -18,8 +19,19 @@ from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from talentqa.reading.llm_reader import CascadeReader, LLMReader, no_probability, window
+from talentqa.answer.reading import ReadingAnswerer
+from talentqa.models import Chunk
+from talentqa.reading.llm_reader import (
+    CascadeReader,
+    LLMReader,
+    no_probability,
+    window,
+    yes_probability,
+)
 from talentqa.reading.model import ReaderOutput
+from talentqa.retrieval import Passage
+from talentqa.settings import AnswerSettings
+from tests.answer.helpers import PromptRecorder, TextStore
 
 PASSAGES = [
     "The port reopened in May. The harbour master, Ines Duarte, said traffic doubled. Ships waited.",
@@ -65,22 +77,96 @@ def test_window_is_the_span_sentence_with_one_neighbour_each_way() -> None:
     assert text[slice(*window(text, 0, 3, sentences=0))] == "The port reopened in May."
 
 
-def test_the_llm_reads_only_the_best_passages_and_its_probability_decides() -> None:
+def judged(p_yes: float) -> AIMessage:
+    """A one-token YES/NO reply with its first-position log-probabilities, as llama.cpp's server sends."""
+    top = [{"token": "YES", "logprob": math.log(p_yes)}, {"token": "NO", "logprob": math.log(1 - p_yes)}]
+    word = "YES" if p_yes >= 0.5 else "NO"
+    return AIMessage(
+        content=word, response_metadata={"logprobs": {"content": [{"token": word, "top_logprobs": top}]}}
+    )
+
+
+def test_yes_probability_weighs_yes_against_no_at_the_first_token() -> None:
+    assert yes_probability(judged(0.8).response_metadata["logprobs"]) == pytest.approx(0.8)
+    other = {"content": [{"token": "Maybe", "top_logprobs": [{"token": "Maybe", "logprob": 0.0}]}]}
+    assert yes_probability(other) == 0.5  # neither word: no evidence either way
+    assert yes_probability({"content": []}) is None and yes_probability(None) is None
+
+
+def test_the_llm_judges_only_the_best_passages_and_its_yes_probability_decides() -> None:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
-    chat = GenericFakeChatModel(messages=iter([said("Ines Duarte", 0.1), said("NO ANSWER", 0.95)]))
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.9), judged(0.05)]), callbacks=[recorder])
     reader = CascadeReader(fast, LLMReader(chat), passages=2)
     first, second, third = reader.read("Who is the harbour master?", PASSAGES)
     assert first.probability == pytest.approx(0.9) and first.span == "Ines Duarte"
-    assert third.probability == pytest.approx(0.05)  # read second (fast 0.6), said NO
-    assert second.probability == 0.0  # not read by the LLM: never the answer
+    assert third.probability == pytest.approx(0.05)  # judged second (fast 0.6): NO
+    assert second.probability == 0.0  # not judged by the LLM: never the answer
+    assert len(recorder.prompts) == 2  # judging copies nothing: the phrase is asked for only when answering
+    assert "YES or NO" in recorder.text(0) and PASSAGES[0] in recorder.text(0)
+
+
+def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:
+    fast = FastReader([(0.7, "reopened in May"), (0.1, "forty"), (0.6, "Paul")])
+    chat = GenericFakeChatModel(messages=iter([said("Paul Weng", 0.05)]))
+    reader = CascadeReader(fast, LLMReader(chat))
+    judged_output = ReaderOutput(0.95, PASSAGES[2].index("Paul"), PASSAGES[2].index("Paul") + 4, "Paul", 1.0)
+    refined = reader.refine("Who directs the museum?", PASSAGES[2], "Museum news: ", judged_output)
+    assert refined.span == "Paul Weng" and PASSAGES[2][refined.start : refined.end] == "Paul Weng"
+    assert refined.probability == 0.95
 
 
 def test_a_phrase_the_llm_did_not_copy_falls_back_to_the_fast_span() -> None:
     fast = FastReader([(0.7, "Ines Duarte"), (0.1, "forty"), (0.1, "Paul")])
-    chat = GenericFakeChatModel(messages=iter([said("the port's chief, a woman", 0.1)]))
-    [first, *_] = CascadeReader(fast, LLMReader(chat), passages=1).read("Who?", PASSAGES)
-    assert first.span == "Ines Duarte"
-    assert PASSAGES[0][first.start : first.end] == first.span
+    chat = GenericFakeChatModel(messages=iter([judged(0.9), said("the port's chief, a woman", 0.1)]))
+    reader = CascadeReader(fast, LLMReader(chat), passages=1)
+    [first, *_] = reader.read("Who?", PASSAGES)
+    refined = reader.refine("Who?", PASSAGES[0], "", first)
+    assert refined.span == "Ines Duarte"
+    assert PASSAGES[0][refined.start : refined.end] == refined.span
+
+
+def _article_passages() -> list[Passage]:
+    return [
+        Passage(Chunk(id=f"d{i}:0", doc_id=f"d{i}", n=0, start=0, end=len(t), text=t, title=f"Port {i}"), 1.0)
+        for i, t in enumerate(PASSAGES)
+    ]
+
+
+def _accurate(replies: list[AIMessage], recorder: PromptRecorder) -> ReadingAnswerer:
+    fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
+    chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
+    cascade = CascadeReader(fast, LLMReader(chat), passages=2)
+    return ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: cascade, name="accurate")
+
+
+def test_an_accurate_answer_leads_with_the_copied_phrase_from_the_passage_judged_best() -> None:
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.3), judged(0.9), said("Paul Weng", 0.02)], recorder)
+    answer = answerer.answer(
+        "Who directs the museum?",
+        _article_passages(),
+        TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True))),
+    )
+    assert not answer.abstained and answer.short_answer == "Paul Weng"
+    assert answer.citations[0].quote == "Its director is Paul Weng."
+    assert len(recorder.prompts) == 3 and "shortest exact phrase" in recorder.text(2)
+
+
+def test_an_accurate_abstention_costs_the_judgements_alone() -> None:
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.2), judged(0.1)], recorder)
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    answer = answerer.answer("Who founded the port?", _article_passages(), texts)
+    assert answer.abstained and answer.related
+    assert len(recorder.prompts) == 2  # no phrase is copied for an answer that is not given
+
+
+def test_without_log_probabilities_the_judges_words_decide() -> None:
+    chat = GenericFakeChatModel(messages=iter([AIMessage(content="YES"), AIMessage(content="NO")]))
+    reader = LLMReader(chat)
+    assert reader.judge("Who is the harbour master?", PASSAGES[0]) == 1.0
+    assert reader.judge("Who founded the port?", PASSAGES[0]) == 0.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -89,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _Handler.requests.append(body)
+        one_token = body.get("max_tokens") == 1 or body.get("max_completion_tokens") == 1
+        reply = judged(0.75) if one_token else said("Ines Duarte", 0.25, alternative="Ines")
         payload = {
             "id": "x",
             "object": "chat.completion",
@@ -98,8 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "index": 0,
                     "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": "Ines Duarte"},
-                    "logprobs": logprobs("Ines", 0.25),
+                    "message": {"role": "assistant", "content": reply.content},
+                    "logprobs": reply.response_metadata["logprobs"],
                 }
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
@@ -134,3 +222,6 @@ def test_log_probabilities_travel_through_the_openai_client(openai_stand_in: str
     sent = _Handler.requests[-1]
     assert sent["logprobs"] is True and sent["top_logprobs"] >= 5
     assert "Ines Duarte" in sent["messages"][-1]["content"]
+    assert LLMReader(chat).judge("Who is the harbour master?", PASSAGES[0]) == pytest.approx(0.75)
+    sent = _Handler.requests[-1]
+    assert sent["logprobs"] is True and (sent.get("max_tokens") or sent.get("max_completion_tokens")) == 1

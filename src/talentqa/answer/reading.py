@@ -19,7 +19,7 @@ from talentqa.answer.citations import compose_text, instruction_like, latest_dat
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation
-from talentqa.reading.model import PassageReader, Reader, ReaderOutput
+from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SpanRefiner
 from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
@@ -89,6 +89,17 @@ class ReadingAnswerer:
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
+    def _refined(self, question: str, reading: Reading) -> Reading:
+        """The first quoted reading, its span refined where the reader can (the accurate reader's LLM)."""
+        reader = self._reader()
+        if not isinstance(reader, SpanRefiner):
+            return reading
+        chunk = reading.passage.chunk
+        header = passage_header(chunk) if self.settings.read_headers else ""
+        return Reading(
+            reading.passage, reading.rank, reader.refine(question, chunk.text, header, reading.output)
+        )
+
     def answer(
         self,
         question: str,
@@ -114,7 +125,7 @@ class ReadingAnswerer:
                 answerer=self.name,
                 debug=debug,
             )
-        chosen = [readings[0]]
+        chosen = [self._refined(question, readings[0])]
         for reading in readings[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break
@@ -132,7 +143,7 @@ class ReadingAnswerer:
                 answerer=self.name,
                 debug=debug,
             )
-        short = short_answer(question, readings[0])
+        short = short_answer(question, chosen[0])
         if short and citations[0].quote.find(short) < 0:
             short = None  # the stored text changed under the quote: never show unverified words
         return Answer(

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +65,16 @@ class PassageReader(Protocol):
     ) -> list[ReaderOutput]:
         """One output per passage. `headers` (one per passage, may be empty) are read before their passage
         (its title and date, say) but never hold the answer: offsets are into the passage alone."""
+        ...
+
+
+@runtime_checkable
+class SpanRefiner(Protocol):
+    """A reader that can find a better span in the passage chosen to answer, after every passage was read
+    (the accurate reader's LLM copies the answer phrase only from the passage that will be quoted)."""
+
+    def refine(self, question: str, passage: str, header: str, output: ReaderOutput) -> ReaderOutput:
+        """`output` with its span (offsets into `passage`) refined; its probability unchanged."""
         ...
 
 
