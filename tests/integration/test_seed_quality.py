@@ -16,7 +16,9 @@ from tests.conftest import MODEL_CACHE, TEST_CACHE
 from tests.integration.build_store import ChildFailed, build_in_child
 from tests.integration.conftest import shared_path
 
-pytestmark = pytest.mark.slow
+# A cold cache builds the 15k-chunk store first (over 10 minutes on two busy cores, past pytest's default
+# 600 s per test, which counts fixture setup); the builder has its own one-hour limit.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 SEED_DOC_ID = "talent-returnees"
 
 
