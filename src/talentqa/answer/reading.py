@@ -96,9 +96,10 @@ class ReadingAnswerer:
             return reading
         chunk = reading.passage.chunk
         header = passage_header(chunk) if self.settings.read_headers else ""
-        return Reading(
-            reading.passage, reading.rank, reader.refine(question, chunk.text, header, reading.output)
-        )
+        refined = reader.refine(question, chunk.text, header, reading.output)
+        if _planted(reading.passage, refined):
+            return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
+        return Reading(reading.passage, reading.rank, refined)
 
     def answer(
         self,
