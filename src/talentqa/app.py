@@ -153,7 +153,10 @@ class TalentQA:
                 llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
             answer = self.settings.answer
             cascade = CascadeReader(
-                shared_reader(), LLMReader(build_chat_model(llm)), passages=answer.accurate_passages
+                shared_reader(),
+                LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
+                passages=answer.accurate_passages,
+                sentences=answer.accurate_context,
             )
             self._accurate = ReadingAnswerer(
                 answer.model_copy(update={"abstain_threshold": answer.accurate_threshold}),

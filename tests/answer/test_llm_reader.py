@@ -24,13 +24,12 @@ from talentqa.models import Chunk
 from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
-    no_probability,
     window,
     yes_probability,
 )
 from talentqa.reading.model import ReaderOutput
 from talentqa.retrieval import Passage
-from talentqa.settings import AnswerSettings
+from talentqa.settings import AnswerSettings, Settings
 from tests.answer.helpers import PromptRecorder, TextStore
 
 PASSAGES = [
@@ -64,17 +63,13 @@ class FastReader:
         return out
 
 
-def test_no_probability_sums_the_no_tokens_of_the_first_position() -> None:
-    assert no_probability(logprobs("Ines", 0.2)) == pytest.approx(0.2)
-    assert no_probability({"content": []}) is None and no_probability(None) is None
-
-
-def test_window_is_the_span_sentence_with_one_neighbour_each_way() -> None:
+def test_window_is_the_span_sentence_with_its_neighbours() -> None:
     text = PASSAGES[0]
     start = text.index("Ines")
-    w = window(text, start, start + 4)
-    assert text[w[0] : w[1]] == text  # three sentences: all kept
-    assert text[slice(*window(text, 0, 3, sentences=0))] == "The port reopened in May."
+    assert text[slice(*window(text, start, start + 4))] == text  # one each side by default: all three
+    w = window(text, start, start + 4, sentences=(1, 0))
+    assert text[w[0] : w[1]] == text[: text.index(" Ships")]
+    assert text[slice(*window(text, 0, 3, sentences=(0, 0)))] == "The port reopened in May."
 
 
 def judged(p_yes: float) -> AIMessage:
@@ -133,10 +128,12 @@ def _article_passages() -> list[Passage]:
     ]
 
 
-def _accurate(replies: list[AIMessage], recorder: PromptRecorder) -> ReadingAnswerer:
+def _accurate(
+    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False
+) -> ReadingAnswerer:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
     chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
-    cascade = CascadeReader(fast, LLMReader(chat), passages=2)
+    cascade = CascadeReader(fast, LLMReader(chat, copy_turn=copy_turn), passages=2)
     return ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: cascade, name="accurate")
 
 
@@ -151,6 +148,42 @@ def test_an_accurate_answer_leads_with_the_copied_phrase_from_the_passage_judged
     assert not answer.abstained and answer.short_answer == "Paul Weng"
     assert answer.citations[0].quote == "Its director is Paul Weng."
     assert len(recorder.prompts) == 3 and "shortest exact phrase" in recorder.text(2)
+    assert [m.type for m in recorder.prompts[2]] == ["system", "human"]  # a prompt of its own by default
+    assert PASSAGES[2] in recorder.text(2) and "Who directs the museum?" in recorder.text(2)
+
+
+def test_with_copy_turn_the_phrase_is_asked_for_as_the_next_turn_of_the_chosen_passages_judgement() -> None:
+    """The copy request repeats the judgement's conversation word for word, so a caching server (llama.cpp)
+    reuses the judged prompt instead of reading the passage again."""
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.3), judged(0.9), said("Paul Weng", 0.02)], recorder, copy_turn=True)
+    answerer.answer(
+        "Who directs the museum?",
+        _article_passages(),
+        TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True))),
+    )
+    judgement, copy = recorder.prompts[1], recorder.prompts[2]
+    assert PASSAGES[2] in str(judgement[-1].content)  # the passage judged YES is the one refined
+    assert [(m.type, m.content) for m in copy[: len(judgement)]] == [(m.type, m.content) for m in judgement]
+    assert (copy[len(judgement)].type, copy[len(judgement)].content) == ("ai", "YES")
+    assert len(copy) == len(judgement) + 2 and copy[-1].type == "human"
+
+
+def test_a_declined_copy_keeps_the_fast_span_but_a_word_starting_with_no_is_a_phrase() -> None:
+    judged_output = ReaderOutput(
+        0.9, PASSAGES[0].index("Ines"), PASSAGES[0].index("Ines") + 11, "Ines Duarte", 1
+    )
+    for reply, span in [("NO.", "Ines Duarte"), ("No answer", "Ines Duarte"), ("Nowhere", "Ines Duarte")]:
+        chat = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+        refined = CascadeReader(FastReader([]), LLMReader(chat)).refine(
+            "Who?", PASSAGES[0], "", judged_output
+        )
+        assert refined.span == span
+    text = "Ships sailed to Norway in May."
+    norway = ReaderOutput(0.9, 0, 5, "Ships", 1.0)
+    chat = GenericFakeChatModel(messages=iter([AIMessage(content="Norway")]))
+    refined = CascadeReader(FastReader([]), LLMReader(chat)).refine("Where to?", text, "", norway)
+    assert refined.span == "Norway"
 
 
 def test_an_accurate_abstention_costs_the_judgements_alone() -> None:
@@ -217,11 +250,15 @@ def openai_stand_in() -> Iterator[str]:
 
 def test_log_probabilities_travel_through_the_openai_client(openai_stand_in: str) -> None:
     chat = ChatOpenAI(model="m", base_url=openai_stand_in, api_key=SecretStr("x"), max_retries=0)
-    probability, phrase = LLMReader(chat).read_one("Who is the harbour master?", PASSAGES[0])
-    assert phrase == "Ines Duarte" and probability == pytest.approx(0.75)
+    phrase = LLMReader(chat).copy("Who is the harbour master?", PASSAGES[0])
+    assert phrase == "Ines Duarte"
     sent = _Handler.requests[-1]
     assert sent["logprobs"] is True and sent["top_logprobs"] >= 5
-    assert "Ines Duarte" in sent["messages"][-1]["content"]
+    assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert LLMReader(chat, copy_turn=True).copy("Who is the harbour master?", PASSAGES[0]) == "Ines Duarte"
+    sent = _Handler.requests[-1]
+    assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user"]
+    assert "Ines Duarte" in sent["messages"][1]["content"] and sent["messages"][2]["content"] == "YES"
     assert LLMReader(chat).judge("Who is the harbour master?", PASSAGES[0]) == pytest.approx(0.75)
     sent = _Handler.requests[-1]
     assert sent["logprobs"] is True and (sent.get("max_tokens") or sent.get("max_completion_tokens")) == 1
@@ -239,3 +276,17 @@ def test_a_phrase_copied_from_a_planted_instruction_is_never_quoted() -> None:
     answer = answerer.answer("Who directs the museum?", [passage], TextStore({"m": text}))
     assert answer.citations[0].quote == "Its director is Paul Weng."
     assert answer.short_answer == "Paul Weng"
+
+
+def test_a_narrower_window_from_the_environment_reaches_the_judged_prompt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_CONTEXT", "[1, 0]")
+    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_COPY", "turn")
+    sentences = Settings().answer.accurate_context
+    assert sentences == (1, 0) and Settings().answer.accurate_copy == "turn"
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.9)]), callbacks=[recorder])
+    fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.1, "Paul")])
+    CascadeReader(fast, LLMReader(chat), passages=1, sentences=sentences).read("Who?", PASSAGES)
+    assert "The port reopened in May." in recorder.text(0) and "Ships waited" not in recorder.text(0)
