@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, NonNegativeInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from talentqa.errors import ConfigError
@@ -115,7 +115,7 @@ class AnswerSettings(BaseModel):
         "prompt, about 1 s faster a given answer on 2 cores, but the phrase, and so the quoted sentence, "
         "is less often right).",
     )
-    accurate_context: tuple[int, int] = Field(
+    accurate_context: tuple[NonNegativeInt, NonNegativeInt] = Field(
         default=(1, 1),
         description="Sentences before and after the fast reader's span that the accurate reader's LLM "
         "sees with the span's own sentence(s).",

@@ -17,7 +17,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from talentqa.answer.reading import ReadingAnswerer
 from talentqa.models import Chunk
@@ -290,3 +290,9 @@ def test_a_narrower_window_from_the_environment_reaches_the_judged_prompt(
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.1, "Paul")])
     CascadeReader(fast, LLMReader(chat), passages=1, sentences=sentences).read("Who?", PASSAGES)
     assert "The port reopened in May." in recorder.text(0) and "Ships waited" not in recorder.text(0)
+
+
+def test_a_negative_window_is_refused_by_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_CONTEXT", "[-1, 1]")
+    with pytest.raises(ValidationError):
+        Settings()
