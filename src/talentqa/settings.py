@@ -108,6 +108,14 @@ class AnswerSettings(BaseModel):
         le=10,
         description="Passages the accurate reader's LLM judges (the fast reader's best).",
     )
+    accurate_stop_early: bool = Field(
+        default=True,
+        description="The accurate reader judges passages in the fast reader's order and answers from the "
+        "first its LLM judges above the threshold, without reading the rest (about 1.5 judgements a "
+        "question instead of 2 on SQuAD calibration questions, and the gold answer quoted first a little "
+        "more often); false judges all `accurate_passages` and answers from the surest. Whether it "
+        "answers is the same either way.",
+    )
     accurate_copy: Literal["prompt", "turn"] = Field(
         default="prompt",
         description="How the accurate reader asks for the answer phrase once it answers: 'prompt' (a prompt "

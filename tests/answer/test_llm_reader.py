@@ -101,6 +101,22 @@ def test_the_llm_judges_only_the_best_passages_and_its_yes_probability_decides()
     assert "YES or NO" in recorder.text(0) and PASSAGES[0] in recorder.text(0)
 
 
+def test_reading_until_a_passage_passes_leaves_the_later_ones_unread_and_a_doubtful_one_does_not() -> None:
+    fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.8)]), callbacks=[recorder])
+    reader = CascadeReader(fast, LLMReader(chat), passages=2)
+    first, _, third = reader.read_until("Who?", PASSAGES, stop_at=0.6)
+    assert first.probability == pytest.approx(0.8) and third.probability == 0.0
+    assert len(recorder.prompts) == 1  # the second-best passage was never read
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.4), judged(0.3)]), callbacks=[recorder])
+    reader = CascadeReader(fast, LLMReader(chat), passages=2)
+    first, _, third = reader.read_until("Who?", PASSAGES, stop_at=0.6)
+    assert first.probability == pytest.approx(0.4) and third.probability == pytest.approx(0.3)
+    assert len(recorder.prompts) == 2
+
+
 def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:
     fast = FastReader([(0.7, "reopened in May"), (0.1, "forty"), (0.6, "Paul")])
     chat = GenericFakeChatModel(messages=iter([said("Paul Weng", 0.05)]))
@@ -129,12 +145,26 @@ def _article_passages() -> list[Passage]:
 
 
 def _accurate(
-    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False
+    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False, stop_early: bool = True
 ) -> ReadingAnswerer:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
     chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
     cascade = CascadeReader(fast, LLMReader(chat, copy_turn=copy_turn), passages=2)
-    return ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: cascade, name="accurate")
+    settings = AnswerSettings(abstain_threshold=0.5, accurate_stop_early=stop_early)
+    return ReadingAnswerer(settings, reader=lambda: cascade, name="accurate")
+
+
+def test_the_first_passage_judged_above_the_threshold_answers_unless_every_passage_is_to_be_judged() -> None:
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.7), said("Ines Duarte", 0.02)], recorder)
+    answer = answerer.answer("Who runs the harbour?", _article_passages(), texts)
+    assert answer.citations[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
+    assert len(recorder.prompts) == 2  # one judgement, then the copy: the museum passage was never read
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.7), judged(0.95), said("Paul Weng", 0.02)], recorder, stop_early=False)
+    answer = answerer.answer("Who runs the harbour?", _article_passages(), texts)
+    assert answer.citations[0].quote == "Its director is Paul Weng." and len(recorder.prompts) == 3
 
 
 def test_an_accurate_answer_leads_with_the_copied_phrase_from_the_passage_judged_best() -> None:
@@ -283,8 +313,10 @@ def test_a_narrower_window_from_the_environment_reaches_the_judged_prompt(
 ) -> None:
     monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_CONTEXT", "[1, 0]")
     monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_COPY", "turn")
+    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_STOP_EARLY", "false")
     sentences = Settings().answer.accurate_context
     assert sentences == (1, 0) and Settings().answer.accurate_copy == "turn"
+    assert Settings().answer.accurate_stop_early is False
     recorder = PromptRecorder()
     chat = GenericFakeChatModel(messages=iter([judged(0.9)]), callbacks=[recorder])
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.1, "Paul")])

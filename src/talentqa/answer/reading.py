@@ -19,7 +19,7 @@ from talentqa.answer.citations import compose_text, instruction_like, latest_dat
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation
-from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SpanRefiner
+from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SequentialReader, SpanRefiner
 from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
@@ -77,10 +77,17 @@ class ReadingAnswerer:
         self._reader = reader
         self.name = name
 
-    def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
-        """Every passage's reading, most likely to answer first (ties: better retrieval rank first)."""
+    def read(
+        self, question: str, passages: Sequence[Passage], *, stop_at: float | None = None
+    ) -> list[Reading]:
+        """Every passage's reading, most likely to answer first (ties: better retrieval rank first). A
+        reader that reads one passage at a time stops at the first reaching `stop_at`, if given."""
         headers = [passage_header(p.chunk) for p in passages] if self.settings.read_headers else None
-        outputs = self._reader().read(question, [p.chunk.text for p in passages], headers)
+        reader, texts = self._reader(), [p.chunk.text for p in passages]
+        if stop_at is not None and isinstance(reader, SequentialReader):
+            outputs = reader.read_until(question, texts, headers, stop_at=stop_at)
+        else:
+            outputs = reader.read(question, texts, headers)
         readings = [
             Reading(p, rank, o)
             for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
@@ -110,7 +117,9 @@ class ReadingAnswerer:
         threshold: float | None = None,
     ) -> Answer:
         threshold = self.settings.abstain_threshold if threshold is None else threshold
-        readings = self.read(question, passages)
+        # Stopping at the first passage that passes changes which passage answers, never whether one does.
+        stop_at = threshold if self.settings.accurate_stop_early else None
+        readings = self.read(question, passages, stop_at=stop_at)
         best = readings[0].probability if readings else 0.0
         debug = {
             "confidence": round(best, 4),

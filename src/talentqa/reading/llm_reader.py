@@ -9,6 +9,12 @@ the probability of a first "NO" from a copy-the-answer prompt reached 0.67-0.73 
 on the same questions. The probability is compared with a threshold calibrated like the fast reader's
 (`talentqa calibrate --accurate`). A narrower window reads faster: without the sentence after the span
 it did as well on those SQuAD questions but worse on news, where the next sentence often holds the fact.
+Passages are judged in the fast reader's order, and by default the first one judged above the abstention
+threshold is the answer (`read_until`): the later ones are not read. Whether any passage passes, and so
+whether the reader answers, is exactly as when all are judged (the threshold is calibrated on the best of
+all); what changes is that a later passage judged a little surer no longer displaces the fast reader's
+choice. On the 300 calibration questions of `talentqa calibrate --accurate` that quoted the gold answer
+first more often (0.793 against 0.771) with 1.48 judgements a question instead of 2.
 
 When the answer is given, the passage it quotes first is read once more, and the model copies the
 shortest exact phrase that answers (`copy`; as its own prompt, or as the next turn of the judgement's
@@ -155,8 +161,9 @@ class LLMReader:
 
 
 class CascadeReader:
-    """The fast reader ranks every passage and the LLM judges the best `passages` of them (`read`); the
-    answerer has the LLM copy the answer phrase from the passage it quotes first (`refine`)."""
+    """The fast reader ranks every passage and the LLM judges the best `passages` of them (`read`, or
+    `read_until` a passage passes the threshold); the answerer has the LLM copy the answer phrase from the
+    passage it quotes first (`refine`)."""
 
     def __init__(
         self,
@@ -173,6 +180,18 @@ class CascadeReader:
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
     ) -> list[ReaderOutput]:
+        return self.read_until(question, passages, headers, stop_at=None)
+
+    def read_until(
+        self,
+        question: str,
+        passages: Sequence[str],
+        headers: Sequence[str] | None = None,
+        *,
+        stop_at: float | None,
+    ) -> list[ReaderOutput]:
+        """`read`, judging in the fast reader's order and stopping at the first passage judged at least
+        `stop_at` likely to answer: the passages after it are not read and keep probability 0."""
         heads = list(headers) if headers is not None else [""] * len(passages)
         fast = self.fast.read(question, passages, heads)
         order = sorted(range(len(passages)), key=lambda i: -fast[i].probability)[: self.passages]
@@ -184,6 +203,8 @@ class CascadeReader:
             w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
             probability = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
             outputs[i] = ReaderOutput(probability, guess.start, guess.end, guess.span, guess.span_score)
+            if stop_at is not None and probability >= stop_at:
+                break
         return outputs
 
     def refine(self, question: str, text: str, head: str, judged: ReaderOutput) -> ReaderOutput:

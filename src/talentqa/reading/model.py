@@ -78,6 +78,24 @@ class SpanRefiner(Protocol):
         ...
 
 
+@runtime_checkable
+class SequentialReader(Protocol):
+    """A reader that reads passages one at a time in order of promise and can stop at the first one
+    likely enough to answer (the accurate reader's LLM: each passage costs seconds)."""
+
+    def read_until(
+        self,
+        question: str,
+        passages: Sequence[str],
+        headers: Sequence[str] | None = None,
+        *,
+        stop_at: float | None,
+    ) -> list[ReaderOutput]:
+        """`read`, except that passages after the first with probability >= `stop_at` are not read
+        (probability 0); `stop_at=None` reads them all."""
+        ...
+
+
 def best_span(
     start_logits: FloatArray, end_logits: FloatArray, allowed: npt.NDArray[np.bool_], max_tokens: int
 ) -> tuple[int, int, float]:
