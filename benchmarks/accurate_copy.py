@@ -151,7 +151,7 @@ def main() -> None:
             "load_after": load_after,
             "environment": environment(),
         },
-        "accurate_copy",
+        "accurate_copy.json",
     )
     console.print(f"written to {out}; load average {load_before[0]:.1f} -> {load_after[0]:.1f}")
 

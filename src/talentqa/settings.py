@@ -109,12 +109,12 @@ class AnswerSettings(BaseModel):
         description="Passages the accurate reader's LLM judges (the fast reader's best).",
     )
     accurate_stop_early: bool = Field(
-        default=True,
+        default=False,
         description="The accurate reader judges passages in the fast reader's order and answers from the "
-        "first its LLM judges above the threshold, without reading the rest (about 1.5 judgements a "
-        "question instead of 2 on SQuAD calibration questions, and the gold answer quoted first a little "
-        "more often); false judges all `accurate_passages` and answers from the surest. Whether it "
-        "answers is the same either way.",
+        "first its LLM judges above the threshold, without reading the rest: whether it answers is the "
+        "same, and the answer comes sooner (NewsQA pilot median 5.3 s instead of 9.5 s here), but on news "
+        "a later passage judged surer is often the right one (NewsQA top quote 0.524 instead of 0.595). "
+        "False (the default) judges all `accurate_passages` and answers from the surest.",
     )
     accurate_copy: Literal["prompt", "turn"] = Field(
         default="prompt",

@@ -145,7 +145,7 @@ def _article_passages() -> list[Passage]:
 
 
 def _accurate(
-    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False, stop_early: bool = True
+    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False, stop_early: bool = False
 ) -> ReadingAnswerer:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
     chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
@@ -154,10 +154,10 @@ def _accurate(
     return ReadingAnswerer(settings, reader=lambda: cascade, name="accurate")
 
 
-def test_the_first_passage_judged_above_the_threshold_answers_unless_every_passage_is_to_be_judged() -> None:
+def test_stopping_early_the_first_passage_judged_above_the_threshold_answers_else_the_surest() -> None:
     texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
     recorder = PromptRecorder()
-    answerer = _accurate([judged(0.7), said("Ines Duarte", 0.02)], recorder)
+    answerer = _accurate([judged(0.7), said("Ines Duarte", 0.02)], recorder, stop_early=True)
     answer = answerer.answer("Who runs the harbour?", _article_passages(), texts)
     assert answer.citations[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
     assert len(recorder.prompts) == 2  # one judgement, then the copy: the museum passage was never read
@@ -313,10 +313,10 @@ def test_a_narrower_window_from_the_environment_reaches_the_judged_prompt(
 ) -> None:
     monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_CONTEXT", "[1, 0]")
     monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_COPY", "turn")
-    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_STOP_EARLY", "false")
+    monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_STOP_EARLY", "true")
     sentences = Settings().answer.accurate_context
     assert sentences == (1, 0) and Settings().answer.accurate_copy == "turn"
-    assert Settings().answer.accurate_stop_early is False
+    assert Settings().answer.accurate_stop_early is True
     recorder = PromptRecorder()
     chat = GenericFakeChatModel(messages=iter([judged(0.9)]), callbacks=[recorder])
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.1, "Paul")])

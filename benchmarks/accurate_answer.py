@@ -1,0 +1,169 @@
+"""What the accurate reader's answer costs when it stops at the first passage its LLM judges above the
+threshold (`accurate_stop_early=true`) against judging all its passages and taking the surest (the
+default, the baseline).
+
+Target (issue 17): the accurate reader's median answer within 5 s on these 2 cores. Each judgement reads a
+window of a passage (about 1.3 s on SQuAD, 2.5 s on news here); an answer that is given adds one copy.
+
+Data: a seed-0 sample of the SQuAD 2.0 calibration half (`../shared/eval/squad2_dev`, articles the fast
+reader never trained on, answerable and unanswerable), ingested into a store kept under the bench cache.
+Each question is retrieved once and answered by both answerers, over the same passages, each on its own
+llama.cpp server (the packaged Qwen2.5-Coder-1.5B-Instruct; one shared server would answer the second
+from its prompt cache), in alternating order. Reported:
+answer time (`time.perf_counter` around `answer`), LLM judgements a question, how often both make the
+same decision (answer or abstain) and quote the same sentence first, and how often each quotes a gold
+answer.
+
+    .venv/bin/python benchmarks/accurate_answer.py [--limit N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import CACHE, EVAL, console, environment, load_avg, percentile, table, warn_if_busy, write_json
+
+from talentqa.answer.llm import build_chat_model
+from talentqa.answer.reading import ReadingAnswerer, shared_reader
+from talentqa.app import TalentQA
+from talentqa.eval.calibration import unseen
+from talentqa.eval.evaluation import contains_answer, load_dataset, sample_questions, split_questions
+from talentqa.models import Answer
+from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+from talentqa.reading.llm_reader import CascadeReader, LLMReader
+from talentqa.settings import Settings
+
+TARGET_S = 5.0
+
+
+def _cascade(settings: Settings, server: LlamaServer) -> Callable[[], CascadeReader]:
+    """The accurate reader as `TalentQA.accurate_answerer` builds it, on `server`."""
+    llm = settings.llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
+    answer = settings.answer
+    cascade = CascadeReader(
+        shared_reader(),
+        LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
+        passages=answer.accurate_passages,
+        sentences=answer.accurate_context,
+    )
+    return lambda: cascade
+
+
+def judged(answer: Answer) -> int:
+    """Passages the LLM read: unread ones keep probability 0."""
+    return sum(1 for r in (answer.debug or {}).get("readings", []) if r["p"] > 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--limit", type=int, default=40, help="questions (default 40)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    warn_if_busy()
+    load_before = load_avg()
+    dataset = load_dataset(EVAL / "squad2_dev")
+    questions, _ = unseen(split_questions(dataset.questions, "calibration"))
+    questions = sample_questions(questions, args.limit, 0)
+    settings = Settings(store=CACHE / "accurate_answer_store")
+    rows: dict[str, list[dict[str, Any]]] = {"first passing": [], "all judged": []}
+    same_decision = same_quote = 0
+    model = assemble_model(settings.llm.model_dir)
+    threshold = settings.answer.accurate_threshold
+    with (
+        TalentQA.open(settings) as qa,
+        LlamaServer(model, threads=settings.llm.server_threads) as first_server,
+        LlamaServer(model, threads=settings.llm.server_threads) as all_server,
+    ):
+        qa.ingest_sources([str(p) for p in dataset.document_paths])
+        # One server each: llama.cpp keeps recent prompts, so a second answerer asking the same judgements
+        # of one server would be served from its cache. Only one computes at a time (the loop is serial).
+        answerers = {
+            name: ReadingAnswerer(
+                settings.answer.model_copy(
+                    update={"abstain_threshold": threshold, "accurate_stop_early": stop}
+                ),
+                reader=_cascade(settings, server),
+                name="accurate",
+            )
+            for name, stop, server in (
+                ("first passing", True, first_server),
+                ("all judged", False, all_server),
+            )
+        }
+        for n, question in enumerate(questions):
+            passages = qa.retrieve(question.question)
+            order = list(answerers) if n % 2 == 0 else list(reversed(answerers))
+            got: dict[str, Answer] = {}
+            for name in order:
+                started = time.perf_counter()
+                got[name] = answerers[name].answer(question.question, passages, qa.store.text)
+                seconds = time.perf_counter() - started
+                quotes = " ".join(c.quote for c in got[name].citations)
+                rows[name].append(
+                    {
+                        "seconds": seconds,
+                        "judged": judged(got[name]),
+                        "answered": not got[name].abstained,
+                        "gold": question.answerable and contains_answer(quotes, question.answers),
+                    }
+                )
+            a, b = got["first passing"], got["all judged"]
+            same_decision += a.abstained == b.abstained
+            same_quote += a.abstained == b.abstained and (
+                a.abstained or a.citations[0].quote == b.citations[0].quote
+            )
+            console.print(f"{n + 1}/{len(questions)}", end="\r")
+    answerable = sum(q.answerable for q in questions)
+    summary = {
+        name: {
+            "questions": len(found),
+            "p50_s": percentile([r["seconds"] for r in found], 50),
+            "p95_s": percentile([r["seconds"] for r in found], 95),
+            "judgements": statistics.fmean(r["judged"] for r in found),
+            "answered": statistics.fmean(r["answered"] for r in found),
+            "gold_in_quotes": sum(r["gold"] for r in found) / max(1, answerable),
+        }
+        for name, found in rows.items()
+    }
+    console.print(
+        table(
+            "The accurate answer: first passage above the threshold vs all judged (default, baseline)",
+            ["judging", "questions", "p50 s", "p95 s", "judgements", "answered", "gold in quotes"],
+            [
+                [name, *(s[key] for key in ("questions", "p50_s", "p95_s", "judgements", "answered"))]
+                + [s["gold_in_quotes"]]
+                for name, s in summary.items()
+            ],
+        )
+    )
+    total = max(1, len(questions))
+    console.print(
+        f"same decision {same_decision}/{total}, same first quote {same_quote}/{total}; "
+        f"p50 {summary['first passing']['p50_s']:.2f} s vs {summary['all judged']['p50_s']:.2f} s "
+        f"(target: within {TARGET_S} s)"
+    )
+    load_after = load_avg()
+    write_json(
+        args.json,
+        {
+            "summary": summary,
+            "same_decision": same_decision,
+            "same_first_quote": same_quote,
+            "load_before": load_before,
+            "load_after": load_after,
+            "environment": environment(),
+        },
+        "accurate_answer.json",
+    )
+    console.print(f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
