@@ -7,6 +7,7 @@ its throughput as a share of that limit, so "how far from the hardware" is alway
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import multiprocessing as mp
@@ -340,6 +341,16 @@ def warn_if_busy(threshold: float = 3.0) -> None:
             f"[yellow]load average is {one:.1f} on {os.cpu_count()} CPUs: figures will be low and noisy; "
             f"measure when it is below {threshold:g}[/yellow]"
         )
+
+
+def limit_and_json_args(doc: str | None, default_limit: int) -> argparse.Namespace:
+    """`--limit N` (questions) and `--json FILE`, the two options every question benchmark takes."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--limit", type=int, default=default_limit, help=f"questions (default {default_limit})"
+    )
+    parser.add_argument("--json", type=Path, default=None)
+    return parser.parse_args()
 
 
 def write_json(path: Path | None, data: dict[str, Any], default_name: str) -> Path:

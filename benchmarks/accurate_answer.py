@@ -19,14 +19,23 @@ answer.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from _common import CACHE, EVAL, console, environment, load_avg, percentile, table, warn_if_busy, write_json
+from _common import (
+    CACHE,
+    EVAL,
+    console,
+    environment,
+    limit_and_json_args,
+    load_avg,
+    percentile,
+    table,
+    warn_if_busy,
+    write_json,
+)
 
 from talentqa.answer.llm import build_chat_model
 from talentqa.answer.reading import ReadingAnswerer, shared_reader
@@ -60,12 +69,7 @@ def judged(answer: Answer) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--limit", type=int, default=40, help="questions (default 40)")
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args()
+    args = limit_and_json_args(__doc__, 40)
     warn_if_busy()
     load_before = load_avg()
     dataset = load_dataset(EVAL / "squad2_dev")

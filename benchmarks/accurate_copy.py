@@ -23,19 +23,18 @@ Both are timed around the call (`time.perf_counter`), and each phrase is scored 
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import string
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from _common import (
     EVAL,
     console,
     environment,
+    limit_and_json_args,
     load_avg,
     percentile,
     read_jsonl,
@@ -84,12 +83,7 @@ def cases(limit: int) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--limit", type=int, default=40, help="questions (default 40)")
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args()
+    args = limit_and_json_args(__doc__, 40)
     warn_if_busy()
     load_before = load_avg()
     settings = Settings()
