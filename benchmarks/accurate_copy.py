@@ -12,7 +12,8 @@ order, on one llama.cpp server that talentqa starts (the packaged Qwen2.5-Coder-
 judgement (`LLMReader.judge`), a second judgement of another question's window (as the reader judges two
 passages, so the server's last prompt is not the one copied from), then
 
-- **turn**: `LLMReader(copy_turn=True).copy`, the judgement's conversation plus YES and the instruction;
+- **turn**: `LLMReader(copy_turn=True).copy`, the judgement's conversation plus YES and the instruction
+  with the question asked again;
 - **prompt** (default, the baseline): `LLMReader.copy`, its own system prompt, then passage and question.
 
 Both are timed around the call (`time.perf_counter`), and each phrase is scored against the gold answers

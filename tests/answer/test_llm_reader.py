@@ -197,6 +197,7 @@ def test_with_copy_turn_the_phrase_is_asked_for_as_the_next_turn_of_the_chosen_p
     assert [(m.type, m.content) for m in copy[: len(judgement)]] == [(m.type, m.content) for m in judgement]
     assert (copy[len(judgement)].type, copy[len(judgement)].content) == ("ai", "YES")
     assert len(copy) == len(judgement) + 2 and copy[-1].type == "human"
+    assert "Who directs the museum?" in str(copy[-1].content)  # asked again beside the copy instruction
 
 
 def test_a_declined_copy_keeps_the_fast_span_but_a_word_starting_with_no_is_a_phrase() -> None:

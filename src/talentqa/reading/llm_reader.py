@@ -140,16 +140,19 @@ class LLMReader:
     def copy(self, question: str, passage: str) -> str:
         """The phrase answering `question` that the model copies from `passage` ('' if it declines).
 
-        By default a prompt of its own (system prompt for copying, then passage and question). With
-        `copy_turn`, the next turn of the judgement's conversation instead, so a server with prompt
-        caching (llama.cpp keeps recent prompts) reads only the new turn rather than the passage again:
-        about 1 s faster a given answer here, but it copies less well (see README)."""
+        With `copy_turn`, the next turn of the judgement's conversation, so a server with prompt caching
+        (llama.cpp keeps recent prompts) reads only the new turn rather than the passage again: about 1 s
+        faster a given answer here. The turn asks the question again beside the instruction: without it
+        the model, still under the judge's YES/NO system prompt, copied less well (140 SQuAD calibration
+        questions: exact match 0.686 and F1 0.747 without, 0.714 and 0.795 with; a prompt of its own
+        0.707 and 0.778). Otherwise a prompt of its own: the copying system prompt, then passage and
+        question."""
         messages: list[BaseMessage]
         if self.copy_turn:
             messages = [
                 *self._judge_messages(question, passage),
                 AIMessage("YES"),
-                HumanMessage(COPY_INSTRUCTION),
+                HumanMessage(f"{COPY_INSTRUCTION}\n\nQuestion: {question}"),
             ]
         else:
             messages = [
