@@ -1,6 +1,6 @@
 """What the accurate reader's answer phrase costs: the copy asked as the next turn of the passage's
-judgement (`accurate_copy=turn`; llama.cpp reuses the judged prompt) against the copy prompt of its own
-(`accurate_copy=prompt`, the default).
+judgement with the question asked again (`accurate_copy=turn`, the default; llama.cpp reuses the judged
+prompt) against the copy prompt of its own (`accurate_copy=prompt`, the earlier default, the baseline).
 
 Target (issue 17): the accurate reader's median answer within 5 s on these 2 cores. An answer is two
 one-token judgements plus, when it answers, one copy; the copy was a full second read of the passage.
@@ -14,7 +14,7 @@ passages, so the server's last prompt is not the one copied from), then
 
 - **turn**: `LLMReader(copy_turn=True).copy`, the judgement's conversation plus YES and the instruction
   with the question asked again;
-- **prompt** (default, the baseline): `LLMReader.copy`, its own system prompt, then passage and question.
+- **prompt** (the baseline): `LLMReader.copy`, its own system prompt, then passage and question.
 
 Both are timed around the call (`time.perf_counter`), and each phrase is scored against the gold answers
 (SQuAD exact match and token F1 after the usual normalisation). Order alternates by question.
@@ -125,7 +125,7 @@ def main() -> None:
     }
     console.print(
         table(
-            "The answer phrase: next turn of the judgement vs a prompt of its own (default, baseline)",
+            "The answer phrase: next turn of the judgement (default) vs a prompt of its own (baseline)",
             ["copy", "questions", "p50 s", "p95 s", "exact match", "F1"],
             [
                 [name, s["questions"], s["p50_s"], s["p95_s"], s["exact_match"], s["f1"]]

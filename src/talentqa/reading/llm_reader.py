@@ -17,9 +17,9 @@ quoted the gold answer first a little more often (0.793 against 0.771, 1.48 judg
 of 2); on news, where the fast reader ranks less well, less often (NewsQA pilot 0.524 against 0.595), so
 judging all is the default.
 
-When the answer is given, the passage it quotes first is read once more, and the model copies the
-shortest exact phrase that answers (`copy`; as its own prompt, or as the next turn of the judgement's
-conversation, which a caching server answers faster but which copies less well). The phrase is located
+When the answer is given, the model copies the shortest exact phrase that answers from the passage it
+quotes first (`copy`; by default as the next turn of that passage's judgement, which a caching server
+answers without reading the passage again, or as a prompt of its own). The phrase is located
 in the passage (exactly, case- and space-folded, or fuzzily) and quoted as the sentence around it, from
 stored text, like every quote; a phrase that cannot be located, or a refusal, falls back to the fast
 reader's span. Passages the LLM did not judge keep probability 0, so only what it read can be the
