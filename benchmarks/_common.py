@@ -404,6 +404,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def timing(found: Sequence[dict[str, Any]], key: str = "seconds") -> dict[str, Any]:
+    """The count and the p50 / p95 of `key` over benchmark rows, as every summary reports them."""
+    values = [r[key] for r in found]
+    return {"questions": len(found), "p50_s": percentile(values, 50), "p95_s": percentile(values, 95)}
+
+
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

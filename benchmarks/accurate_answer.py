@@ -31,8 +31,8 @@ from _common import (
     environment,
     limit_and_json_args,
     load_avg,
-    percentile,
     table,
+    timing,
     warn_if_busy,
     write_json,
 )
@@ -127,9 +127,7 @@ def main() -> None:
     answerable = sum(q.answerable for q in questions)
     summary = {
         name: {
-            "questions": len(found),
-            "p50_s": percentile([r["seconds"] for r in found], 50),
-            "p95_s": percentile([r["seconds"] for r in found], 95),
+            **timing(found),
             "judgements": statistics.fmean(r["judged"] for r in found),
             "answered": statistics.fmean(r["answered"] for r in found),
             "gold_in_quotes": sum(r["gold"] for r in found) / max(1, answerable),

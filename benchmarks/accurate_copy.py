@@ -37,9 +37,9 @@ from _common import (
     environment,
     limit_and_json_args,
     load_avg,
-    percentile,
     read_jsonl,
     table,
+    timing,
     warn_if_busy,
     write_json,
 )
@@ -115,9 +115,7 @@ def main() -> None:
             console.print(f"{n + 1}/{len(picked) - 1}", end="\r")
     summary = {
         name: {
-            "questions": len(found),
-            "p50_s": percentile([r["seconds"] for r in found], 50),
-            "p95_s": percentile([r["seconds"] for r in found], 95),
+            **timing(found),
             "exact_match": statistics.fmean(r["exact"] for r in found),
             "f1": statistics.fmean(r["f1"] for r in found),
         }
