@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from talentqa.answer.asked import can_answer
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
@@ -179,14 +180,15 @@ def passage_header(chunk: Chunk) -> str:
 
 
 def short_answer(question: str, reading: Reading) -> str | None:
-    """The reader's span, trimmed, when it is a short answer rather than the sentence itself."""
+    """The reader's span, trimmed, when it is a short answer rather than the sentence itself and can be
+    the kind of answer asked for (no "Justice Department" for "When did it end?": the quote alone then)."""
     if _YES_NO.match(question):
         return None  # a yes/no question is answered by its evidence, not by a span of it
     span = reading.output.span.strip().strip(",;:").strip()
     if span.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,3}\.$|\b\w\.$", span):
         span = span[:-1]
     words = span.split()
-    if not words or len(words) > SHORT_ANSWER_MAX_WORDS:
+    if not words or len(words) > SHORT_ANSWER_MAX_WORDS or not can_answer(question, span):
         return None
     start, end = reading.quote_span()
     if len(span) >= 0.8 * (end - start):

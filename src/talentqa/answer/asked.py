@@ -1,0 +1,92 @@
+"""What kind of short answer a question asks for, and whether a span can be one.
+
+Only the two kinds a span shows on its face are checked: a time ("When ...?", "What year ...?") and an
+amount ("How many ...?", "How much ...?"). A span with no number and no time or amount word cannot answer
+them: "Justice Department" is not when something ended. Such a span is not shown as the short answer;
+its sentence is still quoted, so the reader sees the evidence and judges it. Every other question
+(who, what, why, ...) is not checked: nothing on a span's face says whether it names the right thing.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Asked(Enum):
+    TIME = "time"
+    AMOUNT = "amount"
+    OTHER = "other"
+
+
+_TIME_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:when\b|(?:in|by|since|until|on)?\s*(?:what|which)\s+"
+    r"(?:year|years|month|date|day|decade|century|season|time of year)\b|how\s+long\s+ago\b)",
+    re.I,
+)
+_AMOUNT_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:many|much)\b|what\s+(?:percentage|percent|share|proportion|"
+    r"fraction|number|amount|sum|price|salary)\b)",
+    re.I,
+)
+# "When violence is used, what is it called?" and "When people borrow, it leads to what?" ask the "what".
+_CLAUSE_FIRST = re.compile(
+    r"^\s*when\b[^?]*(?:,\s*(?:what|who|whom|whose|which|how|where|why|is|are|was|were|does|did|do)\b"
+    r"|\b(?:what|who|whom|which)\s*\?*\s*$)",
+    re.I,
+)
+_DIGIT = re.compile(r"\d")
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth twenty-first"
+)
+_TIME_WORDS = frozenset(
+    (
+        _MONTHS + " monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
+        "tonight now recently currently soon later earlier ago since until during after before when while "
+        "year years month months week weeks weekend day days epoch decade decades century centuries "
+        "era age period "
+        "spring summer autumn fall winter morning afternoon evening night dawn dusk midnight noon "
+        "last next past previous following early late mid first second third end beginning start "
+        "once never always annually yearly monthly weekly daily " + _ORDINALS
+    ).split()
+)
+_NUMBER_WORDS = frozenset(
+    (
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+        "hundreds thousand thousands million millions billion billions trillion trillions dozen dozens "
+        "half quarter third thirds few several many most some all none no single double twice triple "
+        "percent percentage majority minority handful score little much more less fewer free minimal large "
+        "small huge major minor significant considerable substantial " + _ORDINALS
+    ).split()
+)
+_CURRENCY = re.compile(r"[$€£¥₹%]")
+_FOLD = re.compile(r"\w+fold\b", re.I)  # "tenfold"
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def asked_for(question: str) -> Asked:
+    if _CLAUSE_FIRST.match(question):
+        return Asked.OTHER
+    if _TIME_QUESTION.match(question):
+        return Asked.TIME
+    if _AMOUNT_QUESTION.match(question):
+        return Asked.AMOUNT
+    return Asked.OTHER
+
+
+def can_answer(question: str, span: str) -> bool:
+    """False when the question asks for a time or an amount and `span` cannot be one."""
+    asked = asked_for(question)
+    if asked is Asked.OTHER or _DIGIT.search(span):
+        return True
+    words = {w.lower() for w in _WORD.findall(span)}
+    words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
+    if asked is Asked.TIME:
+        return bool(words & _TIME_WORDS)
+    return bool(words & _NUMBER_WORDS) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))

@@ -1,0 +1,49 @@
+"""Which questions ask for a time or an amount, and which spans cannot be one."""
+
+from __future__ import annotations
+
+import pytest
+
+from talentqa.answer.asked import Asked, asked_for, can_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("When did the China Initiative end?", Asked.TIME),
+        ("In what year was the fund set up?", Asked.TIME),
+        ("What month did the study appear?", Asked.TIME),
+        ("How many returnees did the study count?", Asked.AMOUNT),
+        ("How much does each grantee receive?", Asked.AMOUNT),
+        ("What percentage of researchers stayed?", Asked.AMOUNT),
+        ("Who runs the fund?", Asked.OTHER),
+        ("Why are scientists leaving?", Asked.OTHER),
+        # a clause about a time, then the real question
+        ("When violence is used, what is civil disobedience called?", Asked.OTHER),
+        ("When people take on debt, it leads to what?", Asked.OTHER),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, asked: Asked) -> None:
+    assert asked_for(question) is asked
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "fits"),
+    [
+        ("When did the China Initiative end?", "Justice Department", False),
+        ("When did the China Initiative end?", "in 2022", True),
+        ("When did the China Initiative end?", "last February", True),
+        ("When does the debate take place?", "Wednesdays", True),
+        ("In what century were schools founded?", "the nineteenth", True),
+        ("How much does each grantee receive?", "the fund's grantees", False),
+        ("How much does each grantee receive?", "roughly 1,250", True),
+        ("How much does each grantee receive?", "$50,000", True),
+        ("How many people were killed?", "dozens", True),
+        ("How much did homicide rates differ?", "tenfold", True),
+        ("Who runs the fund?", "Justice Department", True),
+    ],
+)
+def test_a_span_fits_a_time_or_amount_question_only_when_it_can_be_one(
+    question: str, span: str, fits: bool
+) -> None:
+    assert can_answer(question, span) is fits
