@@ -45,6 +45,10 @@ def test_eval_reports_talentqa_and_baseline(tmp_path: Path) -> None:
     assert payload["meta"]["documents"] == 3
     # The baseline never abstains; it cannot.
     assert payload["baseline"]["abstained_unanswerable"] == 0.0
+    # Three one-chunk articles, all read: every gold answer was in front of talentqa's answerer. The
+    # baseline quotes its top chunk without a reading step, so it has no such figure.
+    assert payload["talentqa"]["answer_in_passages"] == 1.0
+    assert payload["baseline"]["answer_in_passages"] is None
     html = report.read_text()
     assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,") == 2
 

@@ -99,6 +99,24 @@ def test_metrics_worked_by_hand() -> None:
     assert m.recall_curve == [0.5] + [1.0] * 9
 
 
+def test_answer_in_passages_is_the_share_whose_gold_answer_the_answerer_was_handed() -> None:
+    found = EvalQuestion(id="a", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"])
+    missed = EvalQuestion(id="b", question="How long?", answers=["36 hours"], doc_ids=["d2"])
+    unanswerable = EvalQuestion(id="c", question="Ticket price?", answerable=False)
+    abstain = Answer(question="q", text="The sources don't say.", abstained=True)
+    results = [
+        # read but abstained: the gold answer was in front of the answerer all the same
+        score_answer(found, abstain, ["d1"], 1.0, TEXTS.__getitem__, [TEXTS["d2"], TEXTS["d1"]]),
+        score_answer(missed, abstain, ["d1"], 1.0, TEXTS.__getitem__, [TEXTS["d1"]]),
+        score_answer(unanswerable, abstain, ["d1"], 1.0, TEXTS.__getitem__, [TEXTS["d1"]]),
+    ]
+    assert [r.answer_in_passages for r in results] == [True, False, None]
+    assert compute_metrics(results).figures()["answer_in_passages"] == 0.5
+    # Without the passages (the baseline, old reports) the figure is unknown, not zero.
+    unknown = score_answer(found, abstain, ["d1"], 1.0, TEXTS.__getitem__)
+    assert compute_metrics([unknown]).figures()["answer_in_passages"] is None
+
+
 def test_figures_without_a_denominator_are_none() -> None:
     question = EvalQuestion(id="q", question="?", answers=[], doc_ids=[])
     result = score_answer(question, Answer(question="?", text="x"), [], 5.0, TEXTS.__getitem__)

@@ -52,6 +52,7 @@ METRIC_KEYS = (
     "mrr",
     "answer_in_quotes",
     "answer_in_top_quote",
+    "answer_in_passages",
     "f1",
     "quote_exactness",
     "citation_precision",
@@ -240,6 +241,10 @@ class QuestionResult(BaseModel):
     related: list[QuoteCheck] = Field(default_factory=list)
     confidence: float | None = None
     latency_ms: float
+    answer_in_passages: bool | None = Field(
+        default=None,
+        description="Whether a gold answer string is in any passage the answerer was handed (None: unknown).",
+    )
 
     @property
     def gold_rank(self) -> int | None:
@@ -263,8 +268,10 @@ def score_answer(
     retrieved_docs: Sequence[str],
     latency_ms: float,
     text_of: Callable[[str], str],
+    passages: Sequence[str] | None = None,
 ) -> QuestionResult:
-    """Turn one answer (and the retrieval behind it) into a `QuestionResult`."""
+    """Turn one answer (and the retrieval behind it) into a `QuestionResult`; `passages`, the texts the
+    answerer was handed, tell whether it could have quoted a gold answer at all."""
     confidence = answer.debug.get("confidence")
     return QuestionResult(
         id=question.id,
@@ -279,6 +286,11 @@ def score_answer(
         related=[_check(c.doc_id, c.quote, c.start, c.end, text_of) for c in answer.related],
         confidence=float(confidence) if isinstance(confidence, int | float) else None,
         latency_ms=latency_ms,
+        answer_in_passages=(
+            any(contains_answer(p, question.answers) for p in passages)
+            if passages is not None and question.answers
+            else None
+        ),
     )
 
 
@@ -296,6 +308,11 @@ class Metrics(BaseModel):
     mrr: float | None = None
     answer_in_quotes: float | None = None
     answer_in_top_quote: float | None = None
+    answer_in_passages: float | None = Field(
+        default=None,
+        description="Share of answerable questions with a gold answer in some passage the answerer read: "
+        "the most `answer_in_quotes` can reach with this retrieval.",
+    )
     f1: float | None = None
     quote_exactness: float | None = None
     citation_precision: float | None = None
@@ -346,6 +363,9 @@ def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
         ),
         answer_in_top_quote=_share(
             [bool(r.citations) and contains_answer(r.citations[0].quote, r.answers) for r in with_answers]
+        ),
+        answer_in_passages=_share(
+            [bool(r.answer_in_passages) for r in with_answers if r.answer_in_passages is not None]
         ),
         f1=float(np.mean([token_f1(r.answer_text, r.answers) for r in with_answers]))
         if with_answers
@@ -455,7 +475,8 @@ def run_talentqa(
 ) -> SystemRun:
     """Ask every question through `QAService.ask` and score it (reported under the name `system`).
 
-    Retrieval is read separately at depth ten for recall@k; the answer uses the normal k. The first
+    Retrieval is read separately at depth ten for recall@k, and at the answer's k for the passages the
+    answerer reads (whether a gold answer was among them: the reading step's ceiling). The first
     question is asked once untimed so model loading does not count as latency.
     """
     if questions:
@@ -463,10 +484,11 @@ def run_talentqa(
     results: list[QuestionResult] = []
     for i, question in enumerate(questions, start=1):
         docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH)]
+        read = [p.chunk.text for p in qa.retrieve(question.question, k=k)]
         started = time.perf_counter()
         answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold)
         latency = (time.perf_counter() - started) * 1000
-        results.append(score_answer(question, answer, docs, latency, qa.document_text))
+        results.append(score_answer(question, answer, docs, latency, qa.document_text, read))
         if progress:
             progress(i, len(questions))
     return SystemRun(system=system, metrics=compute_metrics(results), results=results)
