@@ -42,7 +42,7 @@ _MONTHS = (
 )
 _ORDINALS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth twenty-first"
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
 )
 _TIME_WORDS = frozenset(
     (
