@@ -104,6 +104,7 @@ class FakeQAService:
         until: dt.date | None = None,
         answerer: Literal["extractive", "accurate", "llm"] | None = None,
         threshold: float | None = None,
+        today: dt.date | None = None,
     ) -> Answer:
         with self._lock:
             self.calls.append(
@@ -174,6 +175,7 @@ class FakeQAService:
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        today: dt.date | None = None,
     ) -> list[Any]:
         return []
 

@@ -15,6 +15,7 @@ from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.reading import Reading, ReadingAnswerer
 from talentqa.answer.texts import SOURCES_DONT_SAY
 from talentqa.catalog import DocumentCatalog
+from talentqa.dates import published_window
 from talentqa.embeddings import Embedder, model_under, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
@@ -176,9 +177,11 @@ class TalentQA:
         until: dt.date | None = None,
         answerer: AnswererName | None = None,
         threshold: float | None = None,
+        today: dt.date | None = None,
     ) -> Answer:
         """Answer with verified quotes or abstain; `threshold` overrides the reader's abstention
-        threshold for this call only (evaluation tries thresholds without touching shared settings)."""
+        threshold for this call only (evaluation tries thresholds without touching shared settings).
+        `today` is the day the question is asked (default: today), which its "this week" counts from."""
         started = time.perf_counter()
         question = check_question(question, self.settings.answer.max_question_chars)
         if sources:
@@ -194,7 +197,7 @@ class TalentQA:
             from talentqa.answer.followup import contextualise
 
             standalone = contextualise(question, history)
-        retrieved = self._retrieve(standalone, k, Filters(tuple(sources or ()), since, until))
+        retrieved = self._retrieve(standalone, k, Filters(tuple(sources or ()), since, until), today)
         timings.update(retrieved.timings)
         t = time.perf_counter()
         if mode == "llm":
@@ -220,6 +223,7 @@ class TalentQA:
         result.question = question
         if standalone != question:
             result.standalone_question = standalone
+        result.preferred_dates = retrieved.preferred
         result.timings = {key: round(value, 2) for key, value in timings.items()}
         return result
 
@@ -231,12 +235,13 @@ class TalentQA:
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        today: dt.date | None = None,
     ) -> list[Passage]:
         """The passages `ask` would read for a standalone question, best first, without answering."""
         question = check_question(question, self.settings.answer.max_question_chars)
         if sources:
             self._check_sources(sources)
-        return self._retrieve(question, k, Filters(tuple(sources or ()), since, until)).passages
+        return self._retrieve(question, k, Filters(tuple(sources or ()), since, until), today).passages
 
     def read(self, question: str, *, k: int | None = None, accurate: bool = False) -> list[Reading]:
         """What the reader makes of each passage `ask` would read, most probable first, without
@@ -245,8 +250,17 @@ class TalentQA:
         answerer = self.accurate_answerer() if accurate else self.extractive
         return answerer.read(question, self._retrieve(question, k, Filters()).passages)
 
-    def _retrieve(self, question: str, k: int | None, filters: Filters) -> Retrieved:
-        retrieved = self.retriever.retrieve(question, k, filters)
+    def _retrieve(
+        self, question: str, k: int | None, filters: Filters, today: dt.date | None = None
+    ) -> Retrieved:
+        # A question's own "this week" counts only where the asker set no dates of their own.
+        window = None
+        if filters.since is None and filters.until is None:
+            window = published_window(question, today or dt.date.today())
+        if window is not None:
+            retrieved = self.retriever.retrieve_preferring(question, k, filters, window)
+        else:
+            retrieved = self.retriever.retrieve(question, k, filters)
         if not retrieved.passages:
             self._check_not_empty()
         return retrieved

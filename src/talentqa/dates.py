@@ -69,3 +69,49 @@ def parse_since(text: str, *, today: dt.date) -> dt.date:
     raise ValueError(
         f"'{shown}' is not a date. Use 2024-05-01, 2024-05, 2024, or a span such as 30d, 6w, 3m, 1y."
     )
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "few": 3, "several": 7}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 31}
+# Relative time words that say when the news happened, and how many days back its reports may be
+# published. "today" is left out: "Who runs the company today?" means now, not a publication date.
+_RECENT = re.compile(
+    r"\b(?:(yesterday|this (?:past )?weekend|last weekend|this (?:past )?week|last week"
+    r"|this month|last month)"
+    r"|(this year|last year)"
+    r"|(?:in |over |during )?the (?:past|last) (?:(\d{1,3}|one|two|three|four|five|six|few|several) )?"
+    r"(day|week|month)s?)\b",
+    re.IGNORECASE,
+)
+_BACK_DAYS = {
+    "yesterday": 1,
+    "this weekend": 7,
+    "this past weekend": 7,
+    "last weekend": 10,
+    "this week": 7,
+    "this past week": 7,
+    "last week": 14,
+    "this month": 31,
+    "last month": 62,
+}
+
+
+def published_window(question: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The publication dates a question's own relative time words point to ("this week", "last month",
+    "in the past three days", "this year"), as (since, until) with `today` the day it is asked; None when
+    it has none. Reports of an event follow it, so each window runs to `today`: "last week" is the past
+    fourteen days, "last year" from the first of January of last year. Retrieval prefers passages
+    published in it and does not exclude the rest (the words may be loose, an article's date missing)."""
+    match = _RECENT.search(question)
+    if match is None:
+        return None
+    span, year, count, unit = match.groups()
+    if span is not None:
+        back = _BACK_DAYS[" ".join(span.lower().split())]
+    elif year is not None:
+        first = dt.date(today.year - (1 if year.lower().startswith("last") else 0), 1, 1)
+        return first, today
+    else:
+        amount = 1 if count is None else int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
+        back = amount * _UNIT_DAYS[unit.lower()]
+    return today - dt.timedelta(days=back), today

@@ -125,6 +125,11 @@ class Answer(BaseModel):
     standalone_question: str | None = Field(
         default=None, description="The follow-up rewritten into a standalone question, when it was."
     )
+    preferred_dates: tuple[dt.date, dt.date] | None = Field(
+        default=None,
+        description="Publication dates read first because the question named them ('this week'), as "
+        "(since, until); passages from other dates follow when too few fall within.",
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     debug: dict[str, Any] = Field(default_factory=dict)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -57,6 +57,8 @@ class Retrieved:
     passages: list[Passage]
     timings: dict[str, float] = field(default_factory=dict)
     question_vector: Any = None
+    # The publication dates preferred for this question (its "this week"), when it named some.
+    preferred: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,23 @@ class HybridRetriever:
         self.embedder = embedder
         self.keyword = keyword
         self.settings = settings
+
+    def retrieve_preferring(
+        self, question: str, k: int | None, filters: Filters, window: tuple[dt.date, dt.date]
+    ) -> Retrieved:
+        """`retrieve`, passages published within `window` first; when fewer than k are, the best of the
+        rest follow, so loose time words or undated articles never leave the answerer with nothing."""
+        k = k or self.settings.k
+        recent = self.retrieve(question, k, replace(filters, since=window[0], until=window[1]))
+        recent.preferred = window
+        if len(recent.passages) >= k:
+            return recent
+        rest = self.retrieve(question, k, filters)
+        seen = {p.chunk.id for p in recent.passages}
+        merged = recent.passages + [p for p in rest.passages if p.chunk.id not in seen]
+        timings = {key: recent.timings.get(key, 0.0) + rest.timings.get(key, 0.0) for key in rest.timings}
+        top = diversify(merged, k, self.settings.max_per_doc)
+        return Retrieved(top, timings, rest.question_vector, window)
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
         settings = self.settings

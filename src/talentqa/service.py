@@ -30,11 +30,13 @@ class QAService(Protocol):
         until: dt.date | None = None,
         answerer: AnswererName | None = None,
         threshold: float | None = None,
+        today: dt.date | None = None,
     ) -> Answer:
         """Answer with verified quotes, or abstain. Raises QuestionError on unusable questions.
 
         `k`, `answerer` and `threshold` apply to this call only (evaluation tries them without touching
-        shared settings)."""
+        shared settings). `today` is the day the question is asked (default: today): a question's own
+        "this week" counts from it."""
         ...
 
     def retrieve(
@@ -45,6 +47,7 @@ class QAService(Protocol):
         sources: Sequence[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        today: dt.date | None = None,
     ) -> list[Passage]:
         """The passages `ask` would read, best first, without answering."""
         ...

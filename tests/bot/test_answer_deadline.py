@@ -60,6 +60,7 @@ class LLMBackedService(FakeQAService):
         until: dt.date | None = None,
         answerer: Literal["extractive", "accurate", "llm"] | None = None,
         threshold: float | None = None,
+        today: dt.date | None = None,
     ) -> Answer:
         if "llm" in question.lower():
             return self.llm.answer(question, self.llm_passages, lambda _doc_id: ARTICLE.text)

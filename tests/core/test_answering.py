@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -301,3 +302,29 @@ def test_article_text_that_looks_like_markup_is_shown_as_text(tmp_path: Path) ->
     asked = runner.invoke(app, ["ask", "How many engineers did the harbour lab hire?", "--store", store])
     assert asked.exit_code == 0, asked.output
     assert "https://n.example/a[0]" in asked.output.replace("\n", "")
+
+
+def test_a_question_saying_this_week_reads_that_weeks_articles_first_and_the_rest_after(
+    sample_qa: TalentQA,
+) -> None:
+    asked = dt.date(2025, 2, 20)
+    question = "Where did the returning scientists come from this week?"
+    passages = sample_qa.retrieve(question, k=5, today=asked)
+    within = [
+        p.chunk.published is not None and dt.date(2025, 2, 13) <= p.chunk.published <= asked for p in passages
+    ]
+    assert len(passages) == 3  # two of the three articles fall within the week: the third follows
+    assert True in within and False in within
+    assert within == sorted(within, reverse=True)  # every passage of the week before any other
+    answer = sample_qa.ask(question, today=asked)
+    assert answer.preferred_dates == (dt.date(2025, 2, 13), asked)
+    assert_verbatim(sample_qa, answer.citations + answer.related)
+
+
+def test_dates_the_asker_sets_replace_the_questions_own(sample_qa: TalentQA) -> None:
+    answer = sample_qa.ask(
+        "Where did the returning scientists come from this week?",
+        since=dt.date(2025, 1, 1),
+        today=dt.date(2025, 2, 20),
+    )
+    assert answer.preferred_dates is None

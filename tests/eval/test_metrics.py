@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from talentqa.eval.evaluation import (
     compute_metrics,
     contains_answer,
     load_dataset,
+    run_talentqa,
     sample_questions,
     score_answer,
     split_questions,
@@ -23,6 +25,7 @@ from talentqa.eval.evaluation import (
     token_f1,
 )
 from talentqa.models import Answer, Citation
+from tests.fake_service import FakeQAService
 
 TEXTS = {
     "d1": "The Harbour Point lighthouse was built by Margaret Ellison in 1874.",
@@ -177,3 +180,37 @@ def test_load_dataset_forms_and_errors(tmp_path: Path) -> None:
     questions.write_text("{not json\n")
     with pytest.raises(ConfigError, match="questions.jsonl:1"):
         load_dataset(questions, [docs])
+
+
+def test_a_quiz_questions_date_is_the_day_it_is_asked() -> None:
+    quiz = EvalQuestion.model_validate(
+        {"id": "1", "question": "Who won this week?", "question_date": "2023/01/05"}
+    )
+    assert quiz.asked_on == dt.date(2023, 1, 5)
+    assert EvalQuestion(id="2", question="Who won?").asked_on is None
+
+
+class DatedService(FakeQAService):
+    """Records the day each question is asked on, in `ask` and in `retrieve`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days: list[tuple[str, dt.date | None]] = []
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        self.days.append(("ask", kwargs.pop("today", None)))
+        return super().ask(question, **kwargs)
+
+    def retrieve(self, question: str, **kwargs: Any) -> list[Any]:
+        self.days.append(("retrieve", kwargs.pop("today", None)))
+        return super().retrieve(question, **kwargs)
+
+
+def test_the_eval_asks_each_question_on_its_own_date() -> None:
+    service = DatedService()
+    quiz = EvalQuestion(id="1", question="Who won this week?", asked_on=dt.date(2023, 1, 5))
+    plain = EvalQuestion(id="2", question="Who won?")
+    run_talentqa(service, [quiz, plain])
+    asked = [day for call, day in service.days if call == "ask"]
+    assert asked == [dt.date(2023, 1, 5), dt.date(2023, 1, 5), None]  # the untimed first ask, then each
+    assert {day for call, day in service.days[1:4] if call == "retrieve"} == {dt.date(2023, 1, 5)}

@@ -15,3 +15,10 @@ NO_ANSWER_TEXT = f"{SOURCES_DONT_SAY} The closest passages are listed as related
 def as_of_note(as_of: dt.date) -> str:
     """The note an answer's text ends with: the newest cited source's date (also `Answer.as_of`)."""
     return f" (as of {as_of.strftime('%-d %B %Y')})"
+
+
+def preferred_note(window: tuple[dt.date, dt.date]) -> str:
+    """Says which publication dates were read first because the question named them ("this week")."""
+    since, until = window
+    dates = f"{since.isoformat()} to {until.isoformat()}"
+    return f"read first: articles published {dates}, the question's own dates"

@@ -19,6 +19,7 @@ what that returned:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from talentqa.answer.texts import as_of_note
+from talentqa.dates import parse_date
 from talentqa.errors import ConfigError
 from talentqa.models import Answer, AnswererName, Article
 from talentqa.settings import Settings
@@ -79,6 +81,17 @@ class EvalQuestion(BaseModel):
     silver_doc_ids: list[str] = Field(default_factory=list)
     answerable: bool = True
     article_id: str | None = None
+    asked_on: dt.date | None = Field(
+        default=None,
+        validation_alias=AliasChoices("asked_on", "question_date"),
+        description="The day the question was asked (a news quiz's date), which its 'this week' counts from; "
+        "today where the set gives none.",
+    )
+
+    @field_validator("asked_on", mode="before")
+    @classmethod
+    def _read_date(cls, value: Any) -> dt.date | None:
+        return parse_date(value)
 
     @property
     def gold_docs(self) -> set[str]:
@@ -480,13 +493,16 @@ def run_talentqa(
     question is asked once untimed so model loading does not count as latency.
     """
     if questions:
-        qa.ask(questions[0].question, k=k, answerer=answerer, threshold=threshold)
+        qa.ask(
+            questions[0].question, k=k, answerer=answerer, threshold=threshold, today=questions[0].asked_on
+        )
     results: list[QuestionResult] = []
     for i, question in enumerate(questions, start=1):
-        docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH)]
-        read = [p.chunk.text for p in qa.retrieve(question.question, k=k)]
+        asked_on = question.asked_on
+        docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH, today=asked_on)]
+        read = [p.chunk.text for p in qa.retrieve(question.question, k=k, today=asked_on)]
         started = time.perf_counter()
-        answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold)
+        answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold, today=asked_on)
         latency = (time.perf_counter() - started) * 1000
         results.append(score_answer(question, answer, docs, latency, qa.document_text, read))
         if progress:
