@@ -22,6 +22,7 @@ class Article(BaseModel):
     url: str | None = None
     author: str | None = None
     published: dt.date | None = None
+    outlet: str | None = Field(default=None, description="The publication: a newspaper or site's name.")
     source: str = Field(default="", description="Where it was loaded from (path or URL).")
     content_hash: str = Field(default="", description="Hash of text and metadata; decides 'changed'.")
 
@@ -40,6 +41,7 @@ class Chunk(BaseModel):
     title: str = ""
     url: str | None = None
     published: dt.date | None = None
+    outlet: str | None = None
 
 
 class DocumentInfo(BaseModel):
@@ -50,6 +52,7 @@ class DocumentInfo(BaseModel):
     url: str | None = None
     author: str | None = None
     published: dt.date | None = None
+    outlet: str | None = None
     source: str = ""
     chunks: int = 0
     chars: int = 0
@@ -75,6 +78,7 @@ class Citation(BaseModel):
     url: str | None = None
     link: str | None = Field(default=None, description="URL with a #:~:text= fragment for the quote.")
     published: dt.date | None = None
+    outlet: str | None = Field(default=None, description="The publication the article appeared in.")
     quote: str
     start: int
     end: int

@@ -245,6 +245,7 @@ def passage_to_document(passage: Passage) -> Document:
             "end": chunk.end,
             "title": chunk.title,
             "url": chunk.url,
+            "outlet": chunk.outlet,
             "published": chunk.published.isoformat() if chunk.published else None,
             "score": passage.score,
             "dense_rank": passage.dense_rank,

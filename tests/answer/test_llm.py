@@ -694,3 +694,22 @@ def test_a_related_quote_from_a_page_without_spaces_is_capped() -> None:
     assert answer.abstained and answer.related
     assert all(len(c.quote) <= MAX_SENTENCE_CHARS for c in answer.related)
     assert all(len(p.chunk.text) <= MAX_CHUNK_CHARS for p in passages)
+
+
+def test_the_model_is_told_each_sources_outlet_and_the_citation_keeps_it(
+    passages: list[Passage], text_of: TextStore
+) -> None:
+    recorder = PromptRecorder()
+    named = [
+        p.__class__(**{**p.__dict__, "chunk": p.chunk.model_copy(update={"outlet": "Lisbon Herald"})})
+        for p in passages
+    ]
+    key = key_of(named, "starting grant")
+    model_reply = reply(("A grant of 2.4 million euros.", key, "a starting grant of 2.4 million euros"))
+
+    answer = answerer(model_reply, recorder=recorder).answer(
+        "What did the university give her?", named, text_of
+    )
+
+    assert 'outlet="Lisbon Herald"' in recorder.text()
+    assert [c.outlet for c in answer.citations] == ["Lisbon Herald"]

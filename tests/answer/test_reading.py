@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 
-from talentqa.answer.reading import ReadingAnswerer, passage_header, short_answer
+from talentqa.answer.reading import ReadingAnswerer, names_an_outlet, passage_header, short_answer
 from talentqa.models import Chunk
 from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span
 from talentqa.retrieval import Passage
@@ -42,6 +43,25 @@ class FakeReader:
             start = text.find(span) if span else 0
             outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
         return outputs
+
+
+def one_chunk(text: str, **meta: Any) -> Chunk:
+    """A one-chunk article holding `text`, with the metadata given."""
+    return Chunk(id="c:0", doc_id="c", n=0, start=0, end=len(text), text=text, **meta)
+
+
+class HeaderRecorder(FakeReader):
+    """A FakeReader that keeps the headers each read was given."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]]) -> None:
+        super().__init__(verdicts)
+        self.headers: list[Sequence[str] | None] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.headers.append(list(headers) if headers is not None else None)
+        return super().read(question, passages, headers)
 
 
 def _passages(articles: dict[str, str] = ARTICLES) -> list[Passage]:
@@ -172,16 +192,7 @@ def test_a_header_is_read_but_never_quoted() -> None:
 
 
 def test_passages_are_read_under_their_title_and_date_unless_switched_off() -> None:
-    seen: list[Sequence[str] | None] = []
-
-    class Recording(FakeReader):
-        def read(
-            self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
-        ) -> list[ReaderOutput]:
-            seen.append(headers)
-            return super().read(question, passages, headers)
-
-    reader = Recording({"grocer": (0.9, "Sue Gove")})
+    reader = HeaderRecorder({"grocer": (0.9, "Sue Gove")})
     passages = _passages()
     dated = passages[1].chunk.model_copy(update={"published": dt.date(2024, 5, 1)})
     passages[1] = Passage(dated, passages[1].score)
@@ -190,7 +201,19 @@ def test_passages_are_read_under_their_title_and_date_unless_switched_off() -> N
             AnswerSettings(abstain_threshold=0.5, read_headers=read_headers), reader=lambda: reader
         )
         answerer.answer("Who runs the grocer?", passages, ARTICLES.__getitem__)
-    assert seen == [["Retail: ", "Grocer (2024-05-01): "], None]
+    assert reader.headers == [["Retail: ", "Grocer (2024-05-01): "], None]
+
+
+def test_outlets_head_the_passages_only_for_a_question_that_names_one() -> None:
+    reader = HeaderRecorder({"grocer": (0.9, "Sue Gove")})
+    passages = [
+        Passage(p.chunk.model_copy(update={"outlet": outlet}), p.score)
+        for p, outlet in zip(_passages(), ["Retail Week", "The Grocer"], strict=True)
+    ]
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    answerer.answer("Who runs the grocer, according to The Grocer?", passages, ARTICLES.__getitem__)
+    answerer.answer("Who runs the grocer?", passages, ARTICLES.__getitem__)
+    assert reader.headers == [["Retail Week: Retail: ", "The Grocer: Grocer: "], ["Retail: ", "Grocer: "]]
 
 
 @pytest.mark.slow
@@ -244,3 +267,31 @@ def test_a_title_cut_from_the_opening_sentence_still_heads_its_passage() -> None
         title="WASHINGTON (CNN) -- A form of liquid morphine will remain on the",
     )
     assert passage_header(chunk) == "WASHINGTON (CNN) -- A form of liquid morphine will remain on the: "
+
+
+def test_the_outlet_heads_the_passage_for_questions_that_name_an_outlet() -> None:
+    text = "Eddy Cue said there was no valid alternative to Google."
+    day = dt.date(2023, 9, 26)
+    chunk = one_chunk(text, title="Apple defends Google Search deal", published=day, outlet="The Verge")
+    assert passage_header(chunk, outlet=True) == "The Verge: Apple defends Google Search deal (2023-09-26): "
+    assert passage_header(chunk) == "Apple defends Google Search deal (2023-09-26): "
+    # The headline in the passage itself is left out; the outlet stays.
+    opening = chunk.model_copy(update={"text": f"Apple defends Google Search deal\n{text}"})
+    assert passage_header(opening, outlet=True) == "The Verge (2023-09-26): "
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What did The Verge report about Apple's deal with Google?", True),
+        ("Which company, reported by TechCrunch and The Verge, testified?", True),
+        ("According to The Independent, who won?", True),  # "The Independent - Sports" names it
+        ("What did Apple's Eddy Cue say about the Google deal?", False),
+        ("Did the verge of collapse worry investors?", False),  # a phrase, not the outlet's name
+        ("Which age group was affected?", False),
+    ],
+)
+def test_a_question_names_an_outlet_only_by_its_written_name(question: str, named: bool) -> None:
+    outlets = ["The Verge", "The Independent - Sports", "The Age", None]
+    chunks = [one_chunk("x", outlet=outlet) for outlet in outlets]
+    assert names_an_outlet(question, chunks) is named

@@ -383,3 +383,22 @@ def test_an_answer_read_from_the_questions_own_week_says_so_in_the_footer() -> N
     [embed] = answer_messages(answer)
     assert "Read first: articles published 2024-04-26 to 2024-05-03" in str(embed.footer.text)
     assert "Read first" not in str(answer_messages(FakeQAService().ask("council?"))[0].footer.text)
+
+
+def test_the_line_under_a_quote_names_the_outlet_before_the_date() -> None:
+    answer = FakeQAService().ask("What did the council approve?")
+    first = answer.citations[0].model_copy(update={"outlet": "Harbour *Gazette*"})
+    value = str(citation_field(first, number=1).value)
+    assert value.endswith(" · Harbour \\*Gazette\\* · 2024-05-02")  # escaped: a name is not markup
+
+
+def test_the_library_lists_each_articles_outlet_before_its_date() -> None:
+    doc = DocumentInfo(
+        doc_id="budget",
+        title="Budget passes",
+        outlet="Harbour Gazette",
+        published=dt.date(2024, 5, 2),
+        chunks=3,
+    )
+    embed, _, _ = documents_page(DocumentPage(documents=[doc], total=1, chunks=3))
+    assert "Budget passes · Harbour Gazette · 2024-05-02 · 3 passages" in str(embed.description)

@@ -246,3 +246,17 @@ def test_cli_json_report_lists_every_item(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["summary"] == {"added": 2, "updated": 0, "unchanged": 0, "failed": 0, "skipped": 1}
     assert any(i["status"] == "skipped" and i["reason"] == "empty file" for i in payload["items"])
+
+
+def test_the_outlet_is_kept_on_the_article_and_every_chunk(mode_settings: Settings, tmp_path: Path) -> None:
+    records = tmp_path / "in" / "bulk.jsonl"
+    records.parent.mkdir()
+    text = " ".join(f"Sentence {i} of the report on returning scientists." for i in range(120))
+    records.write_text(json.dumps({"id": "r1", "title": "Report", "text": text, "source": "Caixin"}) + "\n")
+    with TalentQA.open(mode_settings, embedder=FakeEmbedder()) as qa:
+        qa.ingest_sources([str(records)])
+        chunks = qa.store.chunks_of("r1")
+        assert len(chunks) > 1 and {c.outlet for c in chunks} == {"Caixin"}
+        assert qa.document("r1").outlet == "Caixin"
+        [passage, *_] = qa.retrieve("returning scientists report")
+        assert passage.chunk.outlet == "Caixin"

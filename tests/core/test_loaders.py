@@ -300,3 +300,45 @@ def test_an_impossible_front_matter_date_is_no_date_not_a_failed_batch(tmp_path:
     assert not isinstance(article, Exception)
     assert article.title == "Odd"
     assert article.published is None or article.published.isoformat() == "2024-01-01"
+
+
+def test_the_outlet_is_read_from_records_and_front_matter_and_a_path_is_not_one(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.jsonl"
+    records = [
+        {"id": "a", "text": "Alpha.", "source": "The Verge"},  # news datasets' name for it
+        {"id": "b", "text": "Beta.", "source": {"id": "reuters", "name": "Reuters"}},  # NewsAPI's shape
+        {"id": "c", "text": "Gamma.", "outlet": "South China Morning Post", "source": "ignored"},
+        {"id": "d", "text": "Delta.", "source": "feeds/wire/2024.jsonl"},  # a file, not an outlet
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    outlets = [a.outlet for a in load_file(path, SETTINGS) if isinstance(a, Article)]
+    assert outlets == ["The Verge", "Reuters", "South China Morning Post", None]
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: Labs\noutlet: Caixin\n---\n\nBody text.\n")
+    article = load_one(story)
+    assert isinstance(article, Article) and article.outlet == "Caixin"
+
+
+def test_an_article_without_an_outlet_hashes_as_before_outlets_were_kept() -> None:
+    from talentqa.ingest.loaders import make_article
+    from talentqa.text import content_hash
+
+    plain = make_article(doc_id="a", text="Body.", source="x", title="T", published="2024-05-02")
+    assert plain.content_hash == content_hash("T", None, None, "2024-05-02", "Body.")
+    named = make_article(
+        doc_id="a", text="Body.", source="x", title="T", published="2024-05-02", outlet="CNN"
+    )
+    assert named.content_hash != plain.content_hash  # a changed outlet is a changed article
+
+
+def test_a_web_page_names_its_outlet_from_its_site_name(tmp_path: Path) -> None:
+    page = tmp_path / "budget.html"
+    body = " ".join(
+        f"The council debated line {i} of the harbour budget for a long while." for i in range(12)
+    )
+    page.write_text(
+        '<html><head><title>Budget passes</title><meta property="og:site_name" content="Harbour Gazette">'
+        f"</head><body><article><h1>Budget passes</h1><p>{body}</p></article></body></html>"
+    )
+    article = load_one(page)
+    assert isinstance(article, Article) and article.outlet == "Harbour Gazette"

@@ -123,6 +123,7 @@ def make_citation(
         url=chunk.url,
         link=text_fragment_link(chunk.url, quote),
         published=chunk.published,
+        outlet=chunk.outlet,
         quote=quote,
         start=start,
         end=end,

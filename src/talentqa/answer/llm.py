@@ -521,6 +521,8 @@ def format_sources(sources: Sequence[Source]) -> str:
         attributes = [f'key="{source.key}"']
         if chunk.title:
             attributes.append(f'title="{_attribute(chunk.title)}"')
+        if chunk.outlet:
+            attributes.append(f'outlet="{_attribute(chunk.outlet)}"')
         if chunk.published:
             attributes.append(f'published="{chunk.published.isoformat()}"')
         blocks.append(f"<source {' '.join(attributes)}>\n{body}\n</source>")

@@ -31,6 +31,8 @@ from talentqa.text import split_sentences
 SECOND_QUOTE_RATIO = 0.9
 # The span leads the answer only when it is short: a span as long as its sentence adds nothing to the quote.
 SHORT_ANSWER_MAX_WORDS = 12
+# "The Independent - Sports", "The Roar | Sports Writers Blog": the outlet's name is the part before.
+_OUTLET_SECTION = re.compile(r"\s+[-|\u2013\u2014]\s+")
 _YES_NO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
 )
@@ -83,7 +85,10 @@ class ReadingAnswerer:
     ) -> list[Reading]:
         """Every passage's reading, most likely to answer first (ties: better retrieval rank first). A
         reader that reads one passage at a time stops at the first reaching `stop_at`, if given."""
-        headers = [passage_header(p.chunk) for p in passages] if self.settings.read_headers else None
+        headers = None
+        if self.settings.read_headers:
+            outlets = names_an_outlet(question, [p.chunk for p in passages])
+            headers = [passage_header(p.chunk, outlet=outlets) for p in passages]
         reader, texts = self._reader(), [p.chunk.text for p in passages]
         if stop_at is not None and isinstance(reader, SequentialReader):
             outputs = reader.read_until(question, texts, headers, stop_at=stop_at)
@@ -97,13 +102,12 @@ class ReadingAnswerer:
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
-    def _refined(self, question: str, reading: Reading) -> Reading:
+    def _refined(self, question: str, reading: Reading, header: str) -> Reading:
         """The first quoted reading, its span refined where the reader can (the accurate reader's LLM)."""
         reader = self._reader()
         if not isinstance(reader, SpanRefiner):
             return reading
         chunk = reading.passage.chunk
-        header = passage_header(chunk) if self.settings.read_headers else ""
         refined = reader.refine(question, chunk.text, header, reading.output)
         if _planted(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
@@ -136,7 +140,11 @@ class ReadingAnswerer:
                 answerer=self.name,
                 debug=debug,
             )
-        chosen = [self._refined(question, readings[0])]
+        header = ""
+        if self.settings.read_headers:  # the header it was read under (a caching server reuses that prompt)
+            outlets = names_an_outlet(question, [p.chunk for p in passages])
+            header = passage_header(readings[0].passage.chunk, outlet=outlets)
+        chosen = [self._refined(question, readings[0], header)]
         for reading in readings[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break
@@ -169,13 +177,29 @@ class ReadingAnswerer:
         )
 
 
-def passage_header(chunk: Chunk) -> str:
-    """The title and date the reader sees above the passage. A passage that already holds its headline as
-    a line of its own (an article's first passage, often) gets the date alone: the reader was trained on
-    titles it could not quote, and a doubled headline invites it to answer from the headline."""
+def names_an_outlet(question: str, chunks: Sequence[Chunk]) -> bool:
+    """Whether the question names the outlet of one of these passages ("reported by TechCrunch"), as
+    written (case and all), its section suffix aside ("The Independent - Sports" is "The Independent")."""
+    for outlet in {c.outlet for c in chunks if c.outlet}:
+        name = _OUTLET_SECTION.split(outlet, maxsplit=1)[0].strip()
+        if len(name) >= 2 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question):
+            return True
+    return False
+
+
+def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
+    """The title and date the reader sees above the passage, and with `outlet` the outlet before them
+    ("The Verge: Apple defends ... (2023-09-26): "), as a newspaper reader sees them: questions name
+    outlets and dates the passage text lacks. The outlet is shown only to questions that name one
+    (`names_an_outlet`): elsewhere it says nothing the question needs, and the reader was trained without
+    it. A passage that already holds its headline as a line of its own (an article's first passage,
+    often) gets the rest alone: the reader was trained on titles it could not quote, and a doubled headline
+    invites it to answer from the headline."""
     headline = chunk.title.strip()
     lines = {line.strip() for line in chunk.text.splitlines()}
     title = "" if headline and headline in lines else chunk.title
+    if outlet and chunk.outlet:
+        title = f"{chunk.outlet}: {title}" if title else chunk.outlet
     return reader_header(title, chunk.published.isoformat() if chunk.published else "")
 
 

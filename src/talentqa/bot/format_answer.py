@@ -51,6 +51,7 @@ SHORTENED_MARKER = " … (quote shortened: press Show passage {n} for the full t
 # Below the hard limit so that an escape added at a boundary never tips a part over.
 _DESCRIPTION_BUDGET = limits.EMBED_DESCRIPTION - 16
 _TITLE_IN_SOURCE_MAX = 150
+_OUTLET_MAX = 60
 # A longer source line drops its link, so that the quote above it keeps most of its field.
 _SOURCE_LINE_MAX = 400
 _CJK_QUOTE_BREAKS = "。！？；，、"
@@ -87,9 +88,11 @@ def citation_number(answer: Answer, index: int) -> int:
 
 
 def source_line(citation: Citation) -> str:
-    """The line under a quote: the title linked to the quote (or the article), and the date."""
+    """The line under a quote: the title linked to the quote (or the article), the outlet and the date."""
     title = escape(clip(one_line(citation.title or citation.doc_id), _TITLE_IN_SOURCE_MAX))
     date = f" · {citation.published.isoformat()}" if citation.published is not None else ""
+    if citation.outlet:
+        date = f" · {escape(clip(one_line(citation.outlet), _OUTLET_MAX))}{date}"
     for link in (safe_url(citation.link), safe_url(citation.url)):
         if link and len(link) + len(title) + len(date) + 6 <= _SOURCE_LINE_MAX:
             return f"— [{title}]({link}){date}"

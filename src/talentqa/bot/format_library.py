@@ -34,6 +34,8 @@ def _document_line(doc: DocumentInfo) -> str:
     link = safe_url(doc.url)
     head = f"[{title}]({link})" if link and len(link) <= 300 else title
     bits = [head]
+    if doc.outlet:
+        bits.append(escape(clip(one_line(doc.outlet), 60)))
     if doc.published is not None:
         bits.append(doc.published.isoformat())
     bits.append(f"{doc.chunks} passages")

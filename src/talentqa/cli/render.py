@@ -15,6 +15,8 @@ def _citation_block(citation: Citation, label: str) -> RenderableType:
     head = Text()
     head.append(f"{label} ", style="bold cyan")
     head.append(citation.title or citation.doc_id, style="bold")
+    if citation.outlet:
+        head.append(f"  {citation.outlet}", style="italic")
     if citation.published:
         head.append(f"  {citation.published.isoformat()}", style="dim")
     lines: list[RenderableType] = [head, Text(f"   \u201c{citation.quote}\u201d", style="italic")]

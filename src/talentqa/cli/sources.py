@@ -28,6 +28,7 @@ def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: 
                         "id": d.doc_id,
                         "title": d.title,
                         "url": d.url,
+                        "outlet": d.outlet,
                         "published": d.published.isoformat() if d.published else None,
                         "chunks": d.chunks,
                     }
@@ -67,6 +68,7 @@ def sources_show(
     for label, value in (
         ("url", info.url),
         ("author", info.author),
+        ("outlet", info.outlet),
         ("published", info.published),
         ("source", info.source),
         ("chunks", info.chunks),

@@ -93,6 +93,7 @@ def chunk_article(article: Article, settings: ChunkSettings) -> list[Chunk]:
             title=article.title,
             url=article.url,
             published=article.published,
+            outlet=article.outlet,
         )
         for n, span in enumerate(chunk_spans(article.text, settings))
     ]

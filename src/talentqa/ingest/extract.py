@@ -83,6 +83,7 @@ class HtmlExtract:
     author: str | None
     date: str | None
     url: str | None
+    outlet: str | None = None  # the site's name (og:site_name and the like)
 
 
 def parse_html(content: str | bytes) -> Any | None:
@@ -166,6 +167,7 @@ def extract_html(page: str | bytes | Any, *, source: str, url: str | None = None
         author=document.author or None,
         date=document.date or None,
         url=document.url or None,
+        outlet=document.sitename or None,
     )
 
 

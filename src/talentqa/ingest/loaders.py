@@ -51,6 +51,7 @@ def make_article(
     url: str | None = None,
     author: str | None = None,
     published: Any = None,
+    outlet: str | None = None,
     named_after: Path | None = None,
 ) -> Article:
     """Normalise and hash; refuses an article without text, or with text no encoder accepts.
@@ -58,13 +59,19 @@ def make_article(
     `named_after`: the file whose name `doc_id` was made from (a `FileArticle` is returned).
     """
     # A file name that is not UTF-8 reaches here as lone surrogates (surrogateescape), as JSON escapes do.
-    _check_unicode(source, **{"file name": source}, id=doc_id, text=text, title=title, url=url, author=author)
+    named = {"file name": source, "id": doc_id, "text": text, "title": title, "url": url, "author": author}
+    _check_unicode(source, **named, outlet=outlet)
     _check_id(source, doc_id)
     body = normalise(text)
     if not body:
         raise LoadError(source, "no article text found")
     clean_title = normalise(title or "").replace("\n", " ")
     date = parse_date(published)
+    clean_outlet = " ".join((outlet or "").split()) or None
+    # An outlet joins the hash only when there is one, so an article stored before outlets were kept
+    # hashes as it did and is not re-ingested as changed.
+    extra = (clean_outlet,) if clean_outlet else ()
+    day = date.isoformat() if date else ""
     fields: dict[str, Any] = {
         "doc_id": doc_id.strip(),
         "title": clean_title,
@@ -72,8 +79,9 @@ def make_article(
         "url": url or None,
         "author": author or None,
         "published": date,
+        "outlet": clean_outlet,
         "source": source,
-        "content_hash": content_hash(clean_title, url, author, date.isoformat() if date else "", body),
+        "content_hash": content_hash(clean_title, url, author, day, body, *extra),
     }
     if named_after is not None:
         return FileArticle(**fields, origin=str(named_after.resolve()))
@@ -185,6 +193,7 @@ def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
         url=_str_or_none(meta.get("url")),
         author=_author(meta.get("author") or meta.get("authors")),
         published=meta.get("published") or meta.get("date"),
+        outlet=_outlet(meta),
     )
 
 
@@ -222,6 +231,7 @@ def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadR
         url=page_url,
         author=page.author,
         published=page.date,
+        outlet=page.outlet,
     )
 
 
@@ -276,6 +286,7 @@ def _record(record: Any, where: str) -> Article:
         url=_str_or_none(record.get("url")),
         author=_author(record.get("author")),
         published=record.get("published") or record.get("publish_date") or record.get("date"),
+        outlet=_outlet(record),
     )
 
 
@@ -448,6 +459,21 @@ def _str_or_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+# Where records and front matter name the publication. `source` is the name news datasets use (NewsAPI's
+# is an object with a `name`); a path or URL there names a file, not an outlet, and is ignored.
+OUTLET_KEYS = ("outlet", "publication", "publisher", "site_name", "sitename", "source")
+
+
+def _outlet(meta: dict[str, Any]) -> str | None:
+    for key in OUTLET_KEYS:
+        value = meta.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and value.strip() and len(value) <= 200 and "/" not in value:
+            return value.strip()
+    return None
 
 
 def _author(value: Any) -> str | None:

@@ -101,6 +101,7 @@ def stored_articles(store: Store, doc_ids: Sequence[str] | None = None) -> Itera
             "url": info.url,
             "author": info.author,
             "published": info.published,
+            "outlet": info.outlet,
             "source": info.source,
             "content_hash": info.content_hash,
         }

@@ -453,6 +453,7 @@ def _article(
     author: str | None,
     published: dt.date | None,
     empty: str,
+    outlet: str | None = None,
 ) -> Article:
     """Build the Article, letting the feed entry fill metadata the document itself lacks."""
     if not normalise(text):
@@ -465,6 +466,7 @@ def _article(
         url=doc_id,
         author=(author or "").strip() or (entry.author if entry else None),
         published=published or (entry.published if entry else None),
+        outlet=outlet,
     )
 
 
@@ -483,6 +485,7 @@ def _html_article(page: FetchedPage, source: str, entry: FeedEntry | None) -> Ar
         text=document.text,
         title=document.title,
         author=document.author,
+        outlet=document.outlet,
         published=parse_date(document.date),
         empty="no article text found",
     )

@@ -319,6 +319,7 @@ def chunk_metadata(chunk: Chunk, content_hash: str, run_id: str) -> dict[str, st
             "published": _date_str(chunk.published),
             # Ordinal days: Chroma's range operators only compare numbers.
             "published_ord": chunk.published.toordinal() if chunk.published else 0,
+            "outlet": chunk.outlet,
             "content_hash": content_hash,
             # The writing system ("han", "latin", ...): retrieval ranks each script's passages among
             # themselves too, as a multilingual model favours a question's own language (store/script.py).
@@ -341,6 +342,7 @@ def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         title=str(meta.get("title", "")),
         url=meta.get("url") or None,
         published=parse_date(meta.get("published")),
+        outlet=meta.get("outlet") or None,
     )
 
 
@@ -351,6 +353,7 @@ def _info_from(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
         url=meta.get("url") or None,
         author=meta.get("author") or None,
         published=parse_date(meta.get("published")),
+        outlet=meta.get("outlet") or None,
         source=str(meta.get("source", "")),
         chunks=int(meta.get("chunks", 0)),
         chars=int(meta.get("chars", 0)),
@@ -861,6 +864,7 @@ class Store:
                             "url": article.url,
                             "author": article.author,
                             "published": _date_str(article.published),
+                            "outlet": article.outlet,
                             "source": article.source,
                             "content_hash": article.content_hash,
                             "chunks": count,

@@ -1,4 +1,5 @@
-"""The terminal says when a question's own time words ("this week") chose which articles were read first."""
+"""What the terminal shows beside an answer: the dates that a question's own time words ("this week")
+read first, and each citation's outlet."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from rich.console import Console
 
 from talentqa.cli.render import render_answer
-from talentqa.models import Answer
+from talentqa.models import Answer, Citation
 
 
 def shown(answer: Answer) -> str:
@@ -32,3 +33,12 @@ def test_an_answer_without_dates_of_its_own_shows_no_such_line() -> None:
     assert "read first" not in shown(
         Answer(question="Who resigned?", text="The sources don't say.", abstained=True)
     )
+
+
+def test_a_citation_names_its_outlet_beside_the_title() -> None:
+    quote = "The council approved the budget."
+    citation = Citation(
+        n=1, doc_id="d", title="Budget passes", outlet="Harbour Gazette", quote=quote, start=0, end=len(quote)
+    )
+    text = shown(Answer(question="What passed?", text=f"\u201c{quote}\u201d [1]", citations=[citation]))
+    assert "Budget passes  Harbour Gazette" in text
