@@ -328,3 +328,26 @@ def test_dates_the_asker_sets_replace_the_questions_own(sample_qa: TalentQA) -> 
         today=dt.date(2025, 2, 20),
     )
     assert answer.preferred_dates is None
+
+
+def test_sources_list_and_show_name_each_articles_outlet(tmp_path: Path) -> None:
+    records = tmp_path / "bulk.jsonl"
+    lines = [
+        {
+            "id": "v1",
+            "title": "Search deal defended",
+            "text": "Apple made Google the default.",
+            "source": "The Verge",
+        },
+        {"id": "n1", "title": "No outlet here", "text": "A plain record without one."},
+    ]
+    records.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    runner = CliRunner()
+    store = str(tmp_path / "vs")
+    assert runner.invoke(app, ["ingest", str(records), "--store", store]).exit_code == 0
+    listed = runner.invoke(app, ["sources", "list", "--store", store], env={"COLUMNS": "160"})
+    assert listed.exit_code == 0 and "outlet" in listed.output and "The Verge" in listed.output, listed.output
+    shown = runner.invoke(app, ["sources", "show", "v1", "--store", store])
+    assert "outlet     The Verge" in shown.output, shown.output
+    as_json = runner.invoke(app, ["sources", "list", "--json", "--store", store])
+    assert [d["outlet"] for d in json.loads(as_json.output)] == [None, "The Verge"]

@@ -16,7 +16,7 @@ sources_app = typer.Typer(help="List, show and remove ingested articles.", no_ar
 
 @sources_app.command("list")
 def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: JsonOpt = False) -> None:
-    """Every ingested article: id, title, url, published date, chunks."""
+    """Every ingested article: id, title, outlet, url, published date, chunks."""
     settings = make_settings(store, chroma_url)
     with opened(settings) as qa:
         docs = qa.documents()
@@ -38,12 +38,12 @@ def sources_list(store: StoreOpt = None, chroma_url: ChromaOpt = None, as_json: 
         )
         return
     table = Table(title=f"{len(docs):,} articles", title_justify="left")
-    for col in ("id", "title", "published", "chunks"):
+    outlets = any(d.outlet for d in docs)  # a column only where some article names one
+    for col in ("id", "title", *(("outlet",) if outlets else ()), "published", "chunks"):
         table.add_column(col, overflow="fold", justify="right" if col == "chunks" else "left")
     for d in docs:
-        table.add_row(
-            Text(d.doc_id), Text(d.title), d.published.isoformat() if d.published else "", str(d.chunks)
-        )
+        cells = [Text(d.doc_id), Text(d.title), *((Text(d.outlet or ""),) if outlets else ())]
+        table.add_row(*cells, d.published.isoformat() if d.published else "", str(d.chunks))
     out.print(table)
 
 
