@@ -295,3 +295,32 @@ def test_a_question_names_an_outlet_only_by_its_written_name(question: str, name
     outlets = ["The Verge", "The Independent - Sports", "The Age", None]
     chunks = [one_chunk("x", outlet=outlet) for outlet in outlets]
     assert names_an_outlet(question, chunks) is named
+
+
+def test_a_question_naming_several_outlets_quotes_each_ones_evidence_that_passes_the_threshold() -> None:
+    articles = {
+        "verge": "Apple made Google its default search engine, Eddy Cue told the court.",
+        "crunch": "Google pays Apple billions to stay the default search engine, the trial heard.",
+        "age": "Google's search deals were discussed at length in the courtroom this week.",
+    }
+    outlets = {"verge": "The Verge", "crunch": "TechCrunch", "age": "The Age"}
+    passages = [
+        Passage(p.chunk.model_copy(update={"outlet": outlets[p.chunk.doc_id]}), p.score)
+        for p in _passages(articles)
+    ]
+    verdicts = {"verge": (0.95, "Eddy Cue"), "crunch": (0.6, "billions"), "age": (0.55, "this week")}
+    answerer = _answerer(verdicts, articles)
+    both = answerer.answer(
+        "Did The Verge and TechCrunch both report on the deal?", passages, articles.__getitem__
+    )
+    assert [c.doc_id for c in both.citations] == [
+        "verge",
+        "crunch",
+    ]  # not The Age: the question never names it
+    one = answerer.answer("What did The Verge report on the deal?", passages, articles.__getitem__)
+    assert [c.doc_id for c in one.citations] == ["verge"]  # 0.6 is under 0.9 of the best: one clean quote
+    weak = _answerer({**verdicts, "crunch": (0.3, "billions")}, articles)
+    only = weak.answer(
+        "Did The Verge and TechCrunch both report on the deal?", passages, articles.__getitem__
+    )
+    assert [c.doc_id for c in only.citations] == ["verge"]  # TechCrunch's passage does not pass the threshold

@@ -113,6 +113,26 @@ class ReadingAnswerer:
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
         return Reading(reading.passage, reading.rank, refined)
 
+    def _each_named_outlet(
+        self, question: str, readings: Sequence[Reading], chosen: Sequence[Reading], threshold: float
+    ) -> list[Reading]:
+        """For a question naming several outlets ("Did The Verge and TechCrunch both report ...?"), the
+        best reading of each named outlet not yet quoted, where it passes the threshold itself: the
+        evidence from each, which no one passage holds, rather than the surest outlet's alone."""
+        named = named_outlets(question, [r.passage.chunk for r in readings])
+        if len(named) < 2:
+            return []
+        quoted = {c.passage.chunk.outlet for c in chosen}
+        added: list[Reading] = []
+        for reading in readings:  # most likely first
+            outlet = reading.passage.chunk.outlet
+            if len(chosen) + len(added) >= self.settings.max_quotes or reading.probability < threshold:
+                break
+            if outlet in named and outlet not in quoted and not any(_overlaps(reading, c) for c in chosen):
+                added.append(reading)
+                quoted.add(outlet)
+        return added
+
     def answer(
         self,
         question: str,
@@ -153,6 +173,7 @@ class ReadingAnswerer:
             if any(_overlaps(reading, c) for c in chosen):
                 continue
             chosen.append(reading)
+        chosen += self._each_named_outlet(question, readings, chosen, threshold)
         citations = _citations(chosen, text_of)
         if not citations:
             return Answer(
@@ -177,14 +198,21 @@ class ReadingAnswerer:
         )
 
 
-def names_an_outlet(question: str, chunks: Sequence[Chunk]) -> bool:
-    """Whether the question names the outlet of one of these passages ("reported by TechCrunch"), as
-    written (case and all), its section suffix aside ("The Independent - Sports" is "The Independent")."""
+def named_outlets(question: str, chunks: Sequence[Chunk]) -> set[str]:
+    """The outlets of these passages that the question names ("reported by TechCrunch"), as written
+    (case and all), each by its name before any section suffix ("The Independent - Sports" is named by
+    "The Independent")."""
+    named: set[str] = set()
     for outlet in {c.outlet for c in chunks if c.outlet}:
         name = _OUTLET_SECTION.split(outlet, maxsplit=1)[0].strip()
         if len(name) >= 2 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question):
-            return True
-    return False
+            named.add(outlet)
+    return named
+
+
+def names_an_outlet(question: str, chunks: Sequence[Chunk]) -> bool:
+    """Whether the question names the outlet of one of these passages (`named_outlets`)."""
+    return bool(named_outlets(question, chunks))
 
 
 def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
