@@ -257,10 +257,7 @@ class TalentQA:
         window = None
         if filters.since is None and filters.until is None:
             window = published_window(question, today or dt.date.today())
-        if window is not None:
-            retrieved = self.retriever.retrieve_preferring(question, k, filters, window)
-        else:
-            retrieved = self.retriever.retrieve(question, k, filters)
+        retrieved = self.retriever.retrieve(question, k, filters, prefer=window)
         if not retrieved.passages:
             self._check_not_empty()
         return retrieved

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -128,24 +128,16 @@ class HybridRetriever:
         self.keyword = keyword
         self.settings = settings
 
-    def retrieve_preferring(
-        self, question: str, k: int | None, filters: Filters, window: tuple[dt.date, dt.date]
+    def retrieve(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        prefer: tuple[dt.date, dt.date] | None = None,
     ) -> Retrieved:
-        """`retrieve`, passages published within `window` first; when fewer than k are, the best of the
-        rest follow, so loose time words or undated articles never leave the answerer with nothing."""
-        k = k or self.settings.k
-        recent = self.retrieve(question, k, replace(filters, since=window[0], until=window[1]))
-        recent.preferred = window
-        if len(recent.passages) >= k:
-            return recent
-        rest = self.retrieve(question, k, filters)
-        seen = {p.chunk.id for p in recent.passages}
-        merged = recent.passages + [p for p in rest.passages if p.chunk.id not in seen]
-        timings = {key: recent.timings.get(key, 0.0) + rest.timings.get(key, 0.0) for key in rest.timings}
-        top = diversify(merged, k, self.settings.max_per_doc)
-        return Retrieved(top, timings, rest.question_vector, window)
-
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
+        """The k best passages, at most `max_per_doc` an article. With `prefer` (the dates a question's own
+        "this week" names), the candidates published within those dates come first, each group in its own
+        order, and the rest follow: no second search, and never fewer passages than without it."""
         settings = self.settings
         k = k or settings.k
         filters = filters or Filters()
@@ -207,6 +199,12 @@ class HybridRetriever:
             for cid, score, d_rank, k_rank in fused
             if cid in known
         ]
+        if prefer is not None:
+            since, until = prefer
+            within = [p for p in passages if p.chunk.published and since <= p.chunk.published <= until]
+            passages = within + [
+                p for p in passages if not (p.chunk.published and since <= p.chunk.published <= until)
+            ]
         top = diversify(passages, k, settings.max_per_doc)
         t4 = time.perf_counter()
         timings.update(
@@ -215,7 +213,7 @@ class HybridRetriever:
             keyword_ms=(t3 - t2) * 1000,
             fusion_ms=(t4 - t3) * 1000,
         )
-        return Retrieved(top, timings, vector)
+        return Retrieved(top, timings, vector, prefer)
 
     def other_scripts(self, question: str) -> list[str]:
         """The scripts whose passages are ranked on their own for `question` (see the module's doc): with a
