@@ -15,7 +15,7 @@ from talentqa.answer.citations import paragraph_around, verify_citations
 from talentqa.answer.reading import Reading, ReadingAnswerer
 from talentqa.answer.texts import SOURCES_DONT_SAY
 from talentqa.catalog import DocumentCatalog
-from talentqa.dates import published_window
+from talentqa.dates import question_dates
 from talentqa.embeddings import Embedder, model_under, parse_embedding_id
 from talentqa.errors import DocumentNotFoundError, EmptyStoreError, QuestionError
 from talentqa.ingest.pipeline import Ingestor, ProgressCallback, iter_sources
@@ -223,7 +223,7 @@ class TalentQA:
         result.question = question
         if standalone != question:
             result.standalone_question = standalone
-        result.preferred_dates = retrieved.preferred
+        result.read_first = retrieved.read_first
         result.timings = {key: round(value, 2) for key, value in timings.items()}
         return result
 
@@ -253,11 +253,11 @@ class TalentQA:
     def _retrieve(
         self, question: str, k: int | None, filters: Filters, today: dt.date | None = None
     ) -> Retrieved:
-        # A question's own "this week" counts only where the asker set no dates of their own.
-        window = None
+        # A question's own dates count only where the asker set no dates of their own.
+        dates = None
         if filters.since is None and filters.until is None:
-            window = published_window(question, today or dt.date.today())
-        retrieved = self.retriever.retrieve(question, k, filters, prefer=window)
+            dates = question_dates(question, today or dt.date.today())
+        retrieved = self.retriever.retrieve(question, k, filters, prefer=dates)
         if not retrieved.passages:
             self._check_not_empty()
         return retrieved

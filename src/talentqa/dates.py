@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
+
+from talentqa.models import ReadFirst
 
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _RELATIVE = re.compile(r"^(\d{1,4})\s*(d|w|m|y)$")
@@ -115,3 +118,100 @@ def published_window(question: str, today: dt.date) -> tuple[dt.date, dt.date] |
         amount = 1 if count is None else int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
         back = amount * _UNIT_DAYS[unit.lower()]
     return today - dt.timedelta(days=back), today
+
+
+_MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Month names count capitalised only: "may" and "march" are verbs.
+_DAY_FORMS = (
+    # (pattern, group of the month, of the day, of the year)
+    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?"), 1, 2, 3),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}})\b)?"), 2, 1, 3),
+)
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(\d{{4}})\b")
+
+
+@dataclass(frozen=True)
+class NamedDates:
+    """The calendar dates a question writes out: whole dates ("October 22, 2023", "22 Oct 2023",
+    "2023-10-22"), dates without a year ("November 9": a month and day) and months
+    ("in October 2023", as the window of its days)."""
+
+    days: tuple[dt.date, ...] = ()
+    yearless: tuple[tuple[int, int], ...] = ()
+    months: tuple[tuple[dt.date, dt.date], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.days or self.yearless or self.months)
+
+
+def named_dates(question: str) -> NamedDates:
+    """The dates `question` writes out (`NamedDates`), each once; impossible ones ("February 30") are
+    left out."""
+    days: list[dt.date] = []
+    yearless: list[tuple[int, int]] = []
+    covered: list[tuple[int, int]] = []
+    for pattern, month_group, day_group, year_group in _DAY_FORMS:
+        for match in pattern.finditer(question):
+            if any(start < match.end() and match.start() < end for start, end in covered):
+                continue
+            month = _MONTHS.index(match[month_group][:3].lower()) + 1
+            day = int(match[day_group])
+            year = match[year_group]
+            if year is None:
+                if _valid(2000, month, day):  # a leap year, so "February 29" stands
+                    covered.append(match.span())
+                    yearless.append((month, day))
+                continue
+            date = _valid(int(year), month, day)
+            if date is not None:
+                covered.append(match.span())
+                days.append(date)
+    for match in _ISO_DAY.finditer(question):
+        date = _valid(int(match[1]), int(match[2]), int(match[3]))
+        if date is not None:
+            covered.append(match.span())
+            days.append(date)
+    months: list[tuple[dt.date, dt.date]] = []
+    for match in _MONTH_YEAR.finditer(question):
+        if any(start < match.end() and match.start() < end for start, end in covered):
+            continue
+        first = _valid(int(match[2]), _MONTHS.index(match[1][:3].lower()) + 1, 1)
+        if first is not None:
+            after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            months.append((first, after - dt.timedelta(days=1)))
+    return NamedDates(
+        tuple(dict.fromkeys(days)), tuple(dict.fromkeys(yearless)), tuple(dict.fromkeys(months))
+    )
+
+
+def _valid(year: int, month: int, day: int) -> dt.date | None:
+    if not 1800 <= year <= 2200:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def question_dates(question: str, today: dt.date) -> ReadFirst:
+    """The publication dates a question asks to read first: its relative words (`published_window`)
+    and the dates and months it writes out (`named_dates`). A news question's date is the day of a report
+    or of the event it reports, so the articles published then are read first (a day either side: time
+    zones, and the morning-after report). A date without a year is the one nearest `today`: "the report
+    on November 9" asked in December is last month's, "the final on February 12" asked on the 10th is
+    this year's, not last year's final."""
+    window = published_window(question, today)
+    named = named_dates(question)
+    days = named.days + tuple(_nearest(month, day, today) for month, day in named.yearless)
+    return ReadFirst(windows=((window,) if window else ()) + named.months, days=tuple(dict.fromkeys(days)))
+
+
+def _nearest(month: int, day: int, today: dt.date) -> dt.date:
+    years = range(today.year - 4, today.year + 5)  # wide enough for a February 29
+    found = [date for year in years if (date := _valid(year, month, day)) is not None]
+    return min(found, key=lambda date: abs((date - today).days))

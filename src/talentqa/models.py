@@ -111,6 +111,40 @@ class Turn(BaseModel):
     short_answer: str | None = None
 
 
+class ReadFirst(BaseModel):
+    """What a question's own words ask to read first: the publication dates it names ("this week",
+    "on October 22, 2023", "in October 2023") and the outlets of retrieved articles it
+    names ("reported by TechCrunch"). Retrieval reads the passages that meet more of these first and
+    excludes none: words can be loose and an article's date or outlet missing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    windows: tuple[tuple[dt.date, dt.date], ...] = Field(
+        default=(), description="Date ranges, (since, until): 'this week', 'in October 2023'."
+    )
+    days: tuple[dt.date, ...] = Field(default=(), description="Dates written out, a day either side.")
+    outlets: tuple[str, ...] = Field(default=(), description="Outlets named, as the articles spell them.")
+
+    @property
+    def has_dates(self) -> bool:
+        return bool(self.windows or self.days)
+
+    def __bool__(self) -> bool:
+        return self.has_dates or bool(self.outlets)
+
+    def covers(self, day: dt.date | None) -> bool:
+        """Whether an article published on `day` falls on one of these dates."""
+        if day is None:
+            return False
+        if any(since <= day <= until for since, until in self.windows):
+            return True
+        return any(abs((day - named).days) <= 1 for named in self.days)
+
+    def met_by(self, chunk: Chunk) -> int:
+        """How many of the two asks (its dates, its outlets) this passage meets: 0, 1 or 2."""
+        return int(self.has_dates and self.covers(chunk.published)) + int(chunk.outlet in self.outlets)
+
+
 class Answer(BaseModel):
     """What every front-end renders."""
 
@@ -129,10 +163,10 @@ class Answer(BaseModel):
     standalone_question: str | None = Field(
         default=None, description="The follow-up rewritten into a standalone question, when it was."
     )
-    preferred_dates: tuple[dt.date, dt.date] | None = Field(
+    read_first: ReadFirst | None = Field(
         default=None,
-        description="Publication dates read first because the question named them ('this week'), as "
-        "(since, until); passages from other dates follow when too few fall within.",
+        description="The dates and outlets whose passages were read first because the question named "
+        "them; the other passages followed.",
     )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     debug: dict[str, Any] = Field(default_factory=dict)

@@ -33,7 +33,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from talentqa.embeddings import Embedder
-from talentqa.models import Chunk
+from talentqa.models import Chunk, ReadFirst
+from talentqa.outlets import named_outlets
 from talentqa.settings import RetrievalSettings
 from talentqa.store import ChunkHit, Store, build_where
 from talentqa.store.keyword import KeywordIndexCache
@@ -57,8 +58,8 @@ class Retrieved:
     passages: list[Passage]
     timings: dict[str, float] = field(default_factory=dict)
     question_vector: Any = None
-    # The publication dates preferred for this question (its "this week"), when it named some.
-    preferred: tuple[dt.date, dt.date] | None = None
+    # The dates and outlets this question named whose passages were read first, when it named some.
+    read_first: ReadFirst | None = None
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,12 @@ class HybridRetriever:
         question: str,
         k: int | None = None,
         filters: Filters | None = None,
-        prefer: tuple[dt.date, dt.date] | None = None,
+        prefer: ReadFirst | None = None,
     ) -> Retrieved:
-        """The k best passages, at most `max_per_doc` an article. With `prefer` (the dates a question's own
-        "this week" names), the candidates published within those dates come first, each group in its own
-        order, and the rest follow: no second search, and never fewer passages than without it."""
+        """The k best passages, at most `max_per_doc` an article. The candidates from outlets the question
+        names, and with `prefer` those published on the dates it names ("this week", "October 22, 2023"),
+        come first: those meeting both, then either, then the rest, each group in its own order. No
+        second search, and never fewer passages than without it."""
         settings = self.settings
         k = k or settings.k
         filters = filters or Filters()
@@ -199,12 +201,10 @@ class HybridRetriever:
             for cid, score, d_rank, k_rank in fused
             if cid in known
         ]
-        if prefer is not None:
-            since, until = prefer
-            within = [p for p in passages if p.chunk.published and since <= p.chunk.published <= until]
-            passages = within + [
-                p for p in passages if not (p.chunk.published and since <= p.chunk.published <= until)
-            ]
+        outlets = named_outlets(question, (p.chunk.outlet for p in passages))
+        read_first = (prefer or ReadFirst()).model_copy(update={"outlets": tuple(sorted(outlets))})
+        if read_first:
+            passages.sort(key=lambda p: -read_first.met_by(p.chunk))  # stable: each group keeps its order
         top = diversify(passages, k, settings.max_per_doc)
         t4 = time.perf_counter()
         timings.update(
@@ -213,7 +213,7 @@ class HybridRetriever:
             keyword_ms=(t3 - t2) * 1000,
             fusion_ms=(t4 - t3) * 1000,
         )
-        return Retrieved(top, timings, vector, prefer)
+        return Retrieved(top, timings, vector, read_first or None)
 
     def other_scripts(self, question: str) -> list[str]:
         """The scripts whose passages are ranked on their own for `question` (see the module's doc): with a

@@ -26,7 +26,7 @@ from talentqa.bot.format_library import about_embed, documents_page
 from talentqa.bot.format_replies import GENERIC_APOLOGY, cooldown_text, error_text
 from talentqa.bot.format_text import escape, safe_url, split_text, unescape
 from talentqa.dates import parse_since
-from talentqa.models import Answer, Citation, DocumentInfo, DocumentPage
+from talentqa.models import Answer, Citation, DocumentInfo, DocumentPage, ReadFirst
 
 from .conftest import COUNCIL, HARBOUR, FakeQAService, cite
 
@@ -203,7 +203,11 @@ def test_any_answer_renders_within_discord_limits(
         citations=[] if abstained else citations,
         related=citations if abstained else [],
         standalone_question=question or None,
-        preferred_dates=(dt.date(2023, 1, 1), dt.date(2023, 1, 8)) if question else None,
+        read_first=ReadFirst(
+            windows=((dt.date(2023, 1, 1), dt.date(2023, 1, 8)),), outlets=("Harbour Gazette",)
+        )
+        if question
+        else None,
     )
     embeds = answer_messages(answer)
     for i, embed in enumerate(embeds):
@@ -379,7 +383,7 @@ def test_a_very_long_link_is_dropped_so_the_quote_keeps_its_room() -> None:
 
 def test_an_answer_read_from_the_questions_own_week_says_so_in_the_footer() -> None:
     answer = FakeQAService().ask("What did the council approve this week?")
-    answer.preferred_dates = (dt.date(2024, 4, 26), dt.date(2024, 5, 3))
+    answer.read_first = ReadFirst(windows=((dt.date(2024, 4, 26), dt.date(2024, 5, 3)),))
     [embed] = answer_messages(answer)
     assert "Read first: articles published 2024-04-26 to 2024-05-03" in str(embed.footer.text)
     assert "Read first" not in str(answer_messages(FakeQAService().ask("council?"))[0].footer.text)

@@ -8,7 +8,7 @@ import datetime as dt
 from rich.console import Console
 
 from talentqa.cli.render import render_answer
-from talentqa.models import Answer, Citation
+from talentqa.models import Answer, Citation, ReadFirst
 
 
 def shown(answer: Answer) -> str:
@@ -22,11 +22,26 @@ def test_the_dates_read_first_are_shown_above_the_answer() -> None:
         question="Who resigned this week?",
         text="The sources don't say.",
         abstained=True,
-        preferred_dates=(dt.date(2023, 1, 1), dt.date(2023, 1, 8)),
+        read_first=ReadFirst(windows=((dt.date(2023, 1, 1), dt.date(2023, 1, 8)),)),
     )
-    assert "(read first: articles published 2023-01-01 to 2023-01-08, the question's own dates)" in shown(
+    assert "(read first: articles published 2023-01-01 to 2023-01-08, as the question names them)" in shown(
         answer
     )
+
+
+def test_the_outlets_and_written_dates_read_first_are_shown_with_their_days_either_side() -> None:
+    answer = Answer(
+        question="Did The Verge on October 22, 2023 and TechCrunch on November 9 agree?",
+        text="The sources don't say.",
+        abstained=True,
+        read_first=ReadFirst(
+            days=(dt.date(2023, 10, 22), dt.date(2023, 11, 9)), outlets=("TechCrunch", "The Verge")
+        ),
+    )
+    assert (
+        "(read first: articles from TechCrunch or The Verge published on 2023-10-22 or on 2023-11-09 "
+        "(a day either side), as the question names them)"
+    ) in " ".join(shown(answer).replace("\u2502", " ").split())
 
 
 def test_an_answer_without_dates_of_its_own_shows_no_such_line() -> None:

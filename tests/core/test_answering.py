@@ -21,7 +21,7 @@ from talentqa.cli import app
 from talentqa.cli.repl import Repl
 from talentqa.embeddings import Embedder
 from talentqa.errors import QuestionError
-from talentqa.models import Answer
+from talentqa.models import Answer, ReadFirst
 from talentqa.retrieval import Filters, Passage, diversify, fuse
 from talentqa.settings import RetrievalSettings, Settings
 from tests.conftest import SAMPLES
@@ -317,8 +317,52 @@ def test_a_question_saying_this_week_reads_that_weeks_articles_first_and_the_res
     assert True in within and False in within
     assert within == sorted(within, reverse=True)  # every passage of the week before any other
     answer = sample_qa.ask(question, today=asked)
-    assert answer.preferred_dates == (dt.date(2025, 2, 13), asked)
+    assert answer.read_first == ReadFirst(windows=((dt.date(2025, 2, 13), asked),))
     assert_verbatim(sample_qa, answer.citations + answer.related)
+
+
+def test_a_question_naming_a_report_date_reads_that_days_articles_first(sample_qa: TalentQA) -> None:
+    plain = sample_qa.retrieve("Where did the returning scientists come from?", k=5)
+    assert plain[0].chunk.published == dt.date(2025, 2, 14)  # the study comes first on its own
+    for written in ("February 20, 2025", "February 21"):  # a day either side; the nearest year without one
+        question = f"Where did the returning scientists come from, as reported on {written}?"
+        passages = sample_qa.retrieve(question, k=5, today=dt.date(2025, 3, 1))
+        assert passages[0].chunk.published == dt.date(2025, 2, 20)
+        assert {p.chunk.id for p in passages} == {p.chunk.id for p in plain}  # reordered, none lost
+    answer = sample_qa.ask("Where did the returning scientists come from, as reported on February 20, 2025?")
+    assert answer.read_first == ReadFirst(days=(dt.date(2025, 2, 20),))
+    assert_verbatim(sample_qa, answer.citations + answer.related)
+
+
+def test_a_question_naming_an_outlet_reads_its_articles_first(
+    tmp_path: Path, real_embedder: Embedder
+) -> None:
+    records = tmp_path / "wire.jsonl"
+    stories = [
+        (
+            "a",
+            "Harbour Gazette",
+            "The harbour council approved a new budget for the ferry terminal on Monday.",
+        ),
+        ("b", "Valley Times", "Councillors said the ferry budget would raise fares for commuters next year."),
+        ("c", "Coast Herald", "The ferry budget passed after a long debate about the harbour terminal."),
+    ]
+    records.write_text(
+        "".join(
+            json.dumps({"id": i, "title": "Ferry budget", "text": t, "outlet": o}) + "\n"
+            for i, o, t in stories
+        )
+    )
+    with TalentQA.open(Settings(store=tmp_path / "vs"), embedder=real_embedder) as qa:
+        qa.ingest_sources([str(records)])
+        plain = qa.retrieve("What did the council approve for the ferry terminal?", k=3)
+        assert plain[0].chunk.outlet != "Coast Herald"
+        question = "What did the Coast Herald say the council approved for the ferry terminal?"
+        passages = qa.retrieve(question, k=3)
+        assert [p.chunk.outlet for p in passages][0] == "Coast Herald"
+        assert len(passages) == 3
+        answer = qa.ask(question)
+        assert answer.read_first == ReadFirst(outlets=("Coast Herald",))
 
 
 def test_dates_the_asker_sets_replace_the_questions_own(sample_qa: TalentQA) -> None:
@@ -327,7 +371,7 @@ def test_dates_the_asker_sets_replace_the_questions_own(sample_qa: TalentQA) -> 
         since=dt.date(2025, 1, 1),
         today=dt.date(2025, 2, 20),
     )
-    assert answer.preferred_dates is None
+    assert answer.read_first is None
 
 
 def test_sources_list_and_show_name_each_articles_outlet(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from talentqa.dates import parse_date, parse_since, published_window
+from talentqa.dates import named_dates, parse_date, parse_since, published_window, question_dates
+from talentqa.models import Chunk, ReadFirst
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,81 @@ def test_a_questions_own_time_words_name_the_publication_dates_to_read_first(
 )
 def test_questions_without_relative_time_words_prefer_no_dates(question: str) -> None:
     assert published_window(question, ASKED) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "days", "yearless", "months"),
+    [
+        (
+            "After The Age's report on October 22, 2023, did TechCrunch's November 6, 2023, article agree?",
+            [dt.date(2023, 10, 22), dt.date(2023, 11, 6)],
+            [],
+            [],
+        ),
+        ("What did the 3rd of March, 2024 story say?", [dt.date(2024, 3, 3)], [], []),
+        ("Which bank failed on 10 Mar. 2023?", [dt.date(2023, 3, 10)], [], []),
+        ("What did the report dated 2024-05-02 find?", [dt.date(2024, 5, 2)], [], []),
+        ("What did The Verge report on November 9?", [], [(11, 9)], []),
+        ("Who was born on February 29?", [], [(2, 29)], []),  # a day that some years have
+        (
+            "How many returned in October 2023?",
+            [],
+            [],
+            [(dt.date(2023, 10, 1), dt.date(2023, 10, 31))],
+        ),
+        ("What happened on February 30, 2023?", [], [], []),  # no such day
+        ("Who may march on the capital?", [], [], []),  # verbs, not months
+        ("How many scientists returned in 2018?", [], [], []),  # a year is too wide to read first
+    ],
+)
+def test_the_dates_a_question_writes_out_are_read_as_days_months_or_days_of_any_year(
+    question: str, days: list[dt.date], yearless: list[tuple[int, int]], months: list[tuple[dt.date, dt.date]]
+) -> None:
+    named = named_dates(question)
+    assert (list(named.days), list(named.yearless), list(named.months)) == (days, yearless, months)
+
+
+def test_a_question_reads_first_its_relative_words_window_and_its_written_dates_together() -> None:
+    dates = question_dates("What changed this week since the October 22, 2022 report?", ASKED)
+    assert dates.windows == ((ASKED - dt.timedelta(days=7), ASKED),)
+    assert dates.days == (dt.date(2022, 10, 22),)
+    assert not question_dates("Who runs the lab?", ASKED)
+
+
+def test_a_date_without_a_year_is_the_one_nearest_the_day_asked() -> None:
+    assert question_dates("What did The Verge report on November 9?", dt.date(2023, 12, 1)).days == (
+        dt.date(2023, 11, 9),
+    )
+    # asked two days before the final: this year's, not last year's
+    assert question_dates("Who plays in the final on February 12?", dt.date(2023, 2, 10)).days == (
+        dt.date(2023, 2, 12),
+    )
+    assert question_dates("What happened on December 30?", dt.date(2024, 1, 2)).days == (
+        dt.date(2023, 12, 30),
+    )
+    assert question_dates("Who was born on February 29?", dt.date(2023, 6, 1)).days == (dt.date(2024, 2, 29),)
+
+
+def test_a_written_date_covers_a_day_either_side() -> None:
+    read_first = ReadFirst(days=(dt.date(2023, 10, 22),))
+    assert [read_first.covers(dt.date(2023, 10, day)) for day in (20, 21, 22, 23, 24)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not read_first.covers(dt.date(2022, 10, 22)) and not read_first.covers(None)
+
+
+def test_a_passage_meeting_both_the_named_dates_and_a_named_outlet_counts_twice() -> None:
+    read_first = ReadFirst(days=(dt.date(2023, 10, 22),), outlets=("The Age",))
+
+    def chunk(published: dt.date | None, outlet: str | None) -> Chunk:
+        return Chunk(id="c", doc_id="d", n=0, text="t", start=0, end=1, published=published, outlet=outlet)
+
+    assert read_first.met_by(chunk(dt.date(2023, 10, 22), "The Age")) == 2
+    assert read_first.met_by(chunk(dt.date(2023, 10, 22), "TechCrunch")) == 1
+    assert read_first.met_by(chunk(None, "The Age")) == 1
+    assert read_first.met_by(chunk(dt.date(2023, 1, 1), None)) == 0
+    assert ReadFirst(outlets=("The Age",)).met_by(chunk(dt.date(2023, 1, 1), "The Age")) == 1

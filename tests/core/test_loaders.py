@@ -319,6 +319,32 @@ def test_the_outlet_is_read_from_records_and_front_matter_and_a_path_is_not_one(
     assert isinstance(article, Article) and article.outlet == "Caixin"
 
 
+def test_the_publication_date_is_read_under_the_names_news_exports_give_it(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.jsonl"
+    records = [
+        {"id": "a", "text": "Alpha.", "published_at": "2023-09-26T17:01:22+00:00"},  # news datasets
+        {"id": "b", "text": "Beta.", "publishedAt": "2024-02-03T08:00:00Z"},  # NewsAPI
+        {"id": "c", "text": "Gamma.", "pubDate": "Tue, 05 Mar 2024 10:00:00 GMT"},  # RSS
+        {"id": "d", "text": "Delta.", "datePublished": "2024-04-01"},  # schema.org
+        {"id": "e", "text": "Epsilon.", "published": "", "date": "2024-05-06"},  # empty is absent
+        {"id": "f", "text": "Zeta."},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    dates = [a.published for a in load_file(path, SETTINGS) if isinstance(a, Article)]
+    assert dates == [
+        dt.date(2023, 9, 26),
+        dt.date(2024, 2, 3),
+        dt.date(2024, 3, 5),
+        dt.date(2024, 4, 1),
+        dt.date(2024, 5, 6),
+        None,
+    ]
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: Labs\npublished_at: 2024-07-08\n---\n\nBody text.\n")
+    article = load_one(story)
+    assert isinstance(article, Article) and article.published == dt.date(2024, 7, 8)
+
+
 def test_an_article_without_an_outlet_hashes_as_before_outlets_were_kept() -> None:
     from talentqa.ingest.loaders import make_article
     from talentqa.text import content_hash

@@ -20,6 +20,7 @@ from talentqa.answer.citations import compose_text, instruction_like, latest_dat
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation
+from talentqa.outlets import named_outlets
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SequentialReader, SpanRefiner
 from talentqa.reading.model import passage_header as reader_header
 from talentqa.retrieval import Passage
@@ -31,8 +32,6 @@ from talentqa.text import split_sentences
 SECOND_QUOTE_RATIO = 0.9
 # The span leads the answer only when it is short: a span as long as its sentence adds nothing to the quote.
 SHORT_ANSWER_MAX_WORDS = 12
-# "The Independent - Sports", "The Roar | Sports Writers Blog": the outlet's name is the part before.
-_OUTLET_SECTION = re.compile(r"\s+[-|\u2013\u2014]\s+")
 _YES_NO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
 )
@@ -119,7 +118,7 @@ class ReadingAnswerer:
         """For a question naming several outlets ("Did The Verge and TechCrunch both report ...?"), the
         best reading of each named outlet not yet quoted, where it passes the threshold itself: the
         evidence from each, which no one passage holds, rather than the surest outlet's alone."""
-        named = named_outlets(question, [r.passage.chunk for r in readings])
+        named = named_outlets(question, (r.passage.chunk.outlet for r in readings))
         if len(named) < 2:
             return []
         quoted = {c.passage.chunk.outlet for c in chosen}
@@ -198,21 +197,9 @@ class ReadingAnswerer:
         )
 
 
-def named_outlets(question: str, chunks: Sequence[Chunk]) -> set[str]:
-    """The outlets of these passages that the question names ("reported by TechCrunch"), as written
-    (case and all), each by its name before any section suffix ("The Independent - Sports" is named by
-    "The Independent")."""
-    named: set[str] = set()
-    for outlet in {c.outlet for c in chunks if c.outlet}:
-        name = _OUTLET_SECTION.split(outlet, maxsplit=1)[0].strip()
-        if len(name) >= 2 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question):
-            named.add(outlet)
-    return named
-
-
 def names_an_outlet(question: str, chunks: Sequence[Chunk]) -> bool:
     """Whether the question names the outlet of one of these passages (`named_outlets`)."""
-    return bool(named_outlets(question, chunks))
+    return bool(named_outlets(question, (c.outlet for c in chunks)))
 
 
 def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from talentqa.models import ReadFirst
+
 SOURCES_DONT_SAY = "The sources don't say."
 # With related passages to show: they are the closest the search came, never an answer.
 NO_ANSWER_TEXT = f"{SOURCES_DONT_SAY} The closest passages are listed as related, not as an answer."
@@ -17,8 +19,18 @@ def as_of_note(as_of: dt.date) -> str:
     return f" (as of {as_of.strftime('%-d %B %Y')})"
 
 
-def preferred_note(window: tuple[dt.date, dt.date]) -> str:
-    """Says which publication dates were read first because the question named them ("this week")."""
-    since, until = window
-    dates = f"{since.isoformat()} to {until.isoformat()}"
-    return f"read first: articles published {dates}, the question's own dates"
+def read_first_note(read_first: ReadFirst) -> str:
+    """Says which articles were read first because the question named their dates or outlets."""
+    parts: list[str] = []
+    if read_first.outlets:
+        parts.append("from " + _either(list(read_first.outlets)))
+    dates = [f"{since.isoformat()} to {until.isoformat()}" for since, until in read_first.windows]
+    dates += [f"on {day.isoformat()}" for day in read_first.days]
+    if dates:
+        parts.append("published " + _either(dates))
+    near = " (a day either side)" if read_first.days else ""
+    return f"read first: articles {' '.join(parts)}{near}, as the question names them"
+
+
+def _either(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"

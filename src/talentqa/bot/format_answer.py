@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import discord
 
-from talentqa.answer.texts import preferred_note
+from talentqa.answer.texts import read_first_note
 from talentqa.bot import limits
 from talentqa.bot.format_text import (
     ABSTAIN_COLOUR,
@@ -188,8 +188,8 @@ def _answer_footer(answer: Answer, page_note: str) -> str:
         bits.append("No answer in the library; the passages above are related, not an answer.")
     if answer.standalone_question:
         bits.append(f"Understood as: {clip(one_line(answer.standalone_question), 300)}")
-    if answer.preferred_dates:
-        bits.append(preferred_note(answer.preferred_dates).capitalize())
+    if answer.read_first:
+        bits.append(read_first_note(answer.read_first).capitalize())
     tail = [f"{answer.answerer} answer"]
     if answer.as_of is not None:
         tail.append(f"sources up to {answer.as_of.isoformat()}")

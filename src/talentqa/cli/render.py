@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.style import Style
 from rich.text import Text
 
-from talentqa.answer.texts import preferred_note
+from talentqa.answer.texts import read_first_note
 from talentqa.models import TRANSLATION_LABEL, Answer, Citation
 
 
@@ -41,8 +41,8 @@ def render_answer(answer: Answer, *, show_timings: bool = False) -> RenderableTy
     parts: list[RenderableType] = []
     if answer.standalone_question:
         parts.append(Text(f"(understood as: {answer.standalone_question})", style="dim"))
-    if answer.preferred_dates:
-        parts.append(Text(f"({preferred_note(answer.preferred_dates)})", style="dim"))
+    if answer.read_first:
+        parts.append(Text(f"({read_first_note(answer.read_first)})", style="dim"))
     if answer.abstained:
         parts.append(Text(answer.text, style="bold yellow"))
         if answer.related:

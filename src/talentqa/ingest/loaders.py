@@ -192,7 +192,7 @@ def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
         title=str(title),
         url=_str_or_none(meta.get("url")),
         author=_author(meta.get("author") or meta.get("authors")),
-        published=meta.get("published") or meta.get("date"),
+        published=_published(meta),
         outlet=_outlet(meta),
     )
 
@@ -285,7 +285,7 @@ def _record(record: Any, where: str) -> Article:
         title=_str_or_none(record.get("title")) or str(doc_id),
         url=_str_or_none(record.get("url")),
         author=_author(record.get("author")),
-        published=record.get("published") or record.get("publish_date") or record.get("date"),
+        published=_published(record),
         outlet=_outlet(record),
     )
 
@@ -473,6 +473,28 @@ def _outlet(meta: dict[str, Any]) -> str | None:
             value = value.get("name")
         if isinstance(value, str) and value.strip() and len(value) <= 200 and "/" not in value:
             return value.strip()
+    return None
+
+
+# Where records and front matter give the publication date, by the names feeds, news APIs, CMS exports and
+# schema.org use; the first one present is taken.
+PUBLISHED_KEYS = (
+    "published",
+    "published_at",
+    "publishedAt",
+    "publish_date",
+    "pubDate",
+    "date_published",
+    "datePublished",
+    "date",
+)
+
+
+def _published(meta: dict[str, Any]) -> Any:
+    for key in PUBLISHED_KEYS:
+        value = meta.get(key)
+        if value not in (None, ""):
+            return value
     return None
 
 
