@@ -160,7 +160,13 @@ class TalentQA:
                 sentences=answer.accurate_context,
             )
             self._accurate = ReadingAnswerer(
-                answer.model_copy(update={"abstain_threshold": answer.accurate_threshold}),
+                # its LLM's one threshold serves every question: it was not calibrated on yes/no ones
+                answer.model_copy(
+                    update={
+                        "abstain_threshold": answer.accurate_threshold,
+                        "yes_no_threshold": answer.accurate_threshold,
+                    }
+                ),
                 reader=lambda: cascade,
                 name="accurate",
             )

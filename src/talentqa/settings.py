@@ -88,6 +88,15 @@ class AnswerSettings(BaseModel):
         "`talentqa calibrate` on SQuAD 2.0 calibration articles the reader never trained on (1,870 "
         "questions), to withhold at most 15% of answerable questions there.",
     )
+    yes_no_threshold: float = Field(
+        default=0.0347,
+        ge=0.0,
+        le=1.0,
+        description="The fast reader's threshold for yes/no questions ('Did The Verge report ...?'), whose "
+        "evidence it is far less sure of than of a span: `talentqa calibrate DATASET --yes-no` on SciFact's "
+        "training claims asked as yes/no questions, to withhold at most 15% of those the cited abstract "
+        "settles. Set it to abstain_threshold to treat yes/no questions like any other.",
+    )
     accurate_threshold: float = Field(
         default=0.6209,
         ge=0.0,

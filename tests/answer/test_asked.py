@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from talentqa.answer.asked import Asked, asked_for, can_answer
+from talentqa.answer.asked import Asked, asked_for, can_answer, is_yes_no
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,22 @@ def test_a_span_fits_a_time_or_amount_question_only_when_it_can_be_one(
     question: str, span: str, fits: bool
 ) -> None:
     assert can_answer(question, span) is fits
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Did The Verge report that Apple paid Google?", True),
+        ("Is it true that vitamin D lowers the risk?", True),
+        ("Has the China Initiative ended?", True),
+        ("And was it cancelled in 2022?", True),
+        ("Does the report say whether or not it ended?", True),  # "or not" is no choice
+        ("Is a problem instance abstract or concrete?", False),  # a choice: a span answers it
+        ("Did TechCrunch or The Verge report it first?", False),
+        ("Who runs the fund?", False),
+        ("What did MacroPolo find?", False),
+        ("Island nations: which ones signed?", False),  # "Is" inside a word
+    ],
+)
+def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str, yes_no: bool) -> None:
+    assert is_yes_no(question) is yes_no

@@ -119,6 +119,25 @@ def test_yes_no_questions_quote_the_evidence_without_a_span() -> None:
     assert answer.text.startswith("\u201cIts chief executive")
 
 
+def test_a_yes_no_question_is_answered_at_its_own_threshold_and_a_span_question_at_the_readers() -> None:
+    verdicts = {"grocer": (0.3, "Sue Gove")}
+    answerer = _answerer(verdicts, yes_no_threshold=0.2)
+    yes_no = answerer.answer("Is Sue Gove the grocer's chief executive?", _passages(), ARTICLES.__getitem__)
+    assert not yes_no.abstained and yes_no.debug["threshold"] == 0.2
+    assert yes_no.citations[0].quote == "Its chief executive, Sue Gove, said sales grew."
+    span = answerer.answer("Who is the grocer's chief executive?", _passages(), ARTICLES.__getitem__)
+    assert span.abstained and span.debug["threshold"] == 0.5
+    choice = answerer.answer(
+        "Is Sue Gove or Brian Cornell the grocer's chief?", _passages(), ARTICLES.__getitem__
+    )
+    assert choice.abstained  # a choice is answered by a span: the reader's own threshold
+    alike = _answerer(verdicts, yes_no_threshold=0.5)
+    assert alike.answer("Is Sue Gove the chief?", _passages(), ARTICLES.__getitem__).abstained
+    # a threshold given for the call serves every question
+    strict = answerer.answer("Is Sue Gove the chief?", _passages(), ARTICLES.__getitem__, threshold=0.4)
+    assert strict.abstained
+
+
 def test_a_span_as_long_as_its_sentence_is_not_repeated_as_a_short_answer() -> None:
     answerer = _answerer(
         {"retail": (0.9, "The chief executive of Target is Brian Cornell, the company said.")}
@@ -309,7 +328,7 @@ def test_a_question_naming_several_outlets_quotes_each_ones_evidence_that_passes
         for p in _passages(articles)
     ]
     verdicts = {"verge": (0.95, "Eddy Cue"), "crunch": (0.6, "billions"), "age": (0.55, "this week")}
-    answerer = _answerer(verdicts, articles)
+    answerer = _answerer(verdicts, articles, yes_no_threshold=0.5)  # one threshold for both question kinds
     both = answerer.answer(
         "Did The Verge and TechCrunch both report on the deal?", passages, articles.__getitem__
     )
@@ -319,7 +338,7 @@ def test_a_question_naming_several_outlets_quotes_each_ones_evidence_that_passes
     ]  # not The Age: the question never names it
     one = answerer.answer("What did The Verge report on the deal?", passages, articles.__getitem__)
     assert [c.doc_id for c in one.citations] == ["verge"]  # 0.6 is under 0.9 of the best: one clean quote
-    weak = _answerer({**verdicts, "crunch": (0.3, "billions")}, articles)
+    weak = _answerer({**verdicts, "crunch": (0.3, "billions")}, articles, yes_no_threshold=0.5)
     only = weak.answer(
         "Did The Verge and TechCrunch both report on the deal?", passages, articles.__getitem__
     )

@@ -90,3 +90,18 @@ def can_answer(question: str, span: str) -> bool:
     if asked is Asked.TIME:
         return bool(words & _TIME_WORDS)
     return bool(words & _NUMBER_WORDS) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))
+
+
+_YES_NO = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should"
+    r"|shall|may|might|must)\b",
+    re.I,
+)
+# "Is X or Y larger?", "Did TechCrunch or The Verge report it first?": a choice, answered by a span.
+_CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether the question asks yes or no ("Did the Verge report ...?"), not which of several ("Is X or Y
+    larger?", answered by a span). Its answer is the evidence itself: no span of a passage says "yes"."""
+    return bool(_YES_NO.match(question)) and not _CHOICE.search(question)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from talentqa.answer.asked import can_answer
+from talentqa.answer.asked import can_answer, is_yes_no
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
@@ -32,9 +32,6 @@ from talentqa.text import split_sentences
 SECOND_QUOTE_RATIO = 0.9
 # The span leads the answer only when it is short: a span as long as its sentence adds nothing to the quote.
 SHORT_ANSWER_MAX_WORDS = 12
-_YES_NO = re.compile(
-    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
-)
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +137,10 @@ class ReadingAnswerer:
         *,
         threshold: float | None = None,
     ) -> Answer:
-        threshold = self.settings.abstain_threshold if threshold is None else threshold
+        if threshold is None:
+            threshold = self.settings.abstain_threshold
+            if is_yes_no(question):
+                threshold = self.settings.yes_no_threshold
         # Stopping at the first passage that passes changes which passage answers, never whether one does.
         stop_at = threshold if self.settings.accurate_stop_early else None
         readings = self.read(question, passages, stop_at=stop_at)
@@ -221,7 +221,7 @@ def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
 def short_answer(question: str, reading: Reading) -> str | None:
     """The reader's span, trimmed, when it is a short answer rather than the sentence itself and can be
     the kind of answer asked for (no "Justice Department" for "When did it end?": the quote alone then)."""
-    if _YES_NO.match(question):
+    if is_yes_no(question):
         return None  # a yes/no question is answered by its evidence, not by a span of it
     span = reading.output.span.strip().strip(",;:").strip()
     if span.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,3}\.$|\b\w\.$", span):

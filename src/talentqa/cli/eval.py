@@ -22,6 +22,7 @@ from talentqa.models import AnswererName
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
+    from talentqa.eval.calibration import CalibrationResult
     from talentqa.eval.evaluation import Dataset, EvalQuestion, EvalReport
     from talentqa.settings import Settings
 
@@ -368,6 +369,15 @@ def calibrate(
         bool,
         typer.Option("--accurate", help="Calibrate the accurate reader's threshold (the LLM's) instead."),
     ] = False,
+    yes_no: Annotated[
+        bool,
+        typer.Option(
+            "--yes-no",
+            help="Calibrate the fast reader's threshold for yes/no questions instead: DATASET is a folder of "
+            "SciFact-style claims (questions_train.jsonl with SUPPORT / CONTRADICT / NOT_ENOUGH_INFO labels, "
+            "documents.jsonl), each asked as 'Is it true that ...?' of the abstract it cites.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Calibrate the reader's abstention threshold on calibration questions it never trained on.
@@ -378,13 +388,21 @@ def calibrate(
     `talentqa eval DATASET --split test --threshold T`.
     """
     from talentqa.cli.common import friendly_errors, make_settings
-    from talentqa.cli.common import out as stdout
     from talentqa.errors import ConfigError
     from talentqa.eval.calibration import calibrate as fit
     from talentqa.eval.calibration import collect_readings, unseen
     from talentqa.eval.evaluation import load_dataset
 
     with friendly_errors():
+        if yes_no:
+            if accurate:
+                raise ConfigError(
+                    "--yes-no calibrates the fast reader; the accurate reader has one threshold"
+                )
+            result = _calibrate_yes_no(dataset, max_wrong, as_json)
+            _write_result(result, out)
+            _show_calibration(result, out, as_json, "yes_no_threshold")
+            return
         data = load_dataset(dataset, docs or ())
         questions, left_out = unseen(_questions(data, split, None, seed))
         if not questions:
@@ -404,11 +422,36 @@ def calibrate(
             max_wrong=max_wrong,
             left_out_trained=left_out,
         )
-        if out is not None:
-            try:
-                out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        _write_result(result, out)
+    _show_calibration(result, out, as_json, "abstain_threshold")
+
+
+def _calibrate_yes_no(dataset: Path, max_wrong: float, quiet: bool) -> CalibrationResult:
+    from talentqa.answer.reading import shared_reader
+    from talentqa.cli.common import make_settings
+    from talentqa.eval.calibration import calibrate as fit
+    from talentqa.eval.yes_no import load_claims, read_claims
+
+    answer = make_settings().answer
+    pairs = load_claims(dataset)
+    with _progress("reading", quiet) as tick:
+        readings = read_claims(shared_reader(), pairs, progress=tick)
+    return fit(readings, current_threshold=answer.yes_no_threshold, max_wrong=max_wrong)
+
+
+def _write_result(result: CalibrationResult, out: Path | None) -> None:
+    from talentqa.errors import ConfigError
+
+    if out is not None:
+        try:
+            out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _show_calibration(result: CalibrationResult, out: Path | None, as_json: bool, name: str) -> None:
+    from talentqa.cli.common import out as stdout
+
     if as_json:
         stdout.print_json(result.model_dump_json())
         return
@@ -422,7 +465,7 @@ def calibrate(
     )
     for column in ("figure", "current", "calibrated"):
         table.add_column(column, justify="left" if column == "figure" else "right")
-    table.add_row("abstain_threshold", f"{result.current_threshold:.4f}", f"{result.abstain_threshold:.4f}")
+    table.add_row(name, f"{result.current_threshold:.4f}", f"{result.abstain_threshold:.4f}")
     for key in ("abstained_unanswerable", "wrongly_abstained", "top_quote_has_answer"):
         values = [getattr(f, key) for f in (result.current, result.calibrated)]
         table.add_row(key, *("-" if v is None else f"{v:.3f}" for v in values))

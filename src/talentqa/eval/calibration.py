@@ -139,7 +139,8 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
 def figures(readings: Sequence[QuestionReading], threshold: float) -> Figures:
     yes = [r.best for r in readings if r.answerable]
     no = [r.best for r in readings if not r.answerable]
-    hits = [bool(r.top_has_answer) for r in readings if r.answerable]
+    # Claims (yes/no calibration) have no answer string to find: their figure is left out, not 0.
+    hits = [r.top_has_answer for r in readings if r.answerable and r.top_has_answer is not None]
     return Figures(
         abstained_unanswerable=float(np.mean(np.asarray(no) < threshold)) if no else None,
         wrongly_abstained=float(np.mean(np.asarray(yes) < threshold)) if yes else None,
