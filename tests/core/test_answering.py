@@ -16,12 +16,14 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from talentqa.answer.citations import locate_quote, paragraph_around, text_fragment_link
+from talentqa.answer.reading import ReadingAnswerer
 from talentqa.app import TalentQA
 from talentqa.cli import app
 from talentqa.cli.repl import Repl
 from talentqa.embeddings import Embedder
 from talentqa.errors import QuestionError
 from talentqa.models import Answer, ReadFirst
+from talentqa.reading.model import ReaderOutput
 from talentqa.retrieval import Filters, Passage, diversify, fuse
 from talentqa.settings import RetrievalSettings, Settings
 from tests.conftest import SAMPLES
@@ -363,6 +365,32 @@ def test_a_question_naming_an_outlet_reads_its_articles_first(
         assert len(passages) == 3
         answer = qa.ask(question)
         assert answer.read_first == ReadFirst(outlets=("Coast Herald",))
+
+
+class _CountingReader:
+    """Stands in for the accurate reader's cascade: says every passage answers, and counts its reads."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def read(self, question: str, passages: Any, headers: Any = None) -> list[ReaderOutput]:
+        self.reads += 1
+        return [ReaderOutput(0.99, 0, len(p.split()[0]), p.split()[0], 1.0) for p in passages]
+
+
+def test_the_accurate_setting_leaves_yes_no_questions_to_the_fast_reader(sample_qa: TalentQA) -> None:
+    cascade = _CountingReader()
+    settings = sample_qa.settings.answer
+    sample_qa._accurate = ReadingAnswerer(settings, reader=lambda: cascade, name="accurate")
+    try:
+        yes_no = sample_qa.ask("Did Zizheng Pan go back to China to work at DeepSeek?", answerer="accurate")
+        assert yes_no.answerer == "reader" and cascade.reads == 0
+        assert not yes_no.abstained and "Zizheng Pan" in yes_no.citations[0].quote
+        assert_verbatim(sample_qa, yes_no.citations)
+        who = sample_qa.ask("Who went back to China to work at DeepSeek?", answerer="accurate")
+        assert who.answerer == "accurate" and cascade.reads == 1
+    finally:
+        sample_qa._accurate = None
 
 
 def test_dates_the_asker_sets_replace_the_questions_own(sample_qa: TalentQA) -> None:
