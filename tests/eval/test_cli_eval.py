@@ -87,6 +87,8 @@ def test_eval_table_split_and_calibrate_round_trip(tmp_path: Path) -> None:
         str(tmp_path / "vs"),
     )
     assert payload["meta"]["abstain_threshold"] == fitted["abstain_threshold"]
+    # a threshold given for the run serves yes/no questions too, and the report says so
+    assert payload["meta"]["settings"]["yes_no_threshold"] == fitted["abstain_threshold"]
     assert payload["talentqa"]["quote_exactness"] == 1.0
 
 

@@ -255,7 +255,11 @@ def run(
             k=k or settings.retrieval.k,
             abstain_threshold=threshold or thresholds.get(mode),
             documents=documents,
-            settings={"retrieval": settings.retrieval.model_dump()},
+            settings={
+                "retrieval": settings.retrieval.model_dump(),
+                # yes/no questions' own threshold (a --threshold serves every question)
+                "yes_no_threshold": settings.answer.yes_no_threshold if threshold is None else threshold,
+            },
             runs=runs,
         )
         for path in out or ():
