@@ -522,7 +522,10 @@ Held out (SQuAD 2.0 calibration articles never trained on: {", ".join(card["hold
 | time per passage (2 cores, one at a time) | {m["ms_per_passage"]} ms |
 
 Limits: trained on Wikipedia paragraphs in English; news passages are longer and their questions name
-outlets and dates; the abstention threshold is calibrated separately (`talentqa calibrate`).
+outlets and dates; the abstention threshold is calibrated separately (`talentqa calibrate`,
+`calibration.json`), and so is yes/no questions' own, far lower one (`talentqa calibrate --yes-no` on
+SciFact claims, `calibration_yes_no.json`): trained on spans, the reader is much less sure of a passage
+that settles a yes/no question.
 """
 
 
