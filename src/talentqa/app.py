@@ -217,9 +217,9 @@ class TalentQA:
                 standalone, retrieved.passages, self.store.text, threshold=threshold
             )
         else:
-            result = self.extractive.answer(
-                standalone, retrieved.passages, self.store.text, threshold=threshold
-            )
+            # a threshold given for the accurate reader is on its LLM's scale, not the fast reader's
+            own = None if mode == "accurate" else threshold
+            result = self.extractive.answer(standalone, retrieved.passages, self.store.text, threshold=own)
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         # The last gate: whatever the answerer did, only spans equal to stored text reach a user.

@@ -385,6 +385,9 @@ def test_the_accurate_setting_leaves_yes_no_questions_to_the_fast_reader(sample_
     try:
         yes_no = sample_qa.ask("Did Zizheng Pan go back to China to work at DeepSeek?", answerer="accurate")
         assert yes_no.answerer == "reader" and cascade.reads == 0
+        # a threshold on the LLM's scale is not the fast reader's: its yes/no threshold still decides
+        strict = sample_qa.ask("Did Zizheng Pan go to DeepSeek?", answerer="accurate", threshold=0.9999)
+        assert not strict.abstained and strict.debug["threshold"] == settings.yes_no_threshold
         assert not yes_no.abstained and "Zizheng Pan" in yes_no.citations[0].quote
         assert_verbatim(sample_qa, yes_no.citations)
         who = sample_qa.ask("Who went back to China to work at DeepSeek?", answerer="accurate")

@@ -257,8 +257,11 @@ def run(
             documents=documents,
             settings={
                 "retrieval": settings.retrieval.model_dump(),
-                # yes/no questions' own threshold (a --threshold serves every question)
-                "yes_no_threshold": settings.answer.yes_no_threshold if threshold is None else threshold,
+                # yes/no questions' own threshold; a --threshold replaces it for the fast reader, whose
+                # scale it is on (the accurate setting leaves yes/no questions to the fast reader)
+                "yes_no_threshold": threshold
+                if threshold is not None and mode == "extractive"
+                else settings.answer.yes_no_threshold,
             },
             runs=runs,
         )
