@@ -8,6 +8,7 @@ user typed strictly (a typo must be said, not silently widen the search).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import time
@@ -157,9 +158,9 @@ def named_dates(question: str) -> NamedDates:
     covered: list[tuple[int, int]] = []
     for pattern, month_group, day_group, year_group in _DAY_FORMS:
         for match in pattern.finditer(question):
-            if any(start < match.end() and match.start() < end for start, end in covered):
+            if _overlaps(match.span(), covered):
                 continue
-            month = _MONTHS.index(match[month_group][:3].lower()) + 1
+            month = _month_number(match[month_group])
             day = int(match[day_group])
             year = match[year_group]
             if year is None:
@@ -178,15 +179,23 @@ def named_dates(question: str) -> NamedDates:
             days.append(date)
     months: list[tuple[dt.date, dt.date]] = []
     for match in _MONTH_YEAR.finditer(question):
-        if any(start < match.end() and match.start() < end for start, end in covered):
+        if _overlaps(match.span(), covered):
             continue
-        first = _valid(int(match[2]), _MONTHS.index(match[1][:3].lower()) + 1, 1)
+        first = _valid(int(match[2]), _month_number(match[1]), 1)
         if first is not None:
-            after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            months.append((first, after - dt.timedelta(days=1)))
+            last = calendar.monthrange(first.year, first.month)[1]
+            months.append((first, first.replace(day=last)))
     return NamedDates(
         tuple(dict.fromkeys(days)), tuple(dict.fromkeys(yearless)), tuple(dict.fromkeys(months))
     )
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in taken)
+
+
+def _month_number(name: str) -> int:
+    return _MONTHS.index(name[:3].lower()) + 1
 
 
 def _valid(year: int, month: int, day: int) -> dt.date | None:
