@@ -344,17 +344,32 @@ def profile_asks(qa: Any, asked: Sequence[str], top: int = 18) -> list[dict[str,
 
 
 def measure(
-    size: int, spec: dict[str, Any], asked: list[str], threads: int, backend: str, profile: int = 0
+    size: int,
+    spec: dict[str, Any],
+    asked: list[str],
+    threads: int,
+    backend: str,
+    profile: int = 0,
+    keyword_slot: bool = True,
 ) -> dict[str, Any]:
     from talentqa.app import TalentQA
     from talentqa.embeddings.int8 import prepare
-    from talentqa.settings import EmbeddingSettings, Settings
+    from talentqa.settings import EmbeddingSettings, RetrievalSettings, Settings
 
-    result: dict[str, Any] = {"size": size, "store": spec, "load_avg_before": load_avg()}
+    result: dict[str, Any] = {
+        "size": size,
+        "store": spec,
+        "keyword_slot": keyword_slot,
+        "load_avg_before": load_avg(),
+    }
     t = time.perf_counter()
     # The stores hold fp32-identity vectors (see build_store); the question model is switched to the
     # measured backend here, as the vectors' geometry is the same.
-    settings = Settings(store=Path(spec["folder"]), embedding=EmbeddingSettings(backend="torch"))
+    settings = Settings(
+        store=Path(spec["folder"]),
+        embedding=EmbeddingSettings(backend="torch"),
+        retrieval=RetrievalSettings(keyword_slot=keyword_slot),
+    )
     qa = TalentQA.open(settings)
     qa.embedder._model = prepare(qa.embedder.model, backend)  # the question model only
     qa.keyword.current()
@@ -419,7 +434,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N questions per store, print top")
     parser.add_argument("--pool-docs", type=int, default=None, help="sentence pool from N articles (tests)")
+    parser.add_argument(
+        "--keyword-slot",
+        choices=["on", "off", "both"],
+        default="on",
+        help="read the keyword search's best passage too (the default, on); both: each store measured "
+        "without it first, as the baseline, then with it",
+    )
     args = parser.parse_args(argv)
+    slots = {"on": [True], "off": [False], "both": [False, True]}[args.keyword_slot]
 
     if args.backend is None:
         from talentqa.settings import EmbeddingSettings
@@ -439,8 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"{len(asked)} questions per store, then {len(asked)} with {args.threads} threads")
     results = []
     for size in sizes:
-        console.print(f"[bold]{specs[size]['chunks']:,} chunks[/bold] ...")
-        results.append(measure(size, specs[size], asked, args.threads, args.backend, args.profile))
+        for slot in slots:
+            console.print(
+                f"[bold]{specs[size]['chunks']:,} chunks[/bold], keyword slot {'on' if slot else 'off'} ..."
+            )
+            results.append(
+                measure(size, specs[size], asked, args.threads, args.backend, args.profile, keyword_slot=slot)
+            )
 
     rows = []
     for r in results:
@@ -448,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         target = TARGETS_P95_MS.get(r["size"])
         rows.append(
             [
-                f"{r['store']['chunks']:,}",
+                f"{r['store']['chunks']:,}" + ("" if r["keyword_slot"] else " (no keyword slot)"),
                 total["p50"],
                 total["p95"],
                 total["p99"],
@@ -482,7 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         console.print(
             table(
-                f"stages at {r['store']['chunks']:,} chunks (ms)",
+                f"stages at {r['store']['chunks']:,} chunks, keyword slot "
+                f"{'on' if r['keyword_slot'] else 'off'} (ms)",
                 ["stage", "mean", "p50", "p95", "p99", "max"],
                 [
                     [stage.removesuffix("_ms"), *[v[key] for key in ("mean", "p50", "p95", "p99", "max")]]

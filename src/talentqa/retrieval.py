@@ -105,6 +105,23 @@ def diversify(passages: Sequence[Passage], k: int, max_per_doc: int) -> list[Pas
     return chosen + held_back[: k - len(chosen)]
 
 
+def keyword_best(
+    candidates: Sequence[Passage], top: Sequence[Passage], best_id: str, read_first: ReadFirst
+) -> Passage | None:
+    """The keyword search's best passage when `top` lacks it: the one passage sharing the question's rarest
+    words, which reciprocal rank fusion can push below k when the dense search does not find it (a long
+    chunk about many things, a name the embedding does not know). None when it is already read, or when
+    it meets fewer of the outlets and dates the question names than every passage in `top` does."""
+    if any(p.chunk.id == best_id for p in top):
+        return None
+    passage = next((p for p in candidates if p.chunk.id == best_id), None)
+    if passage is None:
+        return None
+    if read_first and top and read_first.met_by(passage.chunk) < min(read_first.met_by(p.chunk) for p in top):
+        return None
+    return passage
+
+
 def rank_across_scripts(rankings: Sequence[Sequence[ChunkHit]], n: int) -> list[ChunkHit]:
     """One ranking from dense rankings of one script each (each best first): a passage ranks by how far
     its similarity stands above the mean similarity of its own ranking, so passages in a language the
@@ -187,6 +204,8 @@ class HybridRetriever:
         keyword_scores = dict(keyword_hits)
         # Only keyword-only hits that can still make the cut need fetching from Chroma.
         wanted = [cid for cid, *_ in fused[:depth] if cid not in known]
+        if settings.keyword_slot and keyword_hits and keyword_hits[0][0] not in known:
+            wanted = list(dict.fromkeys([*wanted, keyword_hits[0][0]]))
         for chunk in self.store.get_chunks(wanted):
             known[chunk.id] = chunk
         passages = [
@@ -206,6 +225,10 @@ class HybridRetriever:
         if read_first:
             passages.sort(key=lambda p: -read_first.met_by(p.chunk))  # stable: each group keeps its order
         top = diversify(passages, k, settings.max_per_doc)
+        if settings.keyword_slot and keyword_hits:
+            extra = keyword_best(passages, top, keyword_hits[0][0], read_first)
+            if extra is not None:
+                top.append(extra)
         t4 = time.perf_counter()
         timings.update(
             embed_ms=(t1 - t0) * 1000,
@@ -253,7 +276,8 @@ def passage_to_document(passage: Passage) -> Document:
 
 
 class TalentQARetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain retriever (a Runnable: `invoke`, `batch`, composition)."""
+    """The hybrid retriever as a LangChain retriever (a Runnable: `invoke`, `batch`, composition): the
+    passages `ask` reads, k of them and the keyword search's best when the fusion left it out."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 

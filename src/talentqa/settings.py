@@ -70,6 +70,11 @@ class RetrievalSettings(BaseModel):
         default=1000, ge=0, description="Candidates the vector index explores (more: fewer missed passages)."
     )
     max_per_doc: int = Field(default=1, ge=1, description="Most passages per article in the top k (tuned).")
+    keyword_slot: bool = Field(
+        default=True,
+        description="The keyword search's best passage is always read, one more than k when the fusion left "
+        "it out: a rare name the question shares with one passage ('Sun Nan') that the dense search missed.",
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -81,7 +86,7 @@ class AnswerSettings(BaseModel):
     )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.5948,
+        default=0.6184,
         ge=0.0,
         le=1.0,
         description="The reader's answer probability below which the answer abstains. Calibrated with "

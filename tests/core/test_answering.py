@@ -24,7 +24,7 @@ from talentqa.embeddings import Embedder
 from talentqa.errors import QuestionError
 from talentqa.models import Answer, ReadFirst
 from talentqa.reading.model import ReaderOutput
-from talentqa.retrieval import Filters, Passage, diversify, fuse
+from talentqa.retrieval import Filters, Passage, diversify, fuse, keyword_best
 from talentqa.settings import RetrievalSettings, Settings
 from tests.conftest import SAMPLES
 
@@ -76,7 +76,7 @@ def test_source_and_date_filters_restrict_the_evidence(sample_qa: TalentQA) -> N
 def test_langchain_retriever_is_a_runnable(sample_qa: TalentQA) -> None:
     retriever = sample_qa.langchain_retriever(k=2)
     docs = retriever.invoke("DeepSeek hiring graduates")
-    assert 1 <= len(docs) <= 2
+    assert 1 <= len(docs) <= 3  # k, and the keyword search's best passage where fusion left it out
     assert {"doc_id", "start", "end", "title"} <= set(docs[0].metadata)
     batch = retriever.batch(["visa worries", "Feng Tao lawsuit"])
     assert len(batch) == 2 and all(batch)
@@ -105,6 +105,64 @@ def test_fusion_weights_and_diversity_cap() -> None:
     ranked = [passage("long", i) for i in range(6)] + [passage("other", 0)]
     top = diversify(ranked, 4, max_per_doc=2)
     assert [p.chunk.doc_id for p in top] == ["long", "long", "other", "long"]
+
+
+def test_the_keyword_searchs_best_passage_is_read_when_fusion_leaves_it_out() -> None:
+    from talentqa.models import Chunk
+
+    def passage(doc: str, published: dt.date | None = None) -> Passage:
+        chunk = Chunk(id=f"{doc}0", doc_id=doc, n=0, start=0, end=1, text="x", published=published)
+        return Passage(chunk, 1.0)
+
+    day = dt.date(2024, 5, 1)
+    candidates = [passage("a", day), passage("b", day), passage("rare"), passage("rare-dated", day)]
+    top = candidates[:2]
+    assert keyword_best(candidates, top, "rare0", ReadFirst()) is candidates[2]
+    assert keyword_best(candidates, top, "a0", ReadFirst()) is None  # already read
+    assert keyword_best(candidates, top, "gone0", ReadFirst()) is None  # not among the candidates
+    # A question naming a day reads that day's passages first: the extra one must be of the day too.
+    named = ReadFirst(days=(day,))
+    assert keyword_best(candidates, top, "rare0", named) is None
+    assert keyword_best(candidates, top, "rare-dated0", named) is candidates[3]
+
+
+def test_a_rare_name_the_dense_search_misses_is_still_read_and_answers(
+    tmp_path: Path, real_embedder: Embedder
+) -> None:
+    records = tmp_path / "harbour.jsonl"
+    boats = [
+        "Sailors often name their boats after family members or favourite places.",
+        "Choosing a name for a new boat is a tradition many owners take seriously.",
+        "Boat names painted on the stern must be registered with the harbour office.",
+        "Some owners rename a boat they buy, though old sailors call it bad luck.",
+        "The most popular boat names this year were taken from songs and films.",
+        "A boat's name is chosen before its launch and blessed at a small ceremony.",
+    ]
+    budget = (
+        "The council's budget raises the harbour tax by a fifth and cuts grants to three ferry lines. "
+        "Councillors argued for hours about the cost of dredging and new lighting on the pier. "
+        "Quorvath Ellisande, who keeps the Marigold at the east quay, spoke against the tax. "
+        "The vote passed by nine to four, and the new rates apply from April."
+    )
+    rows = [{"id": f"boats{i}", "title": "Boats", "text": t} for i, t in enumerate(boats)]
+    rows.append({"id": "budget", "title": "Harbour budget", "text": budget})
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # The article about boats in general is what the dense search ranks first; only the keyword search
+    # puts the budget story, the one passage naming Quorvath Ellisande, first.
+    question = "Which boat does Quorvath Ellisande keep?"
+    plain = RetrievalSettings(k=3, keyword_slot=False)
+    settings = Settings(store=tmp_path / "vs", retrieval=plain)
+    with TalentQA.open(settings, embedder=real_embedder) as qa:
+        qa.ingest_sources([str(records)])
+        assert "budget" not in [p.chunk.doc_id for p in qa.retrieve(question, k=3)]
+    slotted = settings.model_copy(update={"retrieval": plain.model_copy(update={"keyword_slot": True})})
+    with TalentQA.open(slotted, embedder=real_embedder) as qa:
+        passages = qa.retrieve(question, k=3)
+        assert len(passages) == 4 and passages[-1].chunk.doc_id == "budget"
+        assert passages[-1].keyword_rank == 1
+        answer = qa.ask(question)
+        assert not answer.abstained and "Marigold" in answer.citations[0].quote
+        assert_verbatim(qa, answer.citations)
 
 
 def test_locate_quote_exact_folded_fuzzy_and_invented() -> None:

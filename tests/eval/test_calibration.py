@@ -64,3 +64,14 @@ def test_questions_on_articles_the_reader_trained_on_are_left_out() -> None:
     ]
     kept, left_out = unseen(questions)
     assert [q.id for q in kept] == ["unseen", "no-article"] and left_out == 1
+
+
+def test_the_shipped_abstention_threshold_is_the_recorded_calibration() -> None:
+    import json
+
+    from talentqa.reading.model import MODEL_DIR
+    from talentqa.settings import AnswerSettings
+
+    recorded = json.loads((MODEL_DIR / "calibration.json").read_text())
+    assert AnswerSettings().abstain_threshold == recorded["abstain_threshold"]
+    assert recorded["calibrated"]["wrongly_abstained"] <= recorded["max_wrong"]
