@@ -89,6 +89,14 @@ def test_empty_and_overlong_questions_are_refused(sample_qa: TalentQA) -> None:
         sample_qa.ask("why " * 300)
 
 
+def _passage(doc: str, n: int = 0, published: dt.date | None = None) -> Passage:
+    """A one-character passage `doc{n}` of article `doc`: where only ids, articles and dates matter."""
+    from talentqa.models import Chunk
+
+    chunk = Chunk(id=f"{doc}{n}", doc_id=doc, n=n, start=0, end=1, text="x", published=published)
+    return Passage(chunk, 1.0)
+
+
 def test_fusion_weights_and_diversity_cap() -> None:
     dense = [("a", 0.9), ("b", 0.8), ("c", 0.7)]
     keyword = [("c", 9.0), ("d", 5.0)]
@@ -97,25 +105,19 @@ def test_fusion_weights_and_diversity_cap() -> None:
     dense_only = fuse(dense, keyword, RetrievalSettings(dense_weight=1.0, keyword_weight=0.0))
     assert [cid for cid, *_ in dense_only][:3] == ["a", "b", "c"]
 
-    from talentqa.models import Chunk
-
-    def passage(doc: str, n: int) -> Passage:
-        return Passage(Chunk(id=f"{doc}{n}", doc_id=doc, n=n, start=0, end=1, text="x"), 1.0)
-
-    ranked = [passage("long", i) for i in range(6)] + [passage("other", 0)]
+    ranked = [_passage("long", i) for i in range(6)] + [_passage("other", 0)]
     top = diversify(ranked, 4, max_per_doc=2)
     assert [p.chunk.doc_id for p in top] == ["long", "long", "other", "long"]
 
 
 def test_the_keyword_searchs_best_passage_is_read_when_fusion_leaves_it_out() -> None:
-    from talentqa.models import Chunk
-
-    def passage(doc: str, published: dt.date | None = None) -> Passage:
-        chunk = Chunk(id=f"{doc}0", doc_id=doc, n=0, start=0, end=1, text="x", published=published)
-        return Passage(chunk, 1.0)
-
     day = dt.date(2024, 5, 1)
-    candidates = [passage("a", day), passage("b", day), passage("rare"), passage("rare-dated", day)]
+    candidates = [
+        _passage("a", published=day),
+        _passage("b", published=day),
+        _passage("rare"),
+        _passage("rare-dated", published=day),
+    ]
     top = candidates[:2]
     assert keyword_best(candidates, top, "rare0", ReadFirst()) is candidates[2]
     assert keyword_best(candidates, top, "a0", ReadFirst()) is None  # already read
