@@ -13,7 +13,8 @@ import pytest
 
 from talentqa.answer.reading import ReadingAnswerer, names_an_outlet, passage_header, short_answer
 from talentqa.models import Chunk
-from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span
+from talentqa.reading import model as reader_model
+from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span, length_batches
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 
@@ -186,6 +187,36 @@ def test_best_span_respects_the_allowed_tokens_and_the_length_limit() -> None:
     allowed = np.array([False, True, True, True, True, True])
     assert best_span(start, end, allowed, max_tokens=10)[:2] == (2, 5)  # token 0 is the question
     assert best_span(start, end, allowed, max_tokens=2)[:2] == (2, 3)  # 2..5 is four tokens long
+
+
+def _groups(lengths: list[int], call_cost: int) -> list[list[int]]:
+    return [sorted(group) for group in length_batches(lengths, call_cost=call_cost)]
+
+
+def test_one_long_window_among_short_ones_is_read_in_a_batch_of_its_own() -> None:
+    assert _groups([100, 300, 120, 110], 160) == [[0, 2, 3], [1]]  # 3 x 128 + 304 + 160, not 4 x 304
+    assert _groups([290, 300, 280], 160) == [[0, 1, 2]]  # nothing to gain: one call
+    assert _groups([100, 300, 120, 110], 10_000) == [[0, 1, 2, 3]]  # calls too dear to split
+    assert _groups([100, 200, 300], 32) == [[0], [1], [2]]
+    assert length_batches([]) == []
+
+
+@pytest.mark.slow
+def test_reading_in_length_batches_gives_what_one_padded_batch_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = Reader.load()
+    filler = "Filler sentence about the weather. "
+    passages = [
+        ARTICLES["grocer"],
+        ARTICLES["retail"] + " " + filler * 30,
+        "Sue Gove joined in 2017.",
+        filler * 3,
+    ]
+    question = "Who is the grocer's chief executive?"
+    batched = reader.read(question, passages)
+    monkeypatch.setattr(reader_model, "length_batches", lambda lengths: [list(range(len(lengths)))])
+    single = reader.read(question, passages)
+    assert [(o.start, o.end, o.span) for o in batched] == [(o.start, o.end, o.span) for o in single]
+    assert np.allclose([o.probability for o in batched], [o.probability for o in single], atol=1e-4)
 
 
 @pytest.mark.slow
