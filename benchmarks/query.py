@@ -464,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         "--length-batches",
         choices=["on", "off", "both"],
         default="on",
-        help="read the passages' windows in up to two batches by length (the default, on); off: one batch "
+        help="read the passages' windows in batches by length (the default, on); off: one batch "
         "padded to the longest window; both: each store measured with one batch first, as the baseline",
     )
     args = parser.parse_args(argv)

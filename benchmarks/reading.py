@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from _common import console, environment, load_avg, percentile, table, write_json
-from query import build_store, questions
+from query import build_store, one_batch, questions
 
 Call = tuple[str, list[str], list[str] | None]
 
@@ -88,9 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"recording the reader's inputs for {len(asked)} questions ...")
     recorded = {slot: record_calls(Path(spec["folder"]), asked, keyword_slot=slot) for slot in (False, True)}
     reader = shared_reader()
-
-    def one_batch(lengths: Sequence[int], call_cost: int = 0) -> list[list[int]]:
-        return [list(range(len(lengths)))] if lengths else []
 
     ways = {
         "k passages, one padded batch (baseline)": (recorded[False], one_batch),
