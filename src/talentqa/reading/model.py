@@ -26,9 +26,9 @@ INFERENCE_MAX_LENGTH = 320  # a stored chunk (at most ~240 tokens) and a questio
 STRIDE = 64
 MAX_ANSWER_TOKENS = 30
 PAD_MULTIPLE = 16  # OpenVINO keeps kernels per input shape: few shapes, flat memory (see the embedder)
-CALL_COST_TOKENS = (
-    32  # an inference call's fixed cost in padded token positions (about 5 ms, one 20-token row)
-)
+# A further inference call's fixed cost, in padded token positions: about 5 ms on 2 cores, where a position
+# costs about 0.28 ms; rounded up so that a split must clearly pay (`benchmarks/reading.py` measures it).
+CALL_COST_TOKENS = 32
 
 FloatArray = npt.NDArray[np.float32]
 
