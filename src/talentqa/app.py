@@ -159,6 +159,7 @@ class TalentQA:
                 LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
                 passages=answer.accurate_passages,
                 sentences=answer.accurate_context,
+                min_fast=answer.accurate_min_fast,
             )
             self._accurate = ReadingAnswerer(
                 # its LLM's one threshold (`ask` keeps yes/no questions with the fast reader)

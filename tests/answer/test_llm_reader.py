@@ -117,6 +117,21 @@ def test_reading_until_a_passage_passes_leaves_the_later_ones_unread_and_a_doubt
     assert len(recorder.prompts) == 2
 
 
+def test_a_later_passage_the_fast_reader_finds_hopeless_is_not_judged_but_the_first_always_is() -> None:
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.8), judged(0.6)]), callbacks=[recorder])
+    fast = FastReader([(0.04, "Ines Duarte"), (0.02, "forty"), (0.3, "Paul Weng")])
+    reader = CascadeReader(fast, LLMReader(chat), passages=3, min_fast=0.1)
+    harbour, ferry, museum = reader.read("Who?", PASSAGES)
+    assert museum.probability == pytest.approx(0.8)  # the fast reader's first, judged however unlikely
+    assert harbour.probability == 0.0 and ferry.probability == 0.0  # under 0.1: never read by the LLM
+    assert len(recorder.prompts) == 1
+    fast = FastReader([(0.04, "Ines Duarte"), (0.15, "forty"), (0.3, "Paul Weng")])
+    chat = GenericFakeChatModel(messages=iter([judged(0.8), judged(0.6)]))
+    _, ferry, _ = CascadeReader(fast, LLMReader(chat), passages=3, min_fast=0.1).read("Who?", PASSAGES)
+    assert ferry.probability == pytest.approx(0.6)
+
+
 def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:
     fast = FastReader([(0.7, "reopened in May"), (0.1, "forty"), (0.6, "Paul")])
     chat = GenericFakeChatModel(messages=iter([said("Paul Weng", 0.05)]))

@@ -175,11 +175,13 @@ class CascadeReader:
         llm: LLMReader,
         passages: int = 2,
         sentences: tuple[int, int] = WINDOW_SENTENCES,
+        min_fast: float = 0.0,
     ) -> None:
         self.fast = fast
         self.llm = llm
         self.passages = passages
         self.sentences = sentences
+        self.min_fast = min_fast
 
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
@@ -195,10 +197,13 @@ class CascadeReader:
         stop_at: float | None,
     ) -> list[ReaderOutput]:
         """`read`, judging in the fast reader's order and stopping at the first passage judged at least
-        `stop_at` likely to answer: the passages after it are not read and keep probability 0."""
+        `stop_at` likely to answer: the passages after it are not read and keep probability 0. A passage
+        after the fast reader's first is judged only where the fast reader gives it at least `min_fast`:
+        the LLM seldom finds the answer where the fast reader found none, and a judgement is the cost."""
         heads = list(headers) if headers is not None else [""] * len(passages)
         fast = self.fast.read(question, passages, heads)
-        order = sorted(range(len(passages)), key=lambda i: -fast[i].probability)[: self.passages]
+        ranked = sorted(range(len(passages)), key=lambda i: -fast[i].probability)[: self.passages]
+        order = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
         outputs = [
             ReaderOutput(0.0, o.start, o.end, o.span, o.span_score) for o in fast
         ]  # unjudged: never the answer
