@@ -343,13 +343,20 @@ def warn_if_busy(threshold: float = 3.0) -> None:
         )
 
 
-def limit_and_json_args(doc: str | None, default_limit: int) -> argparse.Namespace:
-    """`--limit N` (questions) and `--json FILE`, the two options every question benchmark takes."""
+def limit_and_json_args(
+    doc: str | None,
+    default_limit: int,
+    more: Callable[[argparse.ArgumentParser], object] | None = None,
+) -> argparse.Namespace:
+    """`--limit N` (questions) and `--json FILE`, the two options every question benchmark takes, and
+    whatever options `more` adds for one benchmark."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--limit", type=int, default=default_limit, help=f"questions (default {default_limit})"
     )
     parser.add_argument("--json", type=Path, default=None)
+    if more is not None:
+        more(parser)
     return parser.parse_args()
 
 

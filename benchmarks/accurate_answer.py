@@ -1,6 +1,10 @@
-"""What the accurate reader's answer costs when it stops at the first passage its LLM judges above the
-threshold (`accurate_stop_early=true`) against judging all its passages and taking the surest (the
-default, the baseline).
+"""What the accurate reader's answer costs with one of its time-saving settings against the same reader
+without it (the baseline):
+
+- `--compare min-fast` (default): a passage after the fast reader's first is judged only where the fast
+  reader gives it at least `accurate_min_fast` (the shipped 0.1), against judging all `accurate_passages`.
+- `--compare stop-early`: stopping at the first passage its LLM judges above the threshold
+  (`accurate_stop_early=true`) against judging all its passages and taking the surest (the default).
 
 Target (issue 17): the accurate reader's median answer within 5 s on these 2 cores. Each judgement reads a
 window of a passage (about 1.3 s on SQuAD, 2.5 s on news here); an answer that is given adds one copy.
@@ -14,7 +18,7 @@ answer time (`time.perf_counter` around `answer`), LLM judgements a question, ho
 same decision (answer or abstain) and quote the same sentence first, and how often each quotes a gold
 answer.
 
-    .venv/bin/python benchmarks/accurate_answer.py [--limit N] [--json FILE]
+    .venv/bin/python benchmarks/accurate_answer.py [--compare min-fast|stop-early] [--limit N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -45,20 +49,31 @@ from talentqa.eval.evaluation import contains_answer, load_dataset, sample_quest
 from talentqa.models import Answer
 from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
 from talentqa.reading.llm_reader import CascadeReader, LLMReader
-from talentqa.settings import Settings
+from talentqa.settings import AnswerSettings, Settings
 
 TARGET_S = 5.0
+# Each comparison: (variant name, its settings), (baseline name, its settings), on top of the defaults.
+COMPARISONS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "min-fast": (
+        (f"judged where fast >= {AnswerSettings().accurate_min_fast}", {}),
+        ("all judged", {"accurate_min_fast": 0.0}),
+    ),
+    "stop-early": (
+        ("first passing", {"accurate_stop_early": True}),
+        ("all judged", {"accurate_stop_early": False}),
+    ),
+}
 
 
-def _cascade(settings: Settings, server: LlamaServer) -> Callable[[], CascadeReader]:
+def _cascade(settings: Settings, answer: AnswerSettings, server: LlamaServer) -> Callable[[], CascadeReader]:
     """The accurate reader as `TalentQA.accurate_answerer` builds it, on `server`."""
     llm = settings.llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
-    answer = settings.answer
     cascade = CascadeReader(
         shared_reader(),
         LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
         passages=answer.accurate_passages,
         sentences=answer.accurate_context,
+        min_fast=answer.accurate_min_fast,
     )
     return lambda: cascade
 
@@ -69,38 +84,41 @@ def judged(answer: Answer) -> int:
 
 
 def main() -> None:
-    args = limit_and_json_args(__doc__, 40)
+    args = limit_and_json_args(
+        __doc__,
+        40,
+        lambda parser: parser.add_argument(
+            "--compare", choices=sorted(COMPARISONS), default="min-fast", help="the setting measured"
+        ),
+    )
+    (variant, variant_update), (baseline, baseline_update) = COMPARISONS[args.compare]
     warn_if_busy()
     load_before = load_avg()
     dataset = load_dataset(EVAL / "squad2_dev")
     questions, _ = unseen(split_questions(dataset.questions, "calibration"))
     questions = sample_questions(questions, args.limit, 0)
     settings = Settings(store=CACHE / "accurate_answer_store")
-    rows: dict[str, list[dict[str, Any]]] = {"first passing": [], "all judged": []}
+    rows: dict[str, list[dict[str, Any]]] = {variant: [], baseline: []}
     same_decision = same_quote = 0
     model = assemble_model(settings.llm.model_dir)
     threshold = settings.answer.accurate_threshold
     with (
         TalentQA.open(settings) as qa,
-        LlamaServer(model, threads=settings.llm.server_threads) as first_server,
-        LlamaServer(model, threads=settings.llm.server_threads) as all_server,
+        LlamaServer(model, threads=settings.llm.server_threads) as variant_server,
+        LlamaServer(model, threads=settings.llm.server_threads) as baseline_server,
     ):
         qa.ingest_sources([str(p) for p in dataset.document_paths])
         # One server each: llama.cpp keeps recent prompts, so a second answerer asking the same judgements
         # of one server would be served from its cache. Only one computes at a time (the loop is serial).
-        answerers = {
-            name: ReadingAnswerer(
-                settings.answer.model_copy(
-                    update={"abstain_threshold": threshold, "accurate_stop_early": stop}
-                ),
-                reader=_cascade(settings, server),
-                name="accurate",
+        answerers = {}
+        for name, update, server in (
+            (variant, variant_update, variant_server),
+            (baseline, baseline_update, baseline_server),
+        ):
+            answer = settings.answer.model_copy(update={"abstain_threshold": threshold, **update})
+            answerers[name] = ReadingAnswerer(
+                answer, reader=_cascade(settings, answer, server), name="accurate"
             )
-            for name, stop, server in (
-                ("first passing", True, first_server),
-                ("all judged", False, all_server),
-            )
-        }
         for n, question in enumerate(questions):
             passages = qa.retrieve(question.question)
             order = list(answerers) if n % 2 == 0 else list(reversed(answerers))
@@ -118,7 +136,7 @@ def main() -> None:
                         "gold": question.answerable and contains_answer(quotes, question.answers),
                     }
                 )
-            a, b = got["first passing"], got["all judged"]
+            a, b = got[variant], got[baseline]
             same_decision += a.abstained == b.abstained
             same_quote += a.abstained == b.abstained and (
                 a.abstained or a.citations[0].quote == b.citations[0].quote
@@ -136,7 +154,7 @@ def main() -> None:
     }
     console.print(
         table(
-            "The accurate answer: first passage above the threshold vs all judged (default, baseline)",
+            f"The accurate answer: {variant} vs {baseline} (baseline)",
             ["judging", "questions", "p50 s", "p95 s", "judgements", "answered", "gold in quotes"],
             [
                 [name, *(s[key] for key in ("questions", "p50_s", "p95_s", "judgements", "answered"))]
@@ -148,13 +166,14 @@ def main() -> None:
     total = max(1, len(questions))
     console.print(
         f"same decision {same_decision}/{total}, same first quote {same_quote}/{total}; "
-        f"p50 {summary['first passing']['p50_s']:.2f} s vs {summary['all judged']['p50_s']:.2f} s "
+        f"p50 {summary[variant]['p50_s']:.2f} s vs {summary[baseline]['p50_s']:.2f} s "
         f"(target: within {TARGET_S} s)"
     )
     load_after = load_avg()
     write_json(
         args.json,
         {
+            "compare": args.compare,
             "summary": summary,
             "same_decision": same_decision,
             "same_first_quote": same_quote,
