@@ -48,7 +48,7 @@ from talentqa.eval.calibration import unseen
 from talentqa.eval.evaluation import contains_answer, load_dataset, sample_questions, split_questions
 from talentqa.models import Answer
 from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
-from talentqa.reading.llm_reader import CascadeReader, LLMReader
+from talentqa.reading.llm_reader import CascadeReader, build_cascade
 from talentqa.settings import AnswerSettings, Settings
 
 TARGET_S = 5.0
@@ -68,13 +68,7 @@ COMPARISONS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, An
 def _cascade(settings: Settings, answer: AnswerSettings, server: LlamaServer) -> Callable[[], CascadeReader]:
     """The accurate reader as `TalentQA.accurate_answerer` builds it, on `server`."""
     llm = settings.llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
-    cascade = CascadeReader(
-        shared_reader(),
-        LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
-        passages=answer.accurate_passages,
-        sentences=answer.accurate_context,
-        min_fast=answer.accurate_min_fast,
-    )
+    cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
     return lambda: cascade
 
 

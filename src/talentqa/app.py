@@ -144,7 +144,7 @@ class TalentQA:
         if self._accurate is None:
             from talentqa.answer.llm import build_chat_model
             from talentqa.answer.reading import shared_reader
-            from talentqa.reading.llm_reader import CascadeReader, LLMReader
+            from talentqa.reading.llm_reader import build_cascade
 
             llm = self.settings.llm
             if llm.base_url is None:
@@ -154,13 +154,7 @@ class TalentQA:
                 self._server = LlamaServer(model, threads=llm.server_threads).start()
                 llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
             answer = self.settings.answer
-            cascade = CascadeReader(
-                shared_reader(),
-                LLMReader(build_chat_model(llm), copy_turn=answer.accurate_copy == "turn"),
-                passages=answer.accurate_passages,
-                sentences=answer.accurate_context,
-                min_fast=answer.accurate_min_fast,
-            )
+            cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
             self._accurate = ReadingAnswerer(
                 # its LLM's one threshold (`ask` keeps yes/no questions with the fast reader)
                 answer.model_copy(

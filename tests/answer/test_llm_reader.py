@@ -24,6 +24,7 @@ from talentqa.models import Chunk
 from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
+    build_cascade,
     window,
     yes_probability,
 )
@@ -130,6 +131,15 @@ def test_a_later_passage_the_fast_reader_finds_hopeless_is_not_judged_but_the_fi
     chat = GenericFakeChatModel(messages=iter([judged(0.8), judged(0.6)]))
     _, ferry, _ = CascadeReader(fast, LLMReader(chat), passages=3, min_fast=0.1).read("Who?", PASSAGES)
     assert ferry.probability == pytest.approx(0.6)
+
+
+def test_the_cascade_is_built_as_the_settings_say() -> None:
+    answer = AnswerSettings(
+        accurate_passages=3, accurate_min_fast=0.2, accurate_context=(1, 0), accurate_copy="prompt"
+    )
+    cascade = build_cascade(answer, GenericFakeChatModel(messages=iter([])), FastReader([]))
+    assert (cascade.passages, cascade.min_fast, cascade.sentences) == (3, 0.2, (1, 0))
+    assert cascade.llm.copy_turn is False
 
 
 def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:

@@ -39,6 +39,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from talentqa.answer.citations import locate_quote
 from talentqa.errors import AnswerError
 from talentqa.reading.model import ReaderOutput
+from talentqa.settings import AnswerSettings
 from talentqa.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -230,3 +231,14 @@ class CascadeReader:
             if found is not None:
                 start, end = found.start + offset, found.end + offset
         return ReaderOutput(judged.probability, start, end, text[start:end], judged.span_score)
+
+
+def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> CascadeReader:
+    """The accurate reader that `answer`'s settings describe: `fast` ranks, `chat` judges and copies."""
+    return CascadeReader(
+        fast,
+        LLMReader(chat, copy_turn=answer.accurate_copy == "turn"),
+        passages=answer.accurate_passages,
+        sentences=answer.accurate_context,
+        min_fast=answer.accurate_min_fast,
+    )
