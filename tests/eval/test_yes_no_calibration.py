@@ -115,6 +115,12 @@ def test_the_yes_no_calibration_reproduces_on_scifacts_training_claims() -> None
 
     recorded = json.loads(YES_NO_CALIBRATION.read_text())
     readings = read_claims(shared_reader(), load_claims(shared_path("eval") / "scifact_beir"))
-    fitted = calibrate(readings, current_threshold=recorded["current_threshold"])
-    assert fitted.abstain_threshold == pytest.approx(recorded["abstain_threshold"], abs=0.002)
+    fitted = calibrate(readings, current_threshold=recorded["abstain_threshold"])
     assert fitted.auc == pytest.approx(recorded["auc"], abs=0.005)
+    # What the shipped threshold does reproduces. The threshold a refit picks need not: it is the best of
+    # a flat objective (abstained less withheld), and a CPU whose int8 kernels round a little differently
+    # (AVX-512 against AVX2) picked a neighbour, 0.0303 for 0.0347, at the same AUC within 0.001.
+    shipped, figures = fitted.current, recorded["calibrated"]
+    assert shipped.abstained_unanswerable == pytest.approx(figures["abstained_unanswerable"], abs=0.015)
+    assert shipped.wrongly_abstained == pytest.approx(figures["wrongly_abstained"], abs=0.015)
+    assert fitted.calibrated.wrongly_abstained <= recorded["max_wrong"]
