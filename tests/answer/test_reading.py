@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from talentqa.answer.reading import ReadingAnswerer, names_an_outlet, passage_header, short_answer
 from talentqa.models import Chunk
 from talentqa.reading import model as reader_model
 from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span, length_batches
 from talentqa.retrieval import Passage
-from talentqa.settings import AnswerSettings
+from talentqa.settings import AnswerSettings, ChunkSettings
 
 ARTICLES = {
     "retail": "Shares rose on Monday. The chief executive of Target is Brian Cornell, the company said. "
@@ -217,6 +218,35 @@ def test_reading_in_length_batches_gives_what_one_padded_batch_gives(monkeypatch
     single = reader.read(question, passages)
     assert [(o.start, o.end, o.span) for o in batched] == [(o.start, o.end, o.span) for o in single]
     assert np.allclose([o.probability for o in batched], [o.probability for o in single], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_a_long_question_and_a_full_chunk_are_read_in_one_window() -> None:
+    """A question naming outlets and dates runs to 60-100 tokens; with its passage's header and a chunk as
+    long as the chunker makes them, it must still fit one window, or the chunk's end is read twice."""
+    reader = Reader.load()
+    plain = Tokenizer.from_file(str(reader_model.encoder_path() / "tokenizer.json"))
+    plain.no_truncation()
+    plain.no_padding()
+    sentence = "The council approved the new budget for the northern district on Tuesday. "
+    passage = plain.decode(
+        plain.encode(sentence * 40, add_special_tokens=False).ids[: ChunkSettings().max_tokens]
+    )
+    question = (
+        "Between the report from The Verge on October 22, 2023 and the one from TechCrunch published the "
+        "next day, is there consistency in what the city council of the northern district approved for its "
+        "budget, and who announced it to the reporters at the meeting on Tuesday afternoon, according to the "
+        "reports from both outlets on those two days?"
+    )
+    header = passage_header(
+        one_chunk(
+            passage, title="Northern district council approves its budget", published=dt.date(2023, 10, 22)
+        )
+    )
+    encoding = reader.tokenizer.encode(question, header + passage)
+    assert len(plain.encode(question, add_special_tokens=False).ids) >= 60
+    assert len(plain.encode(passage, add_special_tokens=False).ids) == ChunkSettings().max_tokens
+    assert not encoding.overflowing
 
 
 @pytest.mark.slow
