@@ -190,6 +190,34 @@ def test_best_span_respects_the_allowed_tokens_and_the_length_limit() -> None:
     assert best_span(start, end, allowed, max_tokens=2)[:2] == (2, 3)  # 2..5 is four tokens long
 
 
+def _best_span_over_all_pairs(
+    start: np.ndarray, end: np.ndarray, allowed: np.ndarray, max_tokens: int
+) -> tuple[int, int, float]:
+    s = np.where(allowed, start, -np.inf)
+    e = np.where(allowed, end, -np.inf)
+    n = len(s)
+    scores = np.full((n, n), -np.inf, dtype=(s[:1] + e[:1]).dtype)
+    for i in range(n):
+        for j in range(i, min(n, i + max_tokens)):
+            scores[i, j] = s[i] + e[j]
+    i, j = divmod(int(np.argmax(scores)), n)
+    return i, j, float(scores[i, j])
+
+
+def test_best_span_finds_what_a_search_over_all_pairs_finds_ties_included() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n, max_tokens = int(rng.integers(1, 120)), int(rng.integers(1, 40))
+        start = rng.normal(size=n).astype(np.float32)
+        end = rng.normal(size=n).astype(np.float32)
+        if trial % 3 == 0:  # ties: the earliest start, then the earliest end
+            start, end = np.round(start), np.round(end)
+        allowed = rng.random(n) > 0.3
+        if allowed.any():
+            expected = _best_span_over_all_pairs(start, end, allowed, max_tokens)
+            assert best_span(start, end, allowed, max_tokens) == expected
+
+
 def _groups(lengths: list[int], call_cost: int) -> list[list[int]]:
     return [sorted(group) for group in length_batches(lengths, call_cost=call_cost)]
 
