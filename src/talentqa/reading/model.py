@@ -109,8 +109,8 @@ def best_span(
     of equal scores the earliest start, then the earliest end."""
     s = np.where(allowed, start_logits, -np.inf)
     e = np.where(allowed, end_logits, -np.inf)
-    # Only the band of spans up to max_tokens long: (n, max_tokens) sums instead of all n x n (a 384-token
-    # window: 1.6 ms of masks and sums a window, a few per cent of the reading time).
+    # Only the band of spans up to max_tokens long: (n, max_tokens) sums instead of all n x n masks and sums
+    # (a 384-token window: 0.06 against 1.5 ms, and a question reads five or six windows).
     width = max(1, min(max_tokens, len(s)))
     ends = np.lib.stride_tricks.sliding_window_view(
         np.concatenate([e, np.full(width - 1, -np.inf, e.dtype)]), width
