@@ -73,3 +73,47 @@ def test_an_opposite_near_miss_turns_one_plain_word_the_paragraph_never_uses() -
     assert turned == {"When did the First program end?"}
     uses_both = example.model_copy(update={"context": context + " It came to an end in 1972."})
     assert {_opposite(uses_both, random.Random(seed)) for seed in range(20)} == {None}
+
+
+def test_an_unknown_precision_is_refused_before_any_training() -> None:
+    import torch
+
+    from talentqa.reading.train import _autocast
+
+    with pytest.raises(SystemExit, match="not one of fp32, bf16"):
+        _autocast(torch, torch.device("cpu"), "fp16")
+
+
+@pytest.mark.slow
+def test_a_bf16_run_trains_the_real_encoder_and_records_its_precision(tmp_path: Path) -> None:
+    import torch
+
+    from talentqa.reading.train import train
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU has no native bfloat16, which --precision bf16 requires")
+    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
+    examples = [
+        ReaderExample(
+            id="a",
+            question="Where did the Bills play?",
+            context=context,
+            answer_start=48,
+            answer_text="Cincinnati",
+        ),
+        ReaderExample(id="b", question="Who won the cup in 1990?", context=context),
+    ] * 2
+    record = train(
+        examples, tmp_path, {**HYPER, "epochs": 1, "batch_size": 4}, device="cpu", precision="bf16"
+    )
+    assert record["precision"] == "bf16" and record["steps"] == 1
+    weights = torch.load(tmp_path / "reader.pt")
+    assert all(w.dtype == torch.float32 for w in weights.values())  # autocast leaves the weights float32
+    from transformers import AutoModel
+
+    from talentqa.reading.model import encoder_path
+
+    base = AutoModel.from_pretrained(str(encoder_path()), local_files_only=True).state_dict()
+    name = "encoder.layer.0.attention.self.query.weight"
+    assert torch.isfinite(weights[f"encoder.{name}"]).all()
+    assert not torch.equal(weights[f"encoder.{name}"], base[name].float())  # one step moved the encoder
