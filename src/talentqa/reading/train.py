@@ -48,9 +48,9 @@ from talentqa.reading.model import (
 CPU_STEPS_PER_SECOND = 0.3  # measured here: 703 steps in 2,912 s (loaded), 0.34 steps/s on a smoke run
 # With bfloat16 autocast on a CPU that computes it natively (AVX512-BF16 or AMX): the shipped recipe's 2,109
 # steps in 4,305 s here (AMD EPYC, 2 cores), 0.49 steps/s; on the same 10 batches 0.54 against 0.35 in
-# float32; torch.compile added nothing (0.52). The net it trained was weaker on the held-out articles (AUC
-# 0.706, rejected at 15% withheld 0.383, span F1 0.647) than float32 seeds 0 and 1 (0.733 / 0.449 / 0.656,
-# 0.721 / 0.408 / 0.668): for quick trials, not to reproduce the shipped reader.
+# float32; torch.compile added nothing (0.52). The net it trained was weaker on the held-out articles
+# (BF16_HOLDOUT) than float32 seeds 0 and 1 (0.733 / 0.449 / 0.656, 0.721 / 0.408 / 0.668): for quick
+# trials, not to reproduce the shipped reader.
 CPU_BF16_STEPS_PER_SECOND = 0.49
 BF16_HOLDOUT = {"auc": 0.706, "rejected": 0.383, "f1": 0.647}
 PRECISIONS = ("fp32", "bf16")
