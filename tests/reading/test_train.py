@@ -117,3 +117,22 @@ def test_a_bf16_run_trains_the_real_encoder_and_records_its_precision(tmp_path: 
     name = "encoder.layer.0.attention.self.query.weight"
     assert torch.isfinite(weights[f"encoder.{name}"]).all()
     assert not torch.equal(weights[f"encoder.{name}"], base[name].float())  # one step moved the encoder
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+def test_the_attention_dropout_setting_reaches_every_attention_layer(dropout: float) -> None:
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import _torch_modules
+
+    _, reader_net = _torch_modules()
+    net = reader_net(encoder_path(), dropout)
+    attention = [m for m in net.encoder.modules() if type(m).__name__.endswith("SelfAttention")]
+    assert len(attention) == net.encoder.config.num_hidden_layers
+    assert all(m.dropout.p == dropout for m in attention)
+    # Only the attention probabilities' dropout is the setting's; the hidden states keep the base model's.
+    assert net.encoder.encoder.layer[0].output.dropout.p == pytest.approx(0.1)
+
+
+def test_attention_dropout_defaults_to_the_base_models_and_a_grid_can_vary_it() -> None:
+    assert HYPER["attention_dropout"] == pytest.approx(0.1)
+    assert [r["attention_dropout"] for r in grid_runs("attention_dropout=0,0.1", HYPER)] == [0.0, 0.1]
