@@ -136,3 +136,36 @@ def test_the_attention_dropout_setting_reaches_every_attention_layer(dropout: fl
 def test_attention_dropout_defaults_to_the_base_models_and_a_grid_can_vary_it() -> None:
     assert HYPER["attention_dropout"] == pytest.approx(0.1)
     assert [r["attention_dropout"] for r in grid_runs("attention_dropout=0,0.1", HYPER)] == [0.0, 0.1]
+
+
+@pytest.mark.slow
+def test_the_attention_dropout_flag_trains_with_it_and_records_it(tmp_path: Path) -> None:
+    import json
+
+    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
+    answered = ReaderExample(
+        id="a",
+        question="Where did the Bills play?",
+        context=context,
+        answer_start=48,
+        answer_text="Cincinnati",
+    )
+    unanswered = ReaderExample(
+        id="b", question="Who won the cup in 1990?", context=context, kind="unanswerable"
+    )
+    data = ReaderData(
+        train=[answered, unanswered] * 2,
+        holdout=[answered, unanswered],
+        holdout_articles=["B"],
+        train_articles=["A"],
+    )
+    source = tmp_path / "examples.json"
+    source.write_text(data.model_dump_json(), encoding="utf-8")
+    work = tmp_path / "work"
+    main(
+        ["--examples", str(source), "--work", str(work), "--device", "cpu", "--epochs", "1"]
+        + ["--attention-dropout", "0", "--no-export"]
+    )
+    (run,) = json.loads((work / "runs.json").read_text(encoding="utf-8"))["runs"]
+    assert run["hyper_parameters"]["attention_dropout"] == 0.0
+    assert run["steps"] == 1 and (work / "reader.pt").is_file()

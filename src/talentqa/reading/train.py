@@ -447,6 +447,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--epochs", type=int, default=HYPER["epochs"])
     parser.add_argument(
+        "--attention-dropout",
+        type=float,
+        default=HYPER["attention_dropout"],
+        help="Dropout on the attention probabilities (the base model's 0.1, as the shipped reader was "
+        "trained). 0 makes a CPU step about 1.6x as fast: the mask over every head's attention matrix "
+        "is most of a step's cost, and without it torch uses its fused attention.",
+    )
+    parser.add_argument(
         "--grid", default="", help='Hyper-parameter grid, e.g. "epochs=2,3;learning_rate=6e-5,1e-4".'
     )
     parser.add_argument(
@@ -461,7 +469,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
-    hyper = {**HYPER, "epochs": args.epochs}
+    hyper = {**HYPER, "epochs": args.epochs, "attention_dropout": args.attention_dropout}
     data = load_data(args.examples, args.eval_root, DATA_SEED, args.opposite_near_misses)
     if args.dump_examples:
         payload = data.model_dump_json().encode("utf-8")
