@@ -169,3 +169,12 @@ def test_the_attention_dropout_flag_trains_with_it_and_records_it(tmp_path: Path
     (run,) = json.loads((work / "runs.json").read_text(encoding="utf-8"))["runs"]
     assert run["hyper_parameters"]["attention_dropout"] == 0.0
     assert run["steps"] == 1 and (work / "reader.pt").is_file()
+
+
+def test_the_committed_card_is_what_the_script_writes_from_its_figures() -> None:
+    import json
+
+    from talentqa.reading.train import MODEL_DIR, card_text
+
+    card = json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
+    assert (MODEL_DIR / "CARD.md").read_text(encoding="utf-8") == card_text(card)
