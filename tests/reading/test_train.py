@@ -174,7 +174,8 @@ def test_the_attention_dropout_flag_trains_with_it_and_records_it(tmp_path: Path
 def test_the_committed_card_is_what_the_script_writes_from_its_figures() -> None:
     import json
 
-    from talentqa.reading.train import MODEL_DIR, card_text
+    from talentqa.reading.model import MODEL_DIR
+    from talentqa.reading.train import card_text
 
     card = json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
     assert (MODEL_DIR / "CARD.md").read_text(encoding="utf-8") == card_text(card)
