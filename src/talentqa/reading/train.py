@@ -600,20 +600,21 @@ that settles a yes/no question.
 def _cpu_trials(steps: int) -> str:
     """The card's words on the faster CPU settings, with the figures measured on the shipped recipe."""
     fast, bf16 = NO_ATTENTION_DROPOUT_HOLDOUT, BF16_HOLDOUT
-    hours = steps / CPU_NO_ATTENTION_DROPOUT_STEPS_PER_SECOND / 3600
+    fast_hours = _cpu_hours(steps, CPU_NO_ATTENTION_DROPOUT_STEPS_PER_SECOND)
+    bf16_hours = _cpu_hours(steps, CPU_BF16_STEPS_PER_SECOND)
     return (
-        f"with `--attention-dropout 0` it took {hours:.1f} h"
+        f"with `--attention-dropout 0` it took {fast_hours:.1f} h"
         " and trained a net of about the quality of this recipe's float32 seeds 0 and 1 in the grid below"
         f" (AUC a little below both, the rest between them: held-out AUC {fast['auc']}, rejected at 15%"
         f" withheld {fast['rejected']}, span F1 {fast['f1']}); `--precision bf16` on a CPU with native"
-        f" bfloat16 took {_cpu_hours(steps, bf16=True):.1f} h and trained a weaker net (held-out AUC"
+        f" bfloat16 took {bf16_hours:.1f} h and trained a weaker net (held-out AUC"
         f" {bf16['auc']}, rejected at 15% withheld {bf16['rejected']}, span F1 {bf16['f1']}): for quick"
         " trials only."
     )
 
 
-def _cpu_hours(steps: int, *, bf16: bool = False) -> float:
-    return steps / (CPU_BF16_STEPS_PER_SECOND if bf16 else CPU_STEPS_PER_SECOND) / 3600
+def _cpu_hours(steps: int, steps_per_second: float = CPU_STEPS_PER_SECOND) -> float:
+    return steps / steps_per_second / 3600
 
 
 def _device_words(device: str) -> str:
