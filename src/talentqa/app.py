@@ -209,12 +209,22 @@ class TalentQA:
             # as yes/no questions the LLM judge separated evidence from near-misses worse (AUC 0.834
             # against 0.903 on the same 100) and its threshold withheld 44% of answerable ones.
             result = self.accurate_answerer().answer(
-                standalone, retrieved.passages, self.store.text, threshold=threshold
+                standalone,
+                retrieved.passages,
+                self.store.text,
+                threshold=threshold,
+                read_first=retrieved.read_first,
             )
         else:
             # a threshold given for the accurate reader is on its LLM's scale, not the fast reader's
             own = None if mode == "accurate" else threshold
-            result = self.extractive.answer(standalone, retrieved.passages, self.store.text, threshold=own)
+            result = self.extractive.answer(
+                standalone,
+                retrieved.passages,
+                self.store.text,
+                threshold=own,
+                read_first=retrieved.read_first,
+            )
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         # The last gate: whatever the answerer did, only spans equal to stored text reach a user.

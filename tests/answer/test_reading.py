@@ -13,7 +13,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from talentqa.answer.reading import ReadingAnswerer, names_an_outlet, passage_header, short_answer
-from talentqa.models import Chunk
+from talentqa.models import Chunk, ReadFirst
 from talentqa.reading import model as reader_model
 from talentqa.reading.model import MODEL_DIR, Reader, ReaderOutput, best_span, length_batches
 from talentqa.retrieval import Passage
@@ -432,3 +432,41 @@ def test_a_question_naming_several_outlets_quotes_each_ones_evidence_that_passes
         "Did The Verge and TechCrunch both report on the deal?", passages, articles.__getitem__
     )
     assert [c.doc_id for c in only.citations] == ["verge"]  # TechCrunch's passage does not pass the threshold
+
+
+def test_a_passage_of_the_asked_for_week_answers_before_a_surer_older_one() -> None:
+    articles = {
+        "old": "In-N-Out will open its first restaurant in Fort Collins, the chain said.",
+        "new": "In-N-Out said it is expanding to Tennessee, its first stores east of Texas.",
+        "weak": "In-N-Out's menu has barely changed since 1948.",
+    }
+    published = {"old": dt.date(2019, 10, 18), "new": dt.date(2023, 1, 10), "weak": dt.date(2023, 1, 11)}
+    passages = [
+        Passage(p.chunk.model_copy(update={"published": published[p.chunk.doc_id]}), p.score)
+        for p in _passages(articles)
+    ]
+    verdicts = {"old": (0.95, "Fort Collins"), "new": (0.7, "Tennessee"), "weak": (0.3, "1948")}
+    answerer = _answerer(verdicts, articles)
+    question = "In-N-Out announced this week it was expanding to which state?"
+    this_week = ReadFirst(windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),))
+    answer = answerer.answer(question, passages, articles.__getitem__, read_first=this_week)
+    assert answer.short_answer == "Tennessee"
+    # The older passage is still quoted after it, as nearly as sure as the best; the one under the
+    # threshold is not, though it is of this week.
+    assert [c.doc_id for c in answer.citations] == ["new", "old"]
+    assert answer.debug["confidence"] == 0.95
+    # Without the question's dates, the surer passage answers.
+    plain = answerer.answer(question, passages, articles.__getitem__)
+    assert [c.doc_id for c in plain.citations][0] == "old"
+
+
+def test_the_asked_for_week_never_turns_an_abstention_into_an_answer() -> None:
+    articles = {"new": "In-N-Out said it is expanding to Tennessee, its first stores east of Texas."}
+    passages = [
+        Passage(p.chunk.model_copy(update={"published": dt.date(2023, 1, 10)}), p.score)
+        for p in _passages(articles)
+    ]
+    answerer = _answerer({"new": (0.4, "Tennessee")}, articles)
+    this_week = ReadFirst(windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),))
+    answer = answerer.answer("Which state?", passages, articles.__getitem__, read_first=this_week)
+    assert answer.abstained and [c.doc_id for c in answer.related] == ["new"]

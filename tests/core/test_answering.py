@@ -486,3 +486,43 @@ def test_sources_list_and_show_name_each_articles_outlet(tmp_path: Path) -> None
     assert "outlet     The Verge" in shown.output, shown.output
     as_json = runner.invoke(app, ["sources", "list", "--json", "--store", store])
     assert [d["outlet"] for d in json.loads(as_json.output)] == [None, "The Verge"]
+
+
+class _SurerOfOlder:
+    """Reads every passage as answering, the ones in `older` (not of the asked-for week) more surely."""
+
+    def __init__(self, older: set[str]) -> None:
+        self.older = older
+
+    def read(self, question: str, passages: Any, headers: Any = None) -> list[ReaderOutput]:
+        return [
+            ReaderOutput(0.99 if p in self.older else 0.8, 0, len(p.split()[0]), p.split()[0], 1.0)
+            for p in passages
+        ]
+
+
+def test_a_question_saying_this_week_is_answered_from_that_weeks_article_when_one_passes(
+    sample_qa: TalentQA,
+) -> None:
+    asked, week_start = dt.date(2025, 2, 20), dt.date(2025, 2, 13)
+    question = "Where did the returning scientists come from this week?"
+    passages = sample_qa.retrieve(question, k=5, today=asked)
+
+    def in_week(day: dt.date | None) -> bool:
+        return day is not None and week_start <= day <= asked
+
+    older = {p.chunk.text for p in passages if not in_week(p.chunk.published)}
+    assert older  # one sample article is not of the week (it gives no date)
+    fast = sample_qa.extractive
+    sample_qa.extractive = ReadingAnswerer(
+        fast.settings.model_copy(update={"abstain_threshold": 0.5}), reader=lambda: _SurerOfOlder(older)
+    )
+    try:
+        answer = sample_qa.ask(question, today=asked)
+        assert in_week(answer.citations[0].published)
+        assert answer.debug["confidence"] == 0.99  # the surer older passage still set the confidence
+        plain = sample_qa.ask("Where did the returning scientists come from?", today=asked)
+        assert not in_week(plain.citations[0].published)
+    finally:
+        sample_qa.extractive = fast
+    assert_verbatim(sample_qa, answer.citations)

@@ -19,7 +19,7 @@ from talentqa.answer.asked import can_answer, is_yes_no
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
-from talentqa.models import Answer, Chunk, Citation
+from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SequentialReader, SpanRefiner
 from talentqa.reading.model import passage_header as reader_header
@@ -136,7 +136,11 @@ class ReadingAnswerer:
         text_of: Callable[[str], str],
         *,
         threshold: float | None = None,
+        read_first: ReadFirst | None = None,
     ) -> Answer:
+        """Quote the passages most likely to answer, or abstain. `read_first`, the dates and outlets the
+        question names (retrieval's `Retrieved.read_first`), decides which passing passage answers first:
+        see `prefer_read_first`. Whether the answer abstains never depends on it."""
         if threshold is None:
             threshold = self.settings.abstain_threshold
             if is_yes_no(question):
@@ -159,6 +163,8 @@ class ReadingAnswerer:
                 answerer=self.name,
                 debug=debug,
             )
+        if read_first:
+            readings = prefer_read_first(readings, threshold, read_first)
         header = ""
         if self.settings.read_headers:  # the header it was read under (a caching server reuses that prompt)
             outlets = names_an_outlet(question, [p.chunk for p in passages])
@@ -168,7 +174,7 @@ class ReadingAnswerer:
             if len(chosen) >= self.settings.max_quotes:
                 break
             if reading.probability < max(threshold, SECOND_QUOTE_RATIO * best):
-                break
+                continue  # passing readings are not in probability order once read_first reorders them
             if any(_overlaps(reading, c) for c in chosen):
                 continue
             chosen.append(reading)
@@ -195,6 +201,18 @@ class ReadingAnswerer:
             answerer=self.name,
             debug=debug,
         )
+
+
+def prefer_read_first(readings: Sequence[Reading], threshold: float, read_first: ReadFirst) -> list[Reading]:
+    """`readings` (most likely first) with those passing `threshold` reordered to put the passages that
+    meet more of what the question names first ("this week": published this week; "reported by The
+    Verge": The Verge's), each group keeping its probability order. The reader cannot tell an old report
+    of the same kind of event from this week's (a 2019 store opening for "expanding this week to which
+    state?"): it sees the date above the passage but does not compare dates. The question's own words
+    can: when a passage of the asked-for time or outlet passes the threshold, it answers first."""
+    passing = [r for r in readings if r.probability >= threshold]
+    passing.sort(key=lambda r: -read_first.met_by(r.passage.chunk))  # stable: probability order within
+    return passing + [r for r in readings if r.probability < threshold]
 
 
 def names_an_outlet(question: str, chunks: Sequence[Chunk]) -> bool:
