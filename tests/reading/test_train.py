@@ -75,6 +75,63 @@ def test_an_opposite_near_miss_turns_one_plain_word_the_paragraph_never_uses() -
     assert {_opposite(uses_both, random.Random(seed)) for seed in range(20)} == {None}
 
 
+def test_a_lead_in_is_the_passages_statement_most_like_the_question_and_never_the_answers() -> None:
+    import random
+
+    from talentqa.reading.data import _led_in
+
+    context = (
+        "The Apollo program was run by NASA for most of the 1960s. "
+        "It began in 1961 under President Kennedy after the first Soviet flights. "
+        "Twelve astronauts walked on the Moon before the Apollo program ended in 1972."
+    )
+    answerable = ReaderExample(
+        id="q",
+        question="When did the Apollo program end?",
+        context=context,
+        answer_start=context.index("1972"),
+        answer_text="1972",
+    )
+    led = [_led_in(answerable, random.Random(seed)) for seed in range(10)]
+    # The closest statement is the answer's own sentence: never used; of the rest, the one about the
+    # program, not the one about 1961.
+    assert {e.question for e in led if e} == {
+        "The Apollo program was run by NASA for most of the 1960s. When did the Apollo program end?"
+    }
+    assert all(e and e.id == "q:lead-in" and e.answer_start == answerable.answer_start for e in led)
+    # A passage that does not answer may lead with any of its statements: the closest ones, ties by chance.
+    near_miss = answerable.model_copy(update={"answer_start": None, "answer_text": "", "kind": "swapped"})
+    leads = {
+        e.question.split(". ")[0] for seed in range(10) if (e := _led_in(near_miss, random.Random(seed)))
+    }
+    assert leads == {
+        "The Apollo program was run by NASA for most of the 1960s",
+        ("Twelve astronauts walked on the Moon before the Apollo program ended in 1972"),
+    }
+    one_sentence = answerable.model_copy(update={"context": "It ended in 1972."})
+    assert _led_in(one_sentence.model_copy(update={"answer_start": 12}), random.Random(0)) is None
+
+
+def test_lead_ins_change_only_a_share_of_the_questions_and_leave_the_rest_as_they_were() -> None:
+    import random
+
+    from talentqa.reading.data import LEAD_IN_SHARE, _with_lead_ins
+
+    context = "The harbour lab hired forty engineers in March, its director said. Its budget grew by half."
+    examples = [
+        ReaderExample(id=f"q{i}", question=f"How many engineers did lab {i} hire?", context=context)
+        for i in range(400)
+    ]
+    led = _with_lead_ins(examples, random.Random(0))
+    changed = [e for e in led if e.id.endswith(":lead-in")]
+    assert len(led) == len(examples)
+    assert abs(len(changed) / len(examples) - LEAD_IN_SHARE) < 0.06
+    assert all(e.question.startswith("The harbour lab hired forty engineers") for e in changed)
+    assert [e.question for e in led if e not in changed] == [
+        e.question for e in examples if f"{e.id}:lead-in" not in {c.id for c in changed}
+    ]
+
+
 def test_an_unknown_precision_is_refused_before_any_training() -> None:
     import torch
 

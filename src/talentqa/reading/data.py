@@ -14,6 +14,12 @@ Which questions a reader may learn from is decided here and nowhere else:
   one word turned into its opposite that the paragraph never uses ("When did it begin?" -> "When did it
   end?", as SQuAD 2.0's own antonym questions were written). All are "no answer" examples: the cases
   retrieval hands the reader most often.
+- On request, lead-in questions: a share of every kind of example has its question led by a statement
+  taken from its own paragraph ("The Normans gave their name to Normandy. In what country is Normandy
+  located?"), as news quizzes and users write them ("NFL player Damar Hamlin suffered an on-field medical
+  emergency this week. He is a valued member of which team?"). The statement matches the passage without
+  being the asked-for fact, so the reader learns that a question's own context is not an answer, and
+  near-misses under a lead-in are all the more topical while still not answering.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ DELETED_SENTENCE_SHARE = 0.25
 OTHER_PARAGRAPH_SHARE = 0.10
 SWAPPED_SHARE = 0.15
 OPPOSITE_SHARE = 0.6  # of the answerable questions that hold a word with an opposite
+LEAD_IN_SHARE = 0.3  # of every kind of example, when lead-in questions are asked for
+LEAD_IN_WORDS = (6, 35)  # a lead-in statement's length in words: a clause's worth, not a paragraph
+LEAD_IN_SEED_OFFSET = 1  # lead-ins draw from their own stream: the other examples stay as they were
 _WORD = re.compile(r"[a-z0-9]+")
 # Words and their opposites, both ways, in the forms questions use them. A question turned by one of them
 # asks for a fact its paragraph does not state, provided the paragraph never uses the opposite word.
@@ -264,9 +273,44 @@ def _opposite(ex: ReaderExample, rng: random.Random) -> str | None:
     return ex.question[: target.start()] + opposite + ex.question[target.end() :]
 
 
-def build(eval_root: Path, *, seed: int = 0, opposites: bool = False) -> ReaderData:
+def _led_in(ex: ReaderExample, rng: random.Random) -> ReaderExample | None:
+    """`ex` with its question led by the sentence of its own passage most like the question that neither
+    holds nor overlaps the answer; None where no sentence of the passage will do."""
+    end = (ex.answer_start or 0) + len(ex.answer_text)
+    low, high = LEAD_IN_WORDS
+    statements = [
+        text
+        for s in split_sentences(ex.context)
+        if (text := ex.context[s.start : s.end].strip())
+        and low <= len(text.split()) <= high
+        and text.endswith(".")
+        and not (ex.answerable and s.start < end and s.end > (ex.answer_start or 0))
+        and not (ex.answer_text and ex.answer_text.lower() in text.lower())
+    ]
+    if not statements:
+        return None
+    # The statement sharing most of the question's words: as in a quiz, the lead-in sets up the question's
+    # own subject ("Damar Hamlin suffered ...") rather than any other fact of the passage.
+    asked = _words(ex.question)
+    most = max(len(asked & _words(t)) for t in statements)
+    lead = rng.choice([t for t in statements if len(asked & _words(t)) == most])
+    return ex.model_copy(update={"id": f"{ex.id}:lead-in", "question": f"{lead} {ex.question}"})
+
+
+def _with_lead_ins(examples: Sequence[ReaderExample], rng: random.Random) -> list[ReaderExample]:
+    """`examples` with `LEAD_IN_SHARE` of them (of every kind) led in (`_led_in`), in place: the same
+    examples, so the same number of training steps."""
+    led: list[ReaderExample] = []
+    for ex in examples:
+        changed = _led_in(ex, rng) if rng.random() < LEAD_IN_SHARE else None
+        led.append(changed or ex)
+    return led
+
+
+def build(eval_root: Path, *, seed: int = 0, opposites: bool = False, lead_ins: bool = False) -> ReaderData:
     """The reader's training and held-out examples from `eval_root` (the `shared/eval` folder).
-    `opposites` adds the opposite-word near-misses (tried, not in the shipped reader: see its card)."""
+    `opposites` adds the opposite-word near-misses (tried, not in the shipped reader: see its card);
+    `lead_ins` leads a share of the training questions with a statement from their passage (`_led_in`)."""
     squad2_dir, squad1_dir = eval_root / "squad2_dev", eval_root / "squad11_dev"
     squad2 = _questions(squad2_dir / "questions.jsonl")
     raw = {str(r["id"]): r for r in _read_jsonl(squad2_dir / "questions.jsonl")}
@@ -297,6 +341,8 @@ def build(eval_root: Path, *, seed: int = 0, opposites: bool = False) -> ReaderD
     article_of = {q.id: str(q.article_id) for q in [*train_q, *extra_q]}
     rng = random.Random(seed)
     train += _near_misses(train, article_of, by_article, rng, opposites)
+    if lead_ins:
+        train = _with_lead_ins(train, random.Random(seed + LEAD_IN_SEED_OFFSET))
     rng.shuffle(train)
     return ReaderData(
         train=train,

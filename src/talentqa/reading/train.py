@@ -416,10 +416,12 @@ def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) 
     }
 
 
-def load_data(examples: Path | None, eval_root: Path, seed: int, opposites: bool = False) -> ReaderData:
+def load_data(
+    examples: Path | None, eval_root: Path, seed: int, opposites: bool = False, lead_ins: bool = False
+) -> ReaderData:
     """The examples from a `--dump-examples` file when given, else chosen afresh from `eval_root`."""
     if examples is None:
-        return build(eval_root, seed=seed, opposites=opposites)
+        return build(eval_root, seed=seed, opposites=opposites, lead_ins=lead_ins)
     raw = examples.read_bytes()
     return ReaderData.model_validate_json(gzip.decompress(raw) if examples.suffix == ".gz" else raw)
 
@@ -471,12 +473,20 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="Add opposite-word near-misses to the examples (tried; not in the shipped reader).",
     )
+    parser.add_argument(
+        "--lead-in-questions",
+        action="store_true",
+        help="Lead 30%% of the training questions with a statement from their own passage, as news "
+        "quizzes write them (recorded in the card as the 'lead-in' example kind).",
+    )
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples only (smoke).")
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
     hyper = {**HYPER, "epochs": args.epochs, "attention_dropout": args.attention_dropout}
-    data = load_data(args.examples, args.eval_root, DATA_SEED, args.opposite_near_misses)
+    data = load_data(
+        args.examples, args.eval_root, DATA_SEED, args.opposite_near_misses, args.lead_in_questions
+    )
     if args.dump_examples:
         payload = data.model_dump_json().encode("utf-8")
         args.dump_examples.write_bytes(
