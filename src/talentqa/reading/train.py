@@ -477,7 +477,7 @@ def main(argv: list[str] | None = None) -> None:
         "--lead-in-questions",
         action="store_true",
         help="Lead 30%% of the training questions with a statement from their own passage, as news "
-        "quizzes write them (recorded in the card as the 'lead-in' example kind).",
+        "quizzes write them (tried; not in the shipped reader: it withheld more news answers, see its card).",
     )
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples only (smoke).")
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
