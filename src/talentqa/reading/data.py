@@ -18,8 +18,8 @@ Which questions a reader may learn from is decided here and nowhere else:
   taken from its own paragraph ("The Normans gave their name to Normandy. In what country is Normandy
   located?"), as news quizzes and users write them ("NFL player Damar Hamlin suffered an on-field medical
   emergency this week. He is a valued member of which team?"). The statement matches the passage without
-  being the asked-for fact, so the reader learns that a question's own context is not an answer, and
-  near-misses under a lead-in are all the more topical while still not answering.
+  being the asked-for fact, meant to teach that a question's own context is not an answer. Tried, not in
+  the shipped reader: it learned to distrust long questions instead (see its card).
 """
 
 from __future__ import annotations
