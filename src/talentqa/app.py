@@ -263,7 +263,8 @@ class TalentQA:
         composing an answer: the evidence `talentqa calibrate` fits the abstention threshold on."""
         question = check_question(question, self.settings.answer.max_question_chars)
         answerer = self.accurate_answerer() if accurate else self.extractive
-        return answerer.read(question, self._retrieve(question, k, Filters()).passages)
+        retrieved = self._retrieve(question, k, Filters())
+        return answerer.read(question, retrieved.passages, read_first=retrieved.read_first)
 
     def _retrieve(
         self, question: str, k: int | None, filters: Filters, today: dt.date | None = None

@@ -120,14 +120,15 @@ class AnswerSettings(BaseModel):
         default=2,
         ge=1,
         le=10,
-        description="Passages the accurate reader's LLM judges (the fast reader's best).",
+        description="Passages the accurate reader's LLM judges: the fast reader's best, those from the "
+        "dates and outlets the question names first.",
     )
     accurate_min_fast: float = Field(
         default=0.1,
         ge=0.0,
         le=1.0,
         description="A passage after the fast reader's first is judged by the accurate reader's LLM only "
-        "where the fast reader gives it at least this probability (the first is always judged). On 300 "
+        "where the fast reader gives it at least this probability (the first is always a candidate). On 300 "
         "SQuAD 2.0 calibration questions, 0.1 judged 1.47 passages a question instead of 2 with the same "
         "threshold; 0 judges all `accurate_passages`.",
     )

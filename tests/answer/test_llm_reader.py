@@ -6,6 +6,7 @@ OpenAI-compatible stand-in that returns log-probabilities as llama.cpp's server 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import threading
@@ -20,7 +21,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr, ValidationError
 
 from talentqa.answer.reading import ReadingAnswerer
-from talentqa.models import Chunk
+from talentqa.models import Chunk, ReadFirst
 from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
@@ -354,3 +355,42 @@ def test_a_negative_window_is_refused_by_the_settings(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TALENTQA_ANSWER__ACCURATE_CONTEXT", "[-1, 1]")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_passages_of_the_asked_for_dates_are_judged_first_among_those_the_fast_reader_finds_likely() -> None:
+    fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
+
+    def judged_texts(priority: list[int] | None, reader_fast: FastReader = fast) -> list[str]:
+        recorder = PromptRecorder()
+        chat = GenericFakeChatModel(messages=iter([judged(0.8)]), callbacks=[recorder])
+        reader = CascadeReader(reader_fast, LLMReader(chat), passages=1, min_fast=0.1)
+        reader.read_until("Who?", PASSAGES, stop_at=None, priority=priority)
+        return [recorder.text(i) for i in range(len(recorder.prompts))]
+
+    [museum] = judged_texts(
+        [0, 0, 1]
+    )  # the museum passage is of the asked-for week: judged, not the surer one
+    assert PASSAGES[2] in museum
+    [harbour] = judged_texts(None)
+    assert PASSAGES[0] in harbour
+    [harbour] = judged_texts([0, 0, 0])  # no passage meets more: the fast reader's order
+    assert PASSAGES[0] in harbour
+    hopeless = FastReader([(0.7, "Ines Duarte"), (0.05, "forty"), (0.6, "Paul Weng")])
+    [harbour] = judged_texts([0, 1, 0], hopeless)  # under min_fast: never judged, whatever its date
+    assert PASSAGES[0] in harbour
+
+
+def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> None:
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    published = {"d0": dt.date(2019, 5, 2), "d1": dt.date(2019, 5, 3), "d2": dt.date(2023, 1, 10)}
+    passages = [
+        Passage(p.chunk.model_copy(update={"published": published[p.chunk.doc_id]}), p.score)
+        for p in _article_passages()
+    ]
+    this_week = ReadFirst(windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),))
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.9), judged(0.3), said("Paul Weng", 0.02)], recorder)
+    answer = answerer.answer("Who was named this week?", passages, texts, read_first=this_week)
+    assert PASSAGES[2] in recorder.text(0)  # this week's passage was judged first
+    assert answer.short_answer == "Paul Weng"
+    assert answer.citations[0].quote == "Its director is Paul Weng."

@@ -77,17 +77,24 @@ class ReadingAnswerer:
         self.name = name
 
     def read(
-        self, question: str, passages: Sequence[Passage], *, stop_at: float | None = None
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        stop_at: float | None = None,
+        read_first: ReadFirst | None = None,
     ) -> list[Reading]:
         """Every passage's reading, most likely to answer first (ties: better retrieval rank first). A
-        reader that reads one passage at a time stops at the first reaching `stop_at`, if given."""
+        reader that reads one passage at a time stops at the first reaching `stop_at`, if given, and
+        reads the passages meeting more of `read_first` (the question's dates and outlets) first."""
         headers = None
         if self.settings.read_headers:
             outlets = names_an_outlet(question, [p.chunk for p in passages])
             headers = [passage_header(p.chunk, outlet=outlets) for p in passages]
         reader, texts = self._reader(), [p.chunk.text for p in passages]
-        if stop_at is not None and isinstance(reader, SequentialReader):
-            outputs = reader.read_until(question, texts, headers, stop_at=stop_at)
+        priority = [read_first.met_by(p.chunk) for p in passages] if read_first else None
+        if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
+            outputs = reader.read_until(question, texts, headers, stop_at=stop_at, priority=priority)
         else:
             outputs = reader.read(question, texts, headers)
         readings = [
@@ -147,7 +154,7 @@ class ReadingAnswerer:
                 threshold = self.settings.yes_no_threshold
         # Stopping at the first passage that passes changes which passage answers, never whether one does.
         stop_at = threshold if self.settings.accurate_stop_early else None
-        readings = self.read(question, passages, stop_at=stop_at)
+        readings = self.read(question, passages, stop_at=stop_at, read_first=read_first)
         best = readings[0].probability if readings else 0.0
         debug = {
             "confidence": round(best, 4),

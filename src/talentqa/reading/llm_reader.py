@@ -196,15 +196,21 @@ class CascadeReader:
         headers: Sequence[str] | None = None,
         *,
         stop_at: float | None,
+        priority: Sequence[int] | None = None,
     ) -> list[ReaderOutput]:
         """`read`, judging in the fast reader's order and stopping at the first passage judged at least
         `stop_at` likely to answer: the passages after it are not read and keep probability 0. A passage
-        after the fast reader's first is judged only where the fast reader gives it at least `min_fast`:
-        the LLM seldom finds the answer where the fast reader found none, and a judgement is the cost."""
+        other than the fast reader's first is judged only where the fast reader gives it at least
+        `min_fast`: the LLM seldom finds the answer where the fast reader found none, and a judgement is
+        the cost. With `priority`, of those the passages meeting more of the dates and outlets the
+        question names are judged first: the fast reader is as sure of an old report of the same kind of
+        event as of this week's ("expanding this week to which state?"), and only the judged can answer."""
         heads = list(headers) if headers is not None else [""] * len(passages)
         fast = self.fast.read(question, passages, heads)
-        ranked = sorted(range(len(passages)), key=lambda i: -fast[i].probability)[: self.passages]
-        order = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
+        promise = list(priority) if priority is not None else [0] * len(passages)
+        ranked = sorted(range(len(passages)), key=lambda i: -fast[i].probability)
+        candidates = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
+        order = sorted(candidates, key=lambda i: -promise[i])[: self.passages]  # stable: fast order within
         outputs = [
             ReaderOutput(0.0, o.start, o.end, o.span, o.span_score) for o in fast
         ]  # unjudged: never the answer

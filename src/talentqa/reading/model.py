@@ -96,9 +96,12 @@ class SequentialReader(Protocol):
         headers: Sequence[str] | None = None,
         *,
         stop_at: float | None,
+        priority: Sequence[int] | None = None,
     ) -> list[ReaderOutput]:
         """`read`, except that passages after the first with probability >= `stop_at` are not read
-        (probability 0); `stop_at=None` reads them all."""
+        (probability 0); `stop_at=None` reads them all. `priority` (one per passage: how many of the
+        dates and outlets the question names it meets) puts passages meeting more first among those the
+        reader reads."""
         ...
 
 
