@@ -236,3 +236,55 @@ def test_the_committed_card_is_what_the_script_writes_from_its_figures() -> None
 
     card = json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
     assert (MODEL_DIR / "CARD.md").read_text(encoding="utf-8") == card_text(card)
+
+
+@pytest.mark.slow
+def test_frozen_layers_keep_the_embeddings_and_lowest_layers_of_the_base_and_train_the_rest(
+    tmp_path: Path,
+) -> None:
+    import torch
+    from transformers import AutoModel
+
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import train
+
+    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
+    examples = [
+        ReaderExample(
+            id="a",
+            question="Where did the Bills play?",
+            context=context,
+            answer_start=48,
+            answer_text="Cincinnati",
+        ),
+        ReaderExample(id="b", question="Who won the cup in 1990?", context=context, kind="unanswerable"),
+    ] * 2
+    hyper = {**HYPER, "epochs": 1, "batch_size": 4, "attention_dropout": 0.0, "frozen_layers": 2}
+    train(examples, tmp_path, hyper, device="cpu")
+    weights = torch.load(tmp_path / "reader.pt")
+    base = AutoModel.from_pretrained(str(encoder_path()), local_files_only=True).state_dict()
+    for name in (
+        "embeddings.word_embeddings.weight",
+        "encoder.layer.0.attention.self.query.weight",
+        "encoder.layer.1.output.dense.weight",
+    ):
+        assert torch.equal(weights[f"encoder.{name}"], base[name].float()), name
+    moved = "encoder.layer.2.attention.self.query.weight"
+    assert not torch.equal(weights[f"encoder.{moved}"], base[moved].float())
+
+
+def test_more_frozen_layers_than_the_base_model_has_is_refused() -> None:
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import _torch_modules, freeze_lower
+
+    _, reader_net = _torch_modules()
+    net = reader_net(encoder_path(), 0.0)
+    with pytest.raises(SystemExit, match="has 6 layers, not 7"):
+        freeze_lower(net, 7)
+    freeze_lower(net, 0)
+    assert all(p.requires_grad for p in net.parameters())
+
+
+def test_frozen_layers_default_to_none_as_the_shipped_reader_was_trained() -> None:
+    assert HYPER["frozen_layers"] == 0
+    assert [r["frozen_layers"] for r in grid_runs("frozen_layers=0,2", HYPER)] == [0, 2]

@@ -74,6 +74,9 @@ HYPER = {
     # The base model's dropout on attention probabilities. On the CPU it is most of a step's cost: its mask
     # is drawn over every head's whole attention matrix, and with it torch cannot use its fused attention.
     "attention_dropout": 0.1,
+    # The base model's lowest layers (and its embeddings) left as they are: the backward pass stops above
+    # them, the share of a CPU step that grows fastest with them. 0 trains every layer, as shipped.
+    "frozen_layers": 0,
 }
 
 
@@ -103,6 +106,18 @@ def _torch_modules() -> tuple[Any, Any]:
             return start, end, self.answerable(hidden[:, 0]).squeeze(-1)
 
     return torch, ReaderNet
+
+
+def freeze_lower(net: Any, layers: int) -> None:
+    """Leave the encoder's embeddings and its `layers` lowest transformer layers untrained (none for 0)."""
+    if layers <= 0:
+        return
+    encoder, blocks = net.encoder, net.encoder.encoder.layer
+    if layers > len(blocks):
+        raise SystemExit(f"--frozen-layers: the base model has {len(blocks)} layers, not {layers}")
+    for module in (encoder.embeddings, *blocks[:layers]):
+        for parameter in module.parameters():
+            parameter.requires_grad_(False)
 
 
 def _header(example: ReaderExample, hyper: dict[str, Any]) -> str:
@@ -210,16 +225,18 @@ def train(
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     # Records from before the setting existed trained with the base model's 0.1.
     net = ReaderNet(path, hyper.get("attention_dropout", 0.1)).to(where)
+    freeze_lower(net, hyper.get("frozen_layers", 0))
     # Tokenised once: the batches keep their members, only their order changes between epochs.
     batches = [_features(tokenizer, b, hyper) for b in _batches(examples, hyper["batch_size"])]
     steps = len(batches) * hyper["epochs"]
     no_decay = ("bias", "LayerNorm.weight")
+    trained = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
     groups = [
         {
-            "params": [p for n, p in net.named_parameters() if not n.endswith(no_decay)],
+            "params": [p for n, p in trained if not n.endswith(no_decay)],
             "weight_decay": hyper["weight_decay"],
         },
-        {"params": [p for n, p in net.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+        {"params": [p for n, p in trained if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimiser = torch.optim.AdamW(groups, lr=hyper["learning_rate"])
     warmup = max(1, int(steps * hyper["warmup_share"]))
@@ -463,6 +480,14 @@ def main(argv: list[str] | None = None) -> None:
         "is most of a step's cost, and without it torch uses its fused attention.",
     )
     parser.add_argument(
+        "--frozen-layers",
+        type=int,
+        default=HYPER["frozen_layers"],
+        help="Leave the base model's embeddings and this many of its lowest layers untrained (0, every "
+        "layer trained, as the shipped reader was). 2 makes a CPU step about 1.45x as fast: the backward "
+        "pass stops above them.",
+    )
+    parser.add_argument(
         "--grid", default="", help='Hyper-parameter grid, e.g. "epochs=2,3;learning_rate=6e-5,1e-4".'
     )
     parser.add_argument(
@@ -483,7 +508,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
-    hyper = {**HYPER, "epochs": args.epochs, "attention_dropout": args.attention_dropout}
+    hyper = {
+        **HYPER,
+        "epochs": args.epochs,
+        "attention_dropout": args.attention_dropout,
+        "frozen_layers": args.frozen_layers,
+    }
     data = load_data(
         args.examples, args.eval_root, DATA_SEED, args.opposite_near_misses, args.lead_in_questions
     )
