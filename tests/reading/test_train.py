@@ -141,6 +141,21 @@ def test_an_unknown_precision_is_refused_before_any_training() -> None:
         _autocast(torch, torch.device("cpu"), "fp16")
 
 
+def _two_examples() -> list[ReaderExample]:
+    """One answerable and one unanswerable question on the same sentence: enough for a training step."""
+    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
+    return [
+        ReaderExample(
+            id="a",
+            question="Where did the Bills play?",
+            context=context,
+            answer_start=48,
+            answer_text="Cincinnati",
+        ),
+        ReaderExample(id="b", question="Who won the cup in 1990?", context=context, kind="unanswerable"),
+    ]
+
+
 @pytest.mark.slow
 def test_a_bf16_run_trains_the_real_encoder_and_records_its_precision(tmp_path: Path) -> None:
     import torch
@@ -149,17 +164,7 @@ def test_a_bf16_run_trains_the_real_encoder_and_records_its_precision(tmp_path: 
 
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         pytest.skip("this CPU has no native bfloat16, which --precision bf16 requires")
-    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
-    examples = [
-        ReaderExample(
-            id="a",
-            question="Where did the Bills play?",
-            context=context,
-            answer_start=48,
-            answer_text="Cincinnati",
-        ),
-        ReaderExample(id="b", question="Who won the cup in 1990?", context=context),
-    ] * 2
+    examples = _two_examples() * 2
     record = train(
         examples, tmp_path, {**HYPER, "epochs": 1, "batch_size": 4}, device="cpu", precision="bf16"
     )
@@ -248,17 +253,7 @@ def test_frozen_layers_keep_the_embeddings_and_lowest_layers_of_the_base_and_tra
     from talentqa.reading.model import encoder_path
     from talentqa.reading.train import train
 
-    context = "The Bills played the Bengals on Monday night in Cincinnati before 60,000 fans."
-    examples = [
-        ReaderExample(
-            id="a",
-            question="Where did the Bills play?",
-            context=context,
-            answer_start=48,
-            answer_text="Cincinnati",
-        ),
-        ReaderExample(id="b", question="Who won the cup in 1990?", context=context, kind="unanswerable"),
-    ] * 2
+    examples = _two_examples() * 2
     hyper = {**HYPER, "epochs": 1, "batch_size": 4, "attention_dropout": 0.0, "frozen_layers": 2}
     train(examples, tmp_path, hyper, device="cpu")
     weights = torch.load(tmp_path / "reader.pt")
