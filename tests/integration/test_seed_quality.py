@@ -49,7 +49,7 @@ def _seed_questions() -> list[dict[str, Any]]:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 3's bar (11 of 12) was met by the feature answerer tuned on these questions; the trained "
-    "reader that replaced it (issue 17) quotes a gold string for 9 of 12. Passing means a better reader.",
+    "reader that replaced it (issue 17) quotes a gold string for 10 of 12. Passing means a better reader.",
 )
 def test_seed_answerable_questions_quote_a_gold_string(news_qa: TalentQA) -> None:
     answerable = [q for q in _seed_questions() if q["answerable"]]
