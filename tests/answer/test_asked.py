@@ -1,4 +1,4 @@
-"""Which questions ask for a time or an amount, and which spans cannot be one."""
+"""Which questions ask for a time, an amount or a reason, and which spans cannot be one."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from talentqa.answer.asked import Asked, asked_for, can_answer, is_yes_no
         ("How much does each grantee receive?", Asked.AMOUNT),
         ("What percentage of researchers stayed?", Asked.AMOUNT),
         ("Who runs the fund?", Asked.OTHER),
-        ("Why are scientists leaving?", Asked.OTHER),
+        ("Why are scientists leaving?", Asked.REASON),
+        ("And how come they stayed?", Asked.REASON),
+        ("How did the study count returnees?", Asked.OTHER),
         # a clause about a time, then the real question
         ("When violence is used, what is civil disobedience called?", Asked.OTHER),
         ("When people take on debt, it leads to what?", Asked.OTHER),
@@ -41,9 +43,14 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, asked: Asked) -> 
         ("How many people were killed?", "dozens", True),
         ("How much did homicide rates differ?", "tenfold", True),
         ("Who runs the fund?", "Justice Department", True),
+        ("Why are Chinese scientists leaving the US?", "feeling anxious", False),
+        ("Why are Chinese scientists leaving the US?", "China Initiative", False),
+        ("Why are Chinese scientists leaving the US?", "because of suspicion", True),
+        ("Why did the city build a wall?", "to keep out raiders", True),
+        ("Why was the game delayed?", "due to rain", True),
     ],
 )
-def test_a_span_fits_a_time_or_amount_question_only_when_it_can_be_one(
+def test_a_span_fits_a_time_amount_or_reason_question_only_when_it_can_be_one(
     question: str, span: str, fits: bool
 ) -> None:
     assert can_answer(question, span) is fits

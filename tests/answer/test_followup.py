@@ -89,3 +89,27 @@ def test_a_new_topic_starts_afresh_and_rewrites_never_pile_up() -> None:
 
 def test_no_history_leaves_the_question_as_is() -> None:
     assert contextualise("Where is it based?", []) == "Where is it based?"
+
+
+def test_they_after_a_where_question_is_its_plural_subject_not_the_place_answered() -> None:
+    history = _history("Where did most returning scientists come from?", "Cambridge")
+    assert contextualise("Why did they leave?", history) == "Why did returning scientists leave?"
+    assert contextualise("What did they find?", history) == "What did returning scientists find?"
+
+
+def test_there_is_the_place_answered_to_a_where_question() -> None:
+    history = _history("Where is MacroPolo based?", "Chicago")
+    assert contextualise("Who else works there?", history) == "Who else works at Chicago?"
+
+
+def test_a_pronoun_nothing_in_the_last_exchange_agrees_with_carries_the_last_question() -> None:
+    history = _history("Where did most returning scientists come from?", "Cambridge")
+    # "he" is no place and the last question names no one: the subject is carried whole.
+    assert contextualise("When did he return?", history) == (
+        "Where did most returning scientists come from? When did he return?"
+    )
+
+
+def test_they_answered_by_a_which_question_is_that_answer() -> None:
+    history = _history("Which universities sent the most students abroad?", "Tsinghua and Peking University")
+    assert contextualise("Where are they?", history) == "Where are Tsinghua and Peking University?"

@@ -1,10 +1,13 @@
 """What kind of short answer a question asks for, and whether a span can be one.
 
-Only the two kinds a span shows on its face are checked: a time ("When ...?", "What year ...?") and an
-amount ("How many ...?", "How much ...?"). A span with no number and no time or amount word cannot answer
-them: "Justice Department" is not when something ended. Such a span is not shown as the short answer;
-its sentence is still quoted, so the reader sees the evidence and judges it. Every other question
-(who, what, why, ...) is not checked: nothing on a span's face says whether it names the right thing.
+Only the kinds a span shows on its face are checked: a time ("When ...?", "What year ...?"), an amount
+("How many ...?", "How much ...?") and a reason ("Why ...?"). A span with no number and no time or
+amount word cannot answer the first two: "Justice Department" is not when something ended. A reason is
+a clause: a span that does not open as one ("because ...", "to avoid ...", "due to ...") is a piece of
+the reason at best ("feeling anxious" for "Why are scientists leaving?"). Such a span is not shown as
+the short answer; its sentence is still quoted, so the reader sees the evidence and judges it. Every
+other question (who, what, ...) is not checked: nothing on a span's face says whether it names the
+right thing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from enum import Enum
 class Asked(Enum):
     TIME = "time"
     AMOUNT = "amount"
+    REASON = "reason"
     OTHER = "other"
 
 
@@ -27,6 +31,15 @@ _TIME_QUESTION = re.compile(
 _AMOUNT_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:many|much)\b|what\s+(?:percentage|percent|share|proportion|"
     r"fraction|number|amount|sum|price|salary)\b)",
+    re.I,
+)
+_REASON_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
+)
+# How a reason opens when a span holds one whole.
+_REASON_OPENING = re.compile(
+    r"^\s*(?:because|since|as\s+a\s+result|due\s+to|owing\s+to|thanks\s+to|in\s+order\s+to|so\s+that"
+    r"|so\s+as\s+to|for\s+fear|to|for|out\s+of|after|amid)\b",
     re.I,
 )
 # "When violence is used, what is it called?" and "When people borrow, it leads to what?" ask the "what".
@@ -77,12 +90,16 @@ def asked_for(question: str) -> Asked:
         return Asked.TIME
     if _AMOUNT_QUESTION.match(question):
         return Asked.AMOUNT
+    if _REASON_QUESTION.match(question):
+        return Asked.REASON
     return Asked.OTHER
 
 
 def can_answer(question: str, span: str) -> bool:
-    """False when the question asks for a time or an amount and `span` cannot be one."""
+    """False when the question asks for a time, an amount or a reason and `span` cannot be one."""
     asked = asked_for(question)
+    if asked is Asked.REASON:
+        return bool(_REASON_OPENING.match(span))
     if asked is Asked.OTHER or _DIGIT.search(span):
         return True
     words = {w.lower() for w in _WORD.findall(span)}

@@ -5,8 +5,11 @@ A question refers back when it leans on the previous one ("what about Peking Uni
 many?"). Anything else names its own subject and starts afresh, however short. The rewrite is built
 from the last user question as asked (never an earlier rewrite, so rewrites cannot pile up) and the last
 answer's short answer:
-- a pronoun becomes the last short answer when that is a name ("Which think tank...?" -> "MacroPolo" ->
-  "Where is it based?" -> "Where is MacroPolo based?"), else the one name the last question holds;
+- a pronoun becomes the last short answer when that is a name of the kind the last question asked for
+  ("Which think tank...?" -> "MacroPolo" -> "Where is it based?" -> "Where is MacroPolo based?"; a
+  place answered to "Where ...?" is "there", never "they"), else the one name the last question holds,
+  else for "they" its plural noun phrase ("Where did most returning scientists come from?" -> "Why did
+  they leave?" -> "Why did returning scientists leave?");
 - "what about X?" puts X in place of the one name of the last question;
 - otherwise the last question is prepended, so retrieval and the reader still see the subject.
 The LLM answerer rewrites follow-ups itself instead.
@@ -64,23 +67,72 @@ def refers_back(question: str) -> bool:
 
 
 _PERSON = frozenset({"he", "she", "him", "his", "her", "hers"})
+_PLURAL = frozenset({"they", "them", "their", "theirs", "these", "those"})
+# Words that end a plural noun phrase's run on the left ("did most returning scientists" -> "returning
+# scientists"): question words, auxiliaries, determiners and prepositions.
+_NOT_IN_PHRASE = _FUNCTION_WORDS | frozenset(
+    """most many some all any few several these those their its his her our your my no every each other
+    has have had will would can could should may might from at by with into as than that this there""".split()
+)
+_NOT_PLURAL_ENDINGS = ("ss", "us", "is", "ous", "'s")
+
+
+def _plural_phrase(question: str) -> str | None:
+    """The first plural noun phrase of a question that names no one ("Where did most returning scientists
+    come from?" -> "returning scientists"): what "they" most likely stands for there. A word ending in -s
+    that is not -ss, -us or -is is taken as a plural noun, with the modifiers before it."""
+    words = re.findall(r"[A-Za-z][\w'-]*", question)
+    for i, word in enumerate(words[1:], start=1):
+        low = word.lower()
+        if (
+            len(low) > 3
+            and low.endswith("s")
+            and not low.endswith(_NOT_PLURAL_ENDINGS)
+            and low not in _NOT_IN_PHRASE
+        ):
+            start = i
+            while start > 1 and words[start - 1].lower() not in _NOT_IN_PHRASE:
+                start -= 1
+            return " ".join(words[start : i + 1])
+    return None
+
+
+def _asked(previous: str) -> str:
+    found = re.match(r"^\s*(?:(?:and|so|but)\s+)?(who|whom|whose|which|what|where)\b", previous, re.I)
+    return found.group(1).lower() if found else ""
 
 
 def _referent(
     pronoun: re.Match[str] | None, previous: str, short: str | None, previous_names: list[str]
 ) -> str | None:
-    """Who or what the pronoun stands for. The last answer when the last question asked for that kind of
-    thing ("Who founded it?" -> "he"; "Which think tank...?" -> "it"), else the one name the last question
-    holds ("Which university did Feng Tao sue?" -> "he" is Feng Tao)."""
+    """Who or what the pronoun stands for, from the last exchange; None when nothing there agrees with it.
+    - The last answer when the last question asked for that kind of thing: a person for "he" ("Who
+      founded it?"), a thing for "it" or "they" ("Which think tank...?"), a place for "there" ("Where
+      ...?"). A place answered to "Where did most scientists come from?" is not "they".
+    - Else the one name the last question holds ("Which university did Feng Tao sue?" -> "he" is Feng Tao).
+    - Else, for "they", the last question's plural noun phrase ("returning scientists"); for "it", the
+      last answer whatever was asked."""
     if pronoun is None:
         return None
     word = next(g for g in pronoun.groups() if g).lower()
     answer = short if short and _is_name(short) else None
-    asked_for = r"^\s*(who|whom|whose)\b" if word in _PERSON else r"^\s*(which|what|who)\b"
+    asked = _asked(previous)
     named = previous_names[0] if len(previous_names) == 1 else None
-    if answer and re.match(asked_for, previous, re.I):
+    if word in _PERSON:
+        fits = asked in {"who", "whom", "whose"}
+        fallback = answer if asked in {"which", "what"} else None
+    elif word in _PLURAL:
+        fits = asked in {"which", "what", "who"}
+        fallback = _plural_phrase(previous)
+    elif word == "there":
+        fits = asked in {"where", "which", "what"}
+        fallback = answer
+    else:
+        fits = asked in {"which", "what", "who"}
+        fallback = answer
+    if answer and fits:
         return answer
-    return named or answer
+    return named or fallback
 
 
 def contextualise(question: str, history: Sequence[Turn]) -> str:
