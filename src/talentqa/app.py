@@ -86,6 +86,8 @@ class TalentQA:
         self._accurate: ReadingAnswerer | None = None
         self._server: Any = None
         self._write_lock = threading.Lock()
+        # The bot answers several questions at once: the first two must not start two llama.cpp servers.
+        self._answerer_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -131,42 +133,44 @@ class TalentQA:
         return TalentQARetriever(hybrid=self.retriever, k=k, filters=filters or Filters())
 
     def llm_answerer(self) -> Any:
-        if self._llm is None:
-            from talentqa.answer.llm import LLMAnswerer, build_chat_model
+        with self._answerer_lock:
+            if self._llm is None:
+                from talentqa.answer.llm import LLMAnswerer, build_chat_model
 
-            self._llm = LLMAnswerer(build_chat_model(self.settings.llm), self.settings.answer)
-        return self._llm
+                self._llm = LLMAnswerer(build_chat_model(self.settings.llm), self.settings.answer)
+            return self._llm
 
     def accurate_answerer(self) -> ReadingAnswerer:
         """The fast reader ranking passages and an instruct LLM reading the best ones. Served by the
         configured endpoint (`llm.base_url`), or else by a llama.cpp server talentqa starts now and stops
         on `close()`."""
-        if self._accurate is None:
-            from talentqa.answer.llm import build_chat_model
-            from talentqa.answer.reading import shared_reader
-            from talentqa.reading.llm_reader import build_cascade
+        with self._answerer_lock:
+            if self._accurate is None:
+                from talentqa.answer.llm import build_chat_model
+                from talentqa.answer.reading import shared_reader
+                from talentqa.reading.llm_reader import build_cascade
 
-            llm = self.settings.llm
-            if llm.base_url is None:
-                from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+                llm = self.settings.llm
+                if llm.base_url is None:
+                    from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
 
-                model = assemble_model(llm.model_dir)
-                self._server = LlamaServer(model, threads=llm.server_threads).start()
-                llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
-            answer = self.settings.answer
-            cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
-            self._accurate = ReadingAnswerer(
-                # its LLM's one threshold (`ask` keeps yes/no questions with the fast reader)
-                answer.model_copy(
-                    update={
-                        "abstain_threshold": answer.accurate_threshold,
-                        "yes_no_threshold": answer.accurate_threshold,
-                    }
-                ),
-                reader=lambda: cascade,
-                name="accurate",
-            )
-        return self._accurate
+                    model = assemble_model(llm.model_dir)
+                    self._server = LlamaServer(model, threads=llm.server_threads).start()
+                    llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
+                answer = self.settings.answer
+                cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
+                self._accurate = ReadingAnswerer(
+                    # its LLM's one threshold (`ask` keeps yes/no questions with the fast reader)
+                    answer.model_copy(
+                        update={
+                            "abstain_threshold": answer.accurate_threshold,
+                            "yes_no_threshold": answer.accurate_threshold,
+                        }
+                    ),
+                    reader=lambda: cascade,
+                    name="accurate",
+                )
+            return self._accurate
 
     def ask(
         self,
@@ -326,9 +330,13 @@ class TalentQA:
         return [found[doc_id].info for doc_id in wanted if doc_id in found]
 
     def warm_up(self) -> None:
-        """Load what the first question would otherwise wait for (the keyword index, the catalog)."""
+        """Load what the first question would otherwise wait for (the keyword index, the catalog, and
+        with the accurate answerer configured its LLM: a missing runtime or model then stops a server
+        front-end at start-up, not each question)."""
         self.keyword.current()
         self.catalog.find("", 1)
+        if self.settings.answer.answerer == "accurate":
+            self.accurate_answerer()
 
     def pending_model_build(self) -> Path | None:
         """Where the embedding model will be built on first use (a one-off wait worth announcing), or
