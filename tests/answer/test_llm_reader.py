@@ -61,7 +61,7 @@ class FastReader:
         out = []
         for text, (p, span) in zip(passages, self.verdicts, strict=True):
             start = text.find(span)
-            out.append(ReaderOutput(p, start, start + len(span), span, 1.0))
+            out.append(ReaderOutput(p, start, start + len(span), span, 1.0, span_probability=0.42))
         return out
 
 
@@ -151,6 +151,7 @@ def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probabil
     refined = reader.refine("Who directs the museum?", PASSAGES[2], "Museum news: ", judged_output)
     assert refined.span == "Paul Weng" and PASSAGES[2][refined.start : refined.end] == "Paul Weng"
     assert refined.probability == 0.95
+    assert refined.span_probability is None  # copied by the LLM: no span head chose it
 
 
 def test_a_phrase_the_llm_did_not_copy_falls_back_to_the_fast_span() -> None:
@@ -161,6 +162,8 @@ def test_a_phrase_the_llm_did_not_copy_falls_back_to_the_fast_span() -> None:
     refined = reader.refine("Who?", PASSAGES[0], "", first)
     assert refined.span == "Ines Duarte"
     assert PASSAGES[0][refined.start : refined.end] == refined.span
+    # the fast span's bounds, and the fast heads' sureness of them, are kept
+    assert first.span_probability == refined.span_probability == 0.42
 
 
 def _article_passages() -> list[Passage]:

@@ -100,6 +100,32 @@ def test_metrics_worked_by_hand() -> None:
     assert figures["p95_ms"] == pytest.approx(38.5)
     assert (m.questions, m.answerable, m.unanswerable, m.with_gold_docs, m.quotes) == (4, 2, 2, 2, 4)
     assert m.recall_curve == [0.5] + [1.0] * 9
+    # q1 answered with no short answer; q2 abstained: none shown, and no share of shown ones to judge.
+    assert figures["short_answer_shown"] == 0.0 and figures["short_answer_right"] is None
+
+
+def test_short_answers_are_counted_on_answered_questions_and_judged_by_token_f1() -> None:
+    question = EvalQuestion(id="q", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"])
+    quote = cite(1, "d1", "built by Margaret Ellison")
+
+    def led_with(short: str | None) -> Answer:
+        return Answer(question="Who built it?", text="...", citations=[quote], short_answer=short)
+
+    results = [
+        score_answer(question, led_with("Ellison"), ["d1"], 1.0, TEXTS.__getitem__),  # F1 2/3: right
+        score_answer(question, led_with("1874"), ["d1"], 1.0, TEXTS.__getitem__),  # wrong
+        score_answer(question, led_with(None), ["d1"], 1.0, TEXTS.__getitem__),  # the quote leads
+        score_answer(  # abstained: not an answered question
+            question,
+            Answer(question="?", text="-", abstained=True, short_answer="x"),
+            [],
+            1.0,
+            TEXTS.__getitem__,
+        ),
+    ]
+    figures = compute_metrics(results).figures()
+    assert figures["short_answer_shown"] == pytest.approx(2 / 3)
+    assert figures["short_answer_right"] == 0.5
 
 
 def test_answer_in_passages_is_the_share_whose_gold_answer_the_answerer_was_handed() -> None:

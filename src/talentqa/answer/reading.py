@@ -195,7 +195,7 @@ class ReadingAnswerer:
                 answerer=self.name,
                 debug=debug,
             )
-        short = short_answer(question, chosen[0])
+        short = short_answer(question, chosen[0], self.settings.short_answer_min_span_probability)
         if short and citations[0].quote.find(short) < 0:
             short = None  # the stored text changed under the quote: never show unverified words
         return Answer(
@@ -243,11 +243,16 @@ def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
     return reader_header(title, chunk.published.isoformat() if chunk.published else "")
 
 
-def short_answer(question: str, reading: Reading) -> str | None:
-    """The reader's span, trimmed, when it is a short answer rather than the sentence itself and can be
-    the kind of answer asked for (no "Justice Department" for "When did it end?": the quote alone then)."""
+def short_answer(question: str, reading: Reading, min_span_probability: float = 0.0) -> str | None:
+    """The reader's span, trimmed, when it is a short answer rather than the sentence itself, can be the
+    kind of answer asked for (no "Justice Department" for "When did it end?": the quote alone then), and
+    the span heads are sure enough of its bounds (`min_span_probability`; an LLM's copied phrase is not
+    held to it). A wrong short answer above a right quote misleads more than the quote alone."""
     if is_yes_no(question):
         return None  # a yes/no question is answered by its evidence, not by a span of it
+    sure = reading.output.span_probability
+    if sure is not None and sure < min_span_probability:
+        return None
     span = reading.output.span.strip().strip(",;:").strip()
     if span.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,3}\.$|\b\w\.$", span):
         span = span[:-1]

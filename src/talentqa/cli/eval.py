@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from talentqa.app import TalentQA
     from talentqa.eval.calibration import CalibrationResult
     from talentqa.eval.evaluation import Dataset, EvalQuestion, EvalReport
+    from talentqa.eval.short_answers import ShortAnswerFit
     from talentqa.settings import Settings
 
 
@@ -385,6 +386,16 @@ def calibrate(
             "documents.jsonl), each asked as 'Is it true that ...?' of the abstract it cites.",
         ),
     ] = False,
+    short_answers: Annotated[
+        bool,
+        typer.Option(
+            "--short-answers",
+            help="Fit TALENTQA_ANSWER__SHORT_ANSWER_MIN_SPAN_PROBABILITY instead: how sure the fast reader "
+            "must be of its span's bounds before the span leads the answer. DATASET is SQuAD-style (each "
+            "answerable question read with its own paragraph); the sureness where a span is as likely right "
+            "(token F1 >= 0.5) as wrong.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Calibrate the reader's abstention threshold on calibration questions it never trained on.
@@ -401,11 +412,12 @@ def calibrate(
     from talentqa.eval.evaluation import load_dataset
 
     with friendly_errors():
+        if yes_no and short_answers:
+            raise ConfigError("--yes-no and --short-answers fit different settings: give one")
+        if accurate and (yes_no or short_answers):
+            flag = "--yes-no" if yes_no else "--short-answers"
+            raise ConfigError(f"{flag} calibrates the fast reader; --accurate fits the LLM's one threshold")
         if yes_no:
-            if accurate:
-                raise ConfigError(
-                    "--yes-no calibrates the fast reader; the accurate reader has one threshold"
-                )
             result = _calibrate_yes_no(dataset, max_wrong, as_json)
             _write_result(result, out)
             _show_calibration(result, out, as_json, "yes_no_threshold")
@@ -418,6 +430,11 @@ def calibrate(
             from talentqa.eval.evaluation import sample_questions
 
             questions = sample_questions(questions, limit, seed)
+        if short_answers:
+            fitted = _calibrate_short_answers(data, questions, as_json)
+            _write_result(fitted, out)
+            _show_short_answers(fitted, out, as_json, left_out)
+            return
         with _store_folder(store) as folder:
             settings = make_settings(folder)
             with _opened(settings, data, as_json) as qa, _progress("reading", as_json) as tick:
@@ -446,7 +463,30 @@ def _calibrate_yes_no(dataset: Path, max_wrong: float, quiet: bool) -> Calibrati
     return fit(readings, current_threshold=answer.yes_no_threshold, max_wrong=max_wrong)
 
 
-def _write_result(result: CalibrationResult, out: Path | None) -> None:
+def _calibrate_short_answers(data: Dataset, questions: list[EvalQuestion], quiet: bool) -> ShortAnswerFit:
+    from talentqa.answer.reading import shared_reader
+    from talentqa.cli.common import make_settings
+    from talentqa.eval.short_answers import fit_short_answers, paragraphs, read_spans
+
+    current = make_settings().answer.short_answer_min_span_probability
+    with _progress("reading", quiet) as tick:
+        readings = read_spans(shared_reader(), questions, paragraphs(data.document_paths), progress=tick)
+    return fit_short_answers(readings, current_threshold=current)
+
+
+def _show_short_answers(result: ShortAnswerFit, out: Path | None, as_json: bool, left_out: int) -> None:
+    _show_fit(
+        result,
+        out,
+        as_json,
+        title=f"{result.questions} answerable questions read with their paragraphs ({result.right} spans "
+        f"right; {left_out} questions on articles the reader trained on left out)",
+        threshold=("short_answer_min_span_probability", result.short_answer_min_span_probability),
+        keys=("shown", "right_of_shown"),
+    )
+
+
+def _write_result(result: CalibrationResult | ShortAnswerFit, out: Path | None) -> None:
     from talentqa.errors import ConfigError
 
     if out is not None:
@@ -457,6 +497,27 @@ def _write_result(result: CalibrationResult, out: Path | None) -> None:
 
 
 def _show_calibration(result: CalibrationResult, out: Path | None, as_json: bool, name: str) -> None:
+    _show_fit(
+        result,
+        out,
+        as_json,
+        title=f"{result.questions} questions ({result.answerable} answerable; {result.left_out_trained} on "
+        "articles the reader trained on left out)",
+        threshold=(name, result.abstain_threshold),
+        keys=("abstained_unanswerable", "wrongly_abstained", "top_quote_has_answer"),
+    )
+
+
+def _show_fit(
+    result: CalibrationResult | ShortAnswerFit,
+    out: Path | None,
+    as_json: bool,
+    *,
+    title: str,
+    threshold: tuple[str, float],
+    keys: tuple[str, ...],
+) -> None:
+    """A fitted threshold beside the one in use, and what each does on the questions it was fitted on."""
     from talentqa.cli.common import out as stdout
 
     if as_json:
@@ -465,15 +526,12 @@ def _show_calibration(result: CalibrationResult, out: Path | None, as_json: bool
     from rich.table import Table
 
     auc = "-" if result.auc is None else f"{result.auc:.3f}"
-    table = Table(
-        title=f"{result.questions} questions ({result.answerable} answerable; {result.left_out_trained} on "
-        f"articles the reader trained on left out); AUC {auc}",
-        title_justify="left",
-    )
+    table = Table(title=f"{title}; AUC {auc}", title_justify="left")
     for column in ("figure", "current", "calibrated"):
         table.add_column(column, justify="left" if column == "figure" else "right")
-    table.add_row(name, f"{result.current_threshold:.4f}", f"{result.abstain_threshold:.4f}")
-    for key in ("abstained_unanswerable", "wrongly_abstained", "top_quote_has_answer"):
+    name, fitted = threshold
+    table.add_row(name, f"{result.current_threshold:.4f}", f"{fitted:.4f}")
+    for key in keys:
         values = [getattr(f, key) for f in (result.current, result.calibrated)]
         table.add_row(key, *("-" if v is None else f"{v:.3f}" for v in values))
     stdout.print(table)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 Split = Literal["all", "calibration", "test"]
 RECALL_KS = (1, 5, 10)
 RETRIEVAL_DEPTH = 10
+SHORT_ANSWER_RIGHT_F1 = 0.5  # a short answer sharing half its words with the gold one names the same thing
 METRIC_KEYS = (
     "recall@1",
     "recall@5",
@@ -56,6 +57,8 @@ METRIC_KEYS = (
     "answer_in_top_quote",
     "answer_in_passages",
     "f1",
+    "short_answer_shown",
+    "short_answer_right",
     "quote_exactness",
     "citation_precision",
     "citation_recall",
@@ -250,6 +253,7 @@ class QuestionResult(BaseModel):
     retrieved_docs: list[str] = Field(description="Document of each retrieved passage, best first.")
     abstained: bool
     answer_text: str
+    short_answer: str | None = Field(default=None, description="The span the answer led with, if any.")
     citations: list[QuoteCheck]
     related: list[QuoteCheck] = Field(default_factory=list)
     confidence: float | None = None
@@ -295,6 +299,7 @@ def score_answer(
         retrieved_docs=list(retrieved_docs),
         abstained=answer.abstained,
         answer_text=answer_text(answer),
+        short_answer=None if answer.abstained else answer.short_answer,
         citations=[_check(c.doc_id, c.quote, c.start, c.end, text_of) for c in answer.citations],
         related=[_check(c.doc_id, c.quote, c.start, c.end, text_of) for c in answer.related],
         confidence=float(confidence) if isinstance(confidence, int | float) else None,
@@ -327,6 +332,15 @@ class Metrics(BaseModel):
         "the most `answer_in_quotes` can reach with this retrieval.",
     )
     f1: float | None = None
+    short_answer_shown: float | None = Field(
+        default=None,
+        description="Share of answered answerable questions whose answer leads with a short answer.",
+    )
+    short_answer_right: float | None = Field(
+        default=None,
+        description="Share of those short answers with token F1 >= 0.5 against a gold answer: how often "
+        "the words a reader sees first are right.",
+    )
     quote_exactness: float | None = None
     citation_precision: float | None = None
     citation_recall: float | None = None
@@ -363,6 +377,8 @@ def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
         for k in range(1, RETRIEVAL_DEPTH + 1)
         if ranks
     ]
+    answered = [r for r in with_answers if not r.abstained]
+    shorts = [r for r in answered if r.short_answer]
     quotes = [q for r in results for q in (*r.citations, *r.related)]
     cited = [(c, set(r.gold_docs)) for r in with_docs for c in r.citations]
     latencies = [r.latency_ms for r in results]
@@ -383,6 +399,10 @@ def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
         f1=float(np.mean([token_f1(r.answer_text, r.answers) for r in with_answers]))
         if with_answers
         else None,
+        short_answer_shown=_share([bool(r.short_answer) for r in answered]),
+        short_answer_right=_share(
+            [token_f1(r.short_answer or "", r.answers) >= SHORT_ANSWER_RIGHT_F1 for r in shorts]
+        ),
         quote_exactness=_share([q.exact for q in quotes]),
         citation_precision=_share([c.doc_id in gold for c, gold in cited]),
         citation_recall=_share([any(c.doc_id in set(r.gold_docs) for c in r.citations) for r in with_docs]),

@@ -212,13 +212,15 @@ class CascadeReader:
         candidates = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
         order = sorted(candidates, key=lambda i: -promise[i])[: self.passages]  # stable: fast order within
         outputs = [
-            ReaderOutput(0.0, o.start, o.end, o.span, o.span_score) for o in fast
+            ReaderOutput(0.0, o.start, o.end, o.span, o.span_score, o.span_probability) for o in fast
         ]  # unjudged: never the answer
         for i in order:
             guess = fast[i]
             w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
             probability = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
-            outputs[i] = ReaderOutput(probability, guess.start, guess.end, guess.span, guess.span_score)
+            outputs[i] = ReaderOutput(
+                probability, guess.start, guess.end, guess.span, guess.span_score, guess.span_probability
+            )
             if stop_at is not None and probability >= stop_at:
                 break
         return outputs
@@ -230,13 +232,17 @@ class CascadeReader:
         w_start, w_end = window(text, judged.start, judged.end, self.sentences)
         phrase = self.llm.copy(question, head + text[w_start:w_end])
         start, end = judged.start, judged.end
+        span_probability = judged.span_probability
         if phrase:
             found, offset = locate_quote(text[w_start:w_end], phrase), w_start
             if found is None:
                 found, offset = locate_quote(text, phrase), 0
             if found is not None:
                 start, end = found.start + offset, found.end + offset
-        return ReaderOutput(judged.probability, start, end, text[start:end], judged.span_score)
+                span_probability = None  # the LLM's copy: no span head chose these bounds
+        return ReaderOutput(
+            judged.probability, start, end, text[start:end], judged.span_score, span_probability
+        )
 
 
 def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> CascadeReader:

@@ -54,13 +54,16 @@ def passage_header(title: str, date: str = "") -> str:
 @dataclass(frozen=True)
 class ReaderOutput:
     """What the reader says of one passage: `probability` that it answers, and the best span (character
-    offsets into the passage) with its span score (start + end logit)."""
+    offsets into the passage) with its span score (start + end logit) and `span_probability`, how sure the
+    span heads are of those bounds (the start's softmax probability times the end's, over the passage's
+    tokens; None where no span head chose them, as when an LLM copied the phrase)."""
 
     probability: float
     start: int
     end: int
     span: str
     span_score: float
+    span_probability: float | None = None
 
 
 class PassageReader(Protocol):
@@ -121,6 +124,13 @@ def best_span(
     scores = s[:, None] + ends  # scores[i, d]: the span from token i to token i + d
     i, d = divmod(int(np.argmax(scores)), width)
     return i, i + d, float(scores[i, d])
+
+
+def bound_probability(logits: FloatArray, allowed: npt.NDArray[np.bool_], token: int) -> float:
+    """The softmax probability of `token` among the allowed tokens' logits."""
+    values = np.asarray(logits, dtype=np.float64)[allowed]
+    top = float(values.max())
+    return float(np.exp(float(logits[token]) - top) / np.exp(values - top).sum())
 
 
 def padded(length: int) -> int:
@@ -249,6 +259,8 @@ class Reader:
                 end=end,
                 span=passages[index][start:end],
                 span_score=score,
+                span_probability=bound_probability(start_logits, allowed, i)
+                * bound_probability(end_logits, allowed, j),
             )
             if index not in best or output.probability > best[index].probability:
                 best[index] = output
