@@ -83,7 +83,8 @@ def repl(
     chroma_url: ChromaOpt = None,
     llm: Annotated[bool, typer.Option("--llm", help="Start with the LLM answerer on.")] = False,
 ) -> None:
-    """An interactive session: ask, follow up, and use :sources, :k N, :llm on|off, :help, :quit."""
+    """An interactive session: ask, follow up, and use :sources, :k N, :accurate on|off, :llm on|off, :help,
+    :quit."""
     from talentqa.cli.repl import Repl
 
     settings = make_settings(store, chroma_url)

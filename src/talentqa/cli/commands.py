@@ -12,6 +12,7 @@ from talentqa.cli import eval as eval_commands
 from talentqa.cli import feeds as feed_commands
 from talentqa.cli import ingest as ingest_commands
 from talentqa.cli import sources as source_commands
+from talentqa.cli.common import reflow_help
 
 app = typer.Typer(
     help="Answers questions about news articles with verbatim, verified quotes.\n\n"
@@ -30,6 +31,7 @@ app.command()(ask_commands.repl)
 eval_commands.register(app)  # eval run|feedback, calibrate
 feed_commands.register(app)  # feeds add|list|remove|update
 bot_commands.register(app)  # bot
+reflow_help(app)  # after every command is registered
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,3 +112,29 @@ def opened(settings: Settings, *, create: bool = False) -> Iterator[TalentQA]:
             yield qa
         finally:
             qa.close()
+
+
+def reflow_help(app: typer.Typer) -> None:
+    """Give every command of `app` (and of its sub-apps) its docstring as help with each paragraph on one
+    line. Typer keeps a docstring's line breaks after the first paragraph, so text wrapped for the source
+    came out ragged when rich wrapped it again for the terminal. Lines starting a list item stay lines."""
+    for info in app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = _reflowed(info.callback.__doc__)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)
+
+
+def _reflowed(doc: str) -> str:
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    joined = []
+    for paragraph in paragraphs:
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line.rstrip())
+        joined.append("\n".join(lines))
+    return "\n\n".join(joined)
