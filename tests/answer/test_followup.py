@@ -95,6 +95,10 @@ def test_they_after_a_where_question_is_its_plural_subject_not_the_place_answere
     history = _history("Where did most returning scientists come from?", "Cambridge")
     assert contextualise("Why did they leave?", history) == "Why did returning scientists leave?"
     assert contextualise("What did they find?", history) == "What did returning scientists find?"
+    # "they" agrees with the plural phrase before the one place named, and a verb in -s after its
+    # subject ("study says") is no plural noun
+    said = _history("Which study says most returnees came from Cambridge?", None)
+    assert contextualise("Why did they leave?", said) == "Why did returnees leave?"
 
 
 def test_there_is_the_place_answered_to_a_where_question() -> None:

@@ -7,9 +7,9 @@ from the last user question as asked (never an earlier rewrite, so rewrites cann
 answer's short answer:
 - a pronoun becomes the last short answer when that is a name of the kind the last question asked for
   ("Which think tank...?" -> "MacroPolo" -> "Where is it based?" -> "Where is MacroPolo based?"; a
-  place answered to "Where ...?" is "there", never "they"), else the one name the last question holds,
-  else for "they" its plural noun phrase ("Where did most returning scientists come from?" -> "Why did
-  they leave?" -> "Why did returning scientists leave?");
+  place answered to "Where ...?" is "there", never "they"); else for "they" the last question's plural
+  noun phrase ("Where did most returning scientists come from?" -> "Why did they leave?" -> "Why did
+  returning scientists leave?"); else the one name the last question holds;
 - "what about X?" puts X in place of the one name of the last question;
 - otherwise the last question is prepended, so retrieval and the reader still see the subject.
 The LLM answerer rewrites follow-ups itself instead.
@@ -75,6 +75,11 @@ _NOT_IN_PHRASE = _FUNCTION_WORDS | frozenset(
     has have had will would can could should may might from at by with into as than that this there""".split()
 )
 _NOT_PLURAL_ENDINGS = ("ss", "us", "is", "ous", "'s")
+# Verbs that end in -s after their subject ("Which study says ...?"): not a plural noun there.
+_VERBS_IN_S = frozenset(
+    """says shows finds reports claims suggests argues warns states plans wants needs costs pays earns
+    leads runs makes takes gives means remains includes sends gets seems becomes expects hopes""".split()
+)
 
 
 def _plural_phrase(question: str) -> str | None:
@@ -89,6 +94,7 @@ def _plural_phrase(question: str) -> str | None:
             and low.endswith("s")
             and not low.endswith(_NOT_PLURAL_ENDINGS)
             and low not in _NOT_IN_PHRASE
+            and not (low in _VERBS_IN_S and words[i - 1].lower() not in _NOT_IN_PHRASE)
         ):
             start = i
             while start > 1 and words[start - 1].lower() not in _NOT_IN_PHRASE:
@@ -109,9 +115,9 @@ def _referent(
     - The last answer when the last question asked for that kind of thing: a person for "he" ("Who
       founded it?"), a thing for "it" or "they" ("Which think tank...?"), a place for "there" ("Where
       ...?"). A place answered to "Where did most scientists come from?" is not "they".
-    - Else the one name the last question holds ("Which university did Feng Tao sue?" -> "he" is Feng Tao).
-    - Else, for "they", the last question's plural noun phrase ("returning scientists"); for "it", the
-      last answer whatever was asked."""
+    - Else the one name the last question holds ("Which university did Feng Tao sue?" -> "he" is Feng Tao),
+      except that "they" is first the last question's plural noun phrase ("returning scientists");
+      "it" is last of all the last answer, whatever was asked."""
     if pronoun is None:
         return None
     word = next(g for g in pronoun.groups() if g).lower()
@@ -132,6 +138,8 @@ def _referent(
         fallback = answer
     if answer and fits:
         return answer
+    if word in _PLURAL:  # number agreement first: "they" are the returnees, not the one place named
+        return fallback or named
     return named or fallback
 
 
