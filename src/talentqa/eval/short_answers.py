@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from talentqa.errors import ConfigError
+from talentqa.eval.calibration import auc
 from talentqa.eval.evaluation import SHORT_ANSWER_RIGHT_F1, EvalQuestion, token_f1
 from talentqa.reading.model import PassageReader, passage_header
 
@@ -82,16 +83,6 @@ def read_spans(
     return readings
 
 
-def _auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
-    positives, negatives = scores[labels], scores[~labels]
-    if not len(positives) or not len(negatives):
-        return None
-    above = (positives[:, None] > negatives[None, :]).sum() + 0.5 * (
-        positives[:, None] == negatives[None, :]
-    ).sum()
-    return float(above / (len(positives) * len(negatives)))
-
-
 def _shown(readings: Sequence[SpanReading], threshold: float) -> Shown:
     shown = [r for r in readings if r.sureness >= threshold]
     return Shown(
@@ -117,7 +108,7 @@ def fit_short_answers(readings: Sequence[SpanReading], *, current_threshold: flo
         short_answer_min_span_probability=round(threshold, 4),
         questions=len(readings),
         right=int(labels.sum()),
-        auc=_auc(logs, labels),
+        auc=auc(logs[labels].tolist(), logs[~labels].tolist()),
         current_threshold=current_threshold,
         current=_shown(readings, current_threshold),
         calibrated=_shown(readings, threshold),
