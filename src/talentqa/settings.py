@@ -104,6 +104,14 @@ class AnswerSettings(BaseModel):
         "DATASET --short-answers` on the SQuAD 2.0 calibration articles the reader never trained on "
         "(0.1635). 0 shows every span.",
     )
+    attributed_statements: bool = Field(
+        default=True,
+        description="A question about what someone said or found ('What did MacroPolo find?') is answered "
+        "with the read passages' sentences in which that speaker is the one reporting ('... MacroPolo ... "
+        "found that ...', '..., Hochul said', 'according to ...'), the reader ranking them, instead of "
+        "whichever statement the reader found most answer-like (often another speaker's). Where no read "
+        "passage attributes anything to the speaker, the reader decides as for any question.",
+    )
     yes_no_threshold: float = Field(
         default=0.0347,
         ge=0.0,

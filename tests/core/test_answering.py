@@ -60,6 +60,16 @@ def test_question_the_sources_do_not_answer_abstains_with_related(sample_qa: Tal
     assert_verbatim(sample_qa, answer.related)
 
 
+def test_what_a_named_source_found_is_answered_with_its_finding(sample_qa: TalentQA) -> None:
+    # The shipped reader alone abstained here (0.23), listing this very sentence as related.
+    answer = sample_qa.ask("What did MacroPolo find?")
+    assert not answer.abstained and answer.short_answer is None
+    assert answer.citations[0].quote.startswith("A 2023 report by MacroPolo")
+    assert_verbatim(sample_qa, answer.citations)
+    # Nobody in the samples is named Lisa Wong: the reader decides, and finds nothing she said.
+    assert sample_qa.ask("What did Lisa Wong say about the China Initiative?").abstained
+
+
 def test_source_and_date_filters_restrict_the_evidence(sample_qa: TalentQA) -> None:
     only = "china-initiative-aftermath"
     answer = sample_qa.ask("Where did the returning scientists come from?", sources=[only])

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from talentqa.answer.asked import can_answer, is_yes_no
+from talentqa.answer.attribution import ReportedSpeech, attributions, names_speaker, reported_speech
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
 from talentqa.errors import DocumentNotFoundError
@@ -161,6 +162,11 @@ class ReadingAnswerer:
             "threshold": threshold,
             "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
         }
+        asked = reported_speech(question) if self.settings.attributed_statements else None
+        statements = attributed(asked, readings, text_of, self.settings.max_quotes) if asked else []
+        if statements:
+            debug["attributed_to"] = asked.speaker if asked else None
+            return self._quoting(question, statements, text_of, debug)
         if not readings or best < threshold:
             return Answer(
                 question=question,
@@ -186,6 +192,17 @@ class ReadingAnswerer:
                 continue
             chosen.append(reading)
         chosen += self._each_named_outlet(question, readings, chosen, threshold)
+        return self._quoting(question, chosen, text_of, debug)
+
+    def _quoting(
+        self,
+        question: str,
+        chosen: Sequence[Reading],
+        text_of: Callable[[str], str],
+        debug: dict[str, object],
+    ) -> Answer:
+        """The answer quoting `chosen` (the first leads), or "the sources don't say" where no quote can be
+        verified any more."""
         citations = _citations(chosen, text_of)
         if not citations:
             return Answer(
@@ -208,6 +225,44 @@ class ReadingAnswerer:
             answerer=self.name,
             debug=debug,
         )
+
+
+def attributed(
+    asked: ReportedSpeech, readings: Sequence[Reading], text_of: Callable[[str], str], most: int
+) -> list[Reading]:
+    """The sentences of the read passages that attribute a statement to the asked-about speaker, as
+    readings quoting each (at most `most`): the passages the reader found likelier to answer first; in a
+    passage, the sentence of the reader's own span first, then the rest in order. Only passages of
+    articles that name the speaker in full count (`names_speaker`). None where no passage attributes one."""
+    statements: list[Reading] = []
+    named: dict[str, bool] = {}
+    for reading in readings:  # most likely first
+        chunk = reading.passage.chunk
+        if chunk.doc_id not in named:
+            try:
+                named[chunk.doc_id] = names_speaker(asked, text_of(chunk.doc_id))
+            except DocumentNotFoundError:
+                named[chunk.doc_id] = False
+        if not named[chunk.doc_id]:
+            continue
+        text = chunk.text
+        found = attributions(asked, text)
+        own = reading.output.start
+        found.sort(key=lambda a: not (a.start <= own < a.end))  # stable: the rest keep their order
+        for sentence in found:
+            if len(statements) >= most:
+                return statements
+            if instruction_like(text, sentence.start, sentence.end):
+                continue
+            output = replace(
+                reading.output,
+                start=sentence.start,
+                end=sentence.end,
+                span=text[sentence.start : sentence.end],
+                span_probability=None,
+            )
+            statements.append(Reading(reading.passage, reading.rank, output))
+    return statements
 
 
 def prefer_read_first(readings: Sequence[Reading], threshold: float, read_first: ReadFirst) -> list[Reading]:

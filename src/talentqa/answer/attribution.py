@@ -1,0 +1,316 @@
+"""Questions about what someone said or found, and the sentences that attribute a statement to them.
+
+"What did MacroPolo find?", "What did Kathy Hochul say about the mandate?": the answer is not a span of a
+fact but a statement, and whose statement it is decides whether it answers. The trained reader learned
+spans on encyclopaedia questions; asked what one person said it often quotes the statement of another
+in the same article with high confidence ("Cotto said ..." for "What did Jon Ruby say?"), or abstains on
+the one sentence that answers because no short span in it looks like an answer. A sentence in which the
+asked-about speaker is the one reporting ("MacroPolo ... found that ...", "..., Hochul said", "according
+to MacroPolo") answers such a question on its face, so these sentences are found by their wording and
+the reader only ranks them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from talentqa.text import split_sentences
+
+# Verbs that report a statement or finding, in the forms a news sentence uses.
+_REPORTING = (
+    "said says told tells added adds stated states noted notes explained explains wrote writes argued "
+    "argues warned warns found finds concluded concludes reported reports showed shows suggested suggests "
+    "estimated estimates claimed claims announced announces revealed reveals predicted predicts testified "
+    "acknowledged acknowledges insisted insists emphasized emphasised stressed stresses cautioned "
+    "cautions observed observes recalled recalls confirmed confirms described describes urged urges "
+    "highlighted highlights indicated indicates pointed points cited cites identified identifies expressed"
+).split()
+# The verbs a question asks with: "What did X say / find / report ...?"
+_ASKING_VERBS = (
+    "say said tell told find found report reported write wrote argue argued warn warned conclude "
+    "concluded claim claimed announce announced reveal revealed show showed state stated predict predicted "
+    "estimate estimated testify testified note noted add added explain explained suggest suggested "
+    "discover discovered"
+)
+_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<body>[^?]+)\?*\s*$", re.I
+)
+_ASKING_VERB = re.compile(rf"\s(?:{'|'.join(_ASKING_VERBS.split())})\b", re.I)
+# Speakers no sentence can be matched on: a pronoun is for the follow-up rewriter, not for this.
+_PRONOUNS = frozenset("he she they it you i we him her them this that these those someone anyone".split())
+# Words of a speaker phrase that do not identify it ("the study" is found by "study").
+_FILLER = frozenset("the a an its his her their our this that these those new latest recent".split())
+# Words of the rest of a question that say nothing about its topic.
+_TOPIC_FILLER = frozenset(
+    """about on of in at to for from with by regarding concerning over into after before during the a an
+    this that these those it its their his her them they he she reporters press media interview
+    statement statements recently last week month year day today yesterday""".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# How far (in characters) a reporting verb may stand from its speaker: "MacroPolo, a think tank based in
+# Chicago, found" reaches over an appositive, not over the next clause.
+_AFTER_SPEAKER = 90
+_BEFORE_SPEAKER = 40
+
+
+# Words before a name that are a title, not the name: "Mayor John Cooper" is found by "Cooper" or "John".
+_TITLES = frozenset(
+    """mr mrs ms dr prof sir president vice rep sen gov governor senator representative mayor secretary
+    minister prime chief general gen judge justice sheriff superintendent director chairman chairwoman
+    chair ceo commissioner ambassador spokesman spokeswoman spokesperson professor king queen prince
+    princess pope state former""".split()
+)
+
+
+@dataclass(frozen=True)
+class ReportedSpeech:
+    """A question about what `speaker` said, found or reported, optionally about `topic` words.
+
+    `name` holds the speaker's words that name it (titles left out: "Mayor John Cooper" is "John
+    Cooper"), `key` the word a sentence must name the speaker by (a surname, "MacroPolo", a description's
+    head: "study"), `alias` a two-word name's other word ("Xi Jinping ... Xi said")."""
+
+    speaker: str
+    name: tuple[str, ...]
+    key: str
+    topic: tuple[str, ...]
+    alias: str | None = None
+
+    @property
+    def is_description(self) -> bool:
+        """ "the study", "researchers": named by a common noun, not a proper name."""
+        return not self.key[:1].isupper()
+
+
+def reported_speech(question: str) -> ReportedSpeech | None:
+    """The speaker a "What did X say / find ...?" question asks about, or None for any other question."""
+    m = _QUESTION.match(question.strip())
+    if not m or _NEGATION.search(question):
+        return None
+    body = m.group("body")
+    for verb in _ASKING_VERB.finditer(body):  # "What did MacroPolo's report find?": not "report"
+        asked = _asking(body[: verb.start()], verb.group().strip(), body[verb.end() :])
+        if asked is not None:
+            return asked
+    return None
+
+
+def _asking(speaker: str, verb: str, rest: str) -> ReportedSpeech | None:
+    speaker = speaker.strip(" ,'\"“”‘’")
+    raw = _WORD.findall(speaker)
+    words = [_bare(w) for w in raw]
+    if not words or len(words) > 8 or words[-1].lower() in _PRONOUNS:
+        return None
+    if raw[-1] != words[-1] or {w.lower() for w in words} & _CLAUSE_MARKERS:
+        return None  # "What did Kilbrandon's report recommend?", "What did X preach that ... revealed?"
+    named = [w for w in words if w[0].isupper() and w.lower() not in _FILLER | _TITLES]
+    content = [w for w in words if w.lower() not in _FILLER]
+    if not content or not _open_statement(verb, rest):
+        return None
+    if not named and content[-1].lower() not in _SOURCES:
+        return None
+    # A name is found by its last word (a surname, "MacroPolo"); a description by its head ("the study").
+    name = tuple(named or content[-1:])
+    topic = tuple(w.lower() for w in _WORD.findall(rest) if w.lower() not in _TOPIC_FILLER and len(w) > 2)
+    alias = name[0] if len(named) == 2 else None
+    return ReportedSpeech(speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias)
+
+
+# What may follow the verb of a question that asks for a statement: its topic ("about the mandate"), its
+# audience ("tell reporters") or its occasion ("at the hearing", "on Monday"). Anything else makes it a
+# question about one thing said: "What did Microsoft announce that it would rename SkyDrive to?", "What
+# did Tesla claim to perfect?" ask for a phrase, which the reader finds like any other.
+_TOPIC_OPENERS = frozenset("about on regarding concerning in at during after before last this".split())
+_ABOUT = frozenset("about regarding concerning on".split())
+# Verbs whose object is the audience: "tell reporters", "told the court".
+_TELLING = frozenset("tell told".split())
+# What a description of a source is headed by ("the study", "officials"): a description that is not one
+# ("the word prime generally") is no speaker.
+_SOURCES = frozenset(
+    """study studies report reports survey surveys poll polls paper papers analysis analyses research
+    researchers scientists authors officials experts police authorities government company companies
+    data review investigation investigators statement article letter memo lawsuit ruling court judge
+    judges prosecutors lawyers attorneys spokesman spokeswoman spokesperson ministry agency department
+    minister president governor mayor economists analysts critics witnesses doctors document documents
+    filing filings complaint indictment audit book documentary""".split()
+)
+_NEGATION = re.compile(r"\b(?:not|never|n['’]t)\b", re.I)
+_CLAUSE_MARKERS = frozenset(
+    """that to he she it they we i you would will could can did does do was were is are be been had has
+    have what which who whom whose why how whether if""".split()
+)
+
+
+def _open_statement(verb: str, rest: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(rest)]
+    if not words:
+        return True
+    if set(words) & _CLAUSE_MARKERS:
+        return False
+    if words[0] in _ABOUT:
+        return True
+    if words[0] in _TOPIC_OPENERS:  # an occasion: "in his email", "at the hearing", "on Monday"
+        return len(words) <= 3
+    # "tell" an audience of a few words ("reporters", "the court"), then perhaps a topic
+    head = words[: next((i for i, w in enumerate(words) if w in _TOPIC_OPENERS), len(words))]
+    return verb.lower() in _TELLING and len(head) <= 3
+
+
+def _bare(word: str) -> str:
+    return word.removesuffix("’s").removesuffix("'s")
+
+
+def names_speaker(asked: ReportedSpeech, article: str) -> bool:
+    """Whether an article names the speaker in full ("Maricopa County", "Jill Biden"), so that its
+    sentences may name it by `key` alone ("Biden said"): a surname or "County" alone names others too."""
+    if asked.is_description:
+        return True
+    return re.search(r"\b" + r"\W+".join(re.escape(w) for w in asked.name) + r"\b", article) is not None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A sentence of a passage (offsets into the passage) in which the speaker reports something."""
+
+    start: int
+    end: int
+
+
+def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
+    """The sentences of `passage` that attribute a statement to the asked-about speaker, in order, and
+    that touch the question's topic where it names one ("What did X say about the mandate?"). Whether
+    the passage's article names the speaker in full is the caller's to check (`names_speaker`)."""
+    names = [asked.key] + ([asked.alias] if asked.alias else [])
+    pattern = "|".join(re.escape(n) for n in names)
+    speaker = re.compile(rf"\b(?:{pattern})\b", re.I if asked.is_description else 0)
+    found: list[Attribution] = []
+    sentences = split_sentences(passage)
+    for i, sentence in enumerate(sentences):
+        text = passage[sentence.start : sentence.end]
+        if not any(
+            _same_speaker(asked, text, m.start(), m.end()) and _attributes(text, m.start(), m.end())
+            for m in speaker.finditer(text)
+        ):
+            continue
+        if asked.topic:
+            context = text
+            if i > 0 and _continues_quotation(text):  # '"... mandate. It ends in March," Hochul said.'
+                context = passage[sentences[i - 1].start : sentence.end]
+            if not _touches(asked.topic, context):
+                continue
+        found.append(Attribution(sentence.start, sentence.end))
+    return found
+
+
+_VERB = re.compile(rf"\b(?:{'|'.join(_REPORTING)})\b", re.I)
+_ACCORDING = re.compile(r"\baccording\s+to\b[^.;:!?]{0,60}$", re.I)
+_CLAUSE_END = re.compile(r"[.;:!?]")
+# "said Pentagon press secretary John Kirby": the verb first, a title between. Not "told": "He told Roth"
+# names the listener; not over a clause: "Kipper said he wasn't aware how Depp ...".
+_VERB_BEFORE = re.compile(
+    rf"\b(?:{'|'.join(v for v in _REPORTING if v not in ('told', 'tells'))})\s+((?:[\w.’'-]+\s+){{0,4}})$",
+    re.I,
+)
+_CLAUSE_WORDS = frozenset(
+    """he she they it we i you that how what why when where if whether was is were had has have would will
+    not to of in on about for with his her their its""".split()
+)
+_PHRASE_GOES_ON = re.compile(
+    r"\s+(?!(?:on|in|at|to|for|from|with|during|after|before|when|while|and|who|which|that|as|last|this|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)[\w’'-]",
+    re.I,
+)
+_POSSESSIVE = re.compile(r"^['’](?:s\b|\s)")
+_CAPITALISED = re.compile(r"\s*([A-Z][\w’'-]*)")
+_CAPITALISED_BEFORE = re.compile(r"([A-Z][\w’'-]*)\.?\s*$")
+# Capitalised words that may stand right after a name without being more of a name.
+_NOT_NAMES = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday i and but or the in on at then also later
+    earlier meanwhile still yet so when as after before while if though although because since now today
+    yesterday there here""".split()
+)
+
+
+def _same_speaker(asked: ReportedSpeech, sentence: str, start: int, end: int) -> bool:
+    """Whether the word at sentence[start:end] names the asked-about speaker, not someone sharing it:
+    "Schneider Williams" is not Brad Schneider, "Joe Biden" not Jill Biden, "Marshall University" not
+    Marshall President Jerome Gilbert."""
+    if asked.is_description:
+        return True
+    own = {w.lower() for w in asked.name} | _TITLES
+    following = _CAPITALISED.match(sentence, end)
+    if following and following.start(1) == end + 1:
+        word = following.group(1).lower()
+        if word == asked.key.lower() and sentence[start:end] != asked.key:
+            return False  # the alias of a full name: the key's own match judges it ("White House Historical")
+        if word not in own | _NOT_NAMES:
+            return False
+    if len(asked.name) < 2:
+        return True  # "What did Johnson say?": "Derrick Johnson said" answers it
+    preceding = _CAPITALISED_BEFORE.search(sentence, 0, start)
+    if preceding is None:
+        return True
+    word = preceding.group(1).lower().rstrip(".")
+    return word in own or word in _NOT_NAMES
+
+
+def _attributes(sentence: str, start: int, end: int) -> bool:
+    """Whether the speaker named at sentence[start:end] is the one reporting: "X said", "X, a think tank,
+    found", "said X", "a report by X found", "according to X"."""
+    before = sentence[max(0, start - _BEFORE_SPEAKER) : start]
+    if _ACCORDING.search(before):
+        return True
+    possessive = bool(_POSSESSIVE.match(sentence[end:]))
+    verb_before = _VERB_BEFORE.search(before)
+    # Not "said Republicans' hopes" (whose hopes), nor "said MacroPolo fellow Ann Lee" (Ann Lee said it).
+    if verb_before and not possessive and not _PHRASE_GOES_ON.match(sentence, end):
+        if not {w.lower().strip(".,") for w in verb_before.group(1).split()} & _CLAUSE_WORDS:
+            return True
+    after = sentence[end : end + _AFTER_SPEAKER]
+    verb = _VERB.search(after)
+    if not verb or _REFLEXIVE.match(after, verb.end()):
+        return False  # "Singer found herself face to face with ..." reports nothing
+    between = after[: verb.start()]
+    if _CLAUSE_END.search(between) or _CLOSING_QUOTE.search(between):
+        return False  # '... to Kim Jong Un," the man said': the statement is the man's
+    parts = between.split(",")
+    if len(parts) == 1:  # "Hochul said", "MacroPolo's report found"; not "Roth left after Musk said"
+        return len(between.split()) <= 2
+    if len(parts[-1].split()) > 2:  # the verb right after the appositive, not "..., met ... and told"
+        return False
+    if len(parts) == 3:  # over an appositive: "MacroPolo, a think tank based in Chicago, found"
+        return not parts[0].strip() and not _opens_clause(parts[1])
+    # closing an appositive the speaker stands in: "the farmer, Mark Leukam of Albany, reported"
+    if len(parts) != 2 or len(parts[0].split()) > 3:
+        return False
+    opening = before.rsplit(", ", 1)
+    return len(opening) == 2 and len(opening[1].split()) <= 3 and not _opens_clause(opening[1])
+
+
+_REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves|itself|myself|ourselves)\b", re.I)
+_CLOSING_QUOTE = re.compile(r"[”\"]")
+_CLAUSE_OPENERS = frozenset(
+    "and but or nor so then while as although though because after before when if since until".split()
+)
+
+
+def _opens_clause(text: str) -> bool:
+    """Whether a comma-separated piece opens a clause ("and were trying to ...") rather than naming
+    ("a think tank based in Chicago", "who led the mission")."""
+    words = text.split()
+    return not words or words[0].lower() in _CLAUSE_OPENERS
+
+
+def _continues_quotation(sentence: str) -> bool:
+    """Whether a sentence closes a quotation it does not open: the statement began a sentence before."""
+    closing, opening = sentence.find("”"), sentence.find("“")
+    if closing >= 0:
+        return opening < 0 or opening > closing
+    return sentence.count('"') % 2 == 1
+
+
+def _touches(topic: tuple[str, ...], text: str) -> bool:
+    words = {w.lower() for w in _WORD.findall(text)}
+    stems = {w[:5] for w in words if len(w) >= 5}
+    return any(t in words or (len(t) >= 5 and t[:5] in stems) for t in topic)

@@ -1,0 +1,189 @@
+"""Questions about what someone said or found: which questions are such, which sentences attribute a
+statement to the asked-about speaker, and how the reading answerer quotes them (deterministic fake reader)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from talentqa.answer.attribution import attributions, names_speaker, reported_speech
+from talentqa.answer.reading import ReadingAnswerer
+from talentqa.models import Chunk
+from talentqa.reading.model import ReaderOutput
+from talentqa.retrieval import Passage
+from talentqa.settings import AnswerSettings
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("What did MacroPolo find?", "MacroPolo"),
+        ("What did Kathy Hochul say about the mask mandate?", "Hochul"),
+        ("What did Pentagon press secretary John Kirby tell reporters?", "Kirby"),
+        ("What has Mayor John Cooper said on Monday?", "Cooper"),
+        ("What did the study find?", "study"),
+        ("What did MacroPolo's report find?", "MacroPolo"),
+        ("so what did the researchers say about the China Initiative?", "researchers"),
+    ],
+)
+def test_a_question_asking_for_someones_statement_names_its_speaker(question: str, key: str) -> None:
+    asked = reported_speech(question)
+    assert asked is not None and asked.key == key
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Microsoft announce that it would rename SkyDrive to?",  # one phrase of what was said
+        "What did Tesla claim to perfect while at the exchange?",
+        "What did Kilbrandon's report recommend establishing?",  # "report" is no verb here
+        "What does the word prime generally suggest?",  # no source says it
+        "What does the treaty article not state?",
+        "What did he say?",  # a pronoun is the follow-up rewriter's
+        "Who said the China Initiative had ended?",
+        "When did the China Initiative end?",
+    ],
+)
+def test_other_questions_are_not_asking_for_a_statement(question: str) -> None:
+    assert reported_speech(question) is None
+
+
+def _attributed(question: str, passage: str) -> list[str]:
+    asked = reported_speech(question)
+    assert asked is not None
+    return [passage[a.start : a.end] for a in attributions(asked, passage)]
+
+
+def test_sentences_where_the_speaker_reports_are_found_in_the_ways_news_writes_them() -> None:
+    passage = (
+        "A 2023 report by MacroPolo, a think tank based in Chicago, found that half of top researchers "
+        "studied in China. Others disagreed. The figure rose, according to MacroPolo. "
+        '"It is a shift," said MacroPolo senior fellow Ann Lee. MacroPolo also surveyed engineers.'
+    )
+    assert _attributed("What did MacroPolo find?", passage) == [
+        "A 2023 report by MacroPolo, a think tank based in Chicago, found that half of top researchers "
+        "studied in China.",
+        "The figure rose, according to MacroPolo.",
+    ]
+    kirby = (
+        '"It was a mistake," said Pentagon press secretary John Kirby. '
+        "The farmer, Mark Leukam of Albany, reported a leak."
+    )
+    assert _attributed("What did John Kirby say?", kirby) == [
+        '"It was a mistake," said Pentagon press secretary John Kirby.'
+    ]
+    assert _attributed("What did Mark Leukam report?", kirby) == [
+        "The farmer, Mark Leukam of Albany, reported a leak."
+    ]
+
+
+def test_a_sentence_naming_the_speaker_as_someone_elses_subject_is_not_an_attribution() -> None:
+    passage = (
+        "Comer wrote to three people, including Yoel Roth, who had key roles. "
+        "Roth left Twitter after Musk said he would cut staff. "
+        "Dr. Kipper said he wasn't aware how Roth had been hurt. "
+        "He told Roth to leave. "
+        '"We have to hand the files to Roth," the lawyer said. '
+        "Cotto said the board would meet. "
+        "Roth found himself face to face with a scientist."
+    )
+    assert _attributed("What did Yoel Roth say?", passage) == []
+    assert _attributed("What did Yoel Roth say?", passage + " Roth said he regretted it.") == [
+        "Roth said he regretted it."
+    ]
+
+
+def test_someone_sharing_the_speakers_surname_is_not_the_speaker() -> None:
+    passage = '"It was sad," Schneider Williams said. Joe Biden said it was fine. Brad Schneider said no.'
+    assert _attributed("What did Brad Schneider say?", passage) == ["Brad Schneider said no."]
+    assert _attributed("What did Jill Biden say?", passage) == []
+    museum = (
+        "It is a tradition, according to the White House Historical Association. The White House said so."
+    )
+    assert _attributed("What did the White House say?", museum) == ["The White House said so."]
+    asked = reported_speech("What did Maricopa County report?")
+    assert asked is not None
+    # An article must name the speaker in full before a sentence may name it by its last word alone.
+    assert not names_speaker(asked, "Tillamook County reported the discovery.")
+    assert names_speaker(asked, "Officials in Maricopa County met. The county reported the count.")
+
+
+def test_a_question_about_a_topic_takes_only_statements_touching_it() -> None:
+    passage = "Hochul said the mask mandate would end in March. Hochul said the budget was balanced."
+    assert _attributed("What did Hochul say about the mask mandate?", passage) == [
+        "Hochul said the mask mandate would end in March."
+    ]
+
+
+ARTICLES = {
+    "party": "Jon Ruby hosted the meeting on Friday. Cotto said the board would meet again in May. "
+    "Ruby said the vote was a turning point for the town.",
+    "weather": "Rain is expected on Sunday, the weather service said.",
+}
+
+
+class FakeReader:
+    """Reads by lookup: for each passage, the probability and answer span the test sets."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]]) -> None:
+        self.verdicts = verdicts
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        outputs = []
+        for text in passages:
+            doc = next(d for d, t in ARTICLES.items() if t == text)
+            p, span = self.verdicts.get(doc, (0.0, ""))
+            start = text.find(span) if span else 0
+            outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0, 0.9))
+        return outputs
+
+
+def _passages() -> list[Passage]:
+    return [
+        Passage(
+            Chunk(id=f"{d}:0", doc_id=d, n=0, start=0, end=len(t), text=t, title=d.title()), 1.0 / (i + 1)
+        )
+        for i, (d, t) in enumerate(ARTICLES.items())
+    ]
+
+
+def _answerer(verdicts: dict[str, tuple[float, str]], **settings: object) -> ReadingAnswerer:
+    reader = FakeReader(verdicts)
+    return ReadingAnswerer(AnswerSettings(abstain_threshold=0.5, **settings), reader=lambda: reader)
+
+
+def test_what_someone_said_is_answered_with_their_statement_not_the_readers_likeliest_one() -> None:
+    # The reader is sure of another speaker's statement, as the fast reader often is.
+    answerer = _answerer({"party": (0.97, "the board would meet again in May")})
+    answer = answerer.answer("What did Jon Ruby say?", _passages(), ARTICLES.__getitem__)
+    assert not answer.abstained and answer.short_answer is None
+    [citation] = answer.citations
+    assert citation.quote == "Ruby said the vote was a turning point for the town."
+    assert ARTICLES["party"][citation.start : citation.end] == citation.quote
+    assert answer.debug["attributed_to"] == "Jon Ruby"
+
+
+def test_an_attributed_statement_answers_even_where_the_reader_doubts_its_passage() -> None:
+    answerer = _answerer({"party": (0.12, "the vote")})
+    answer = answerer.answer("What did Jon Ruby say?", _passages(), ARTICLES.__getitem__)
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations] == ["Ruby said the vote was a turning point for the town."]
+
+
+def test_with_no_statement_of_the_speaker_the_reader_decides_as_for_any_question() -> None:
+    answerer = _answerer({"party": (0.3, "the board would meet again in May")})
+    answer = answerer.answer("What did Mary Cotto say?", _passages(), ARTICLES.__getitem__)
+    assert answer.abstained  # the article never names Mary Cotto in full: "Cotto said" may be anyone
+    sure = _answerer({"party": (0.9, "the board would meet again in May")})
+    assert sure.answer("What did Mary Cotto say?", _passages(), ARTICLES.__getitem__).short_answer == (
+        "the board would meet again in May"
+    )
+
+
+def test_attributed_statements_can_be_switched_off() -> None:
+    answerer = _answerer({"party": (0.97, "the board would meet again in May")}, attributed_statements=False)
+    answer = answerer.answer("What did Jon Ruby say?", _passages(), ARTICLES.__getitem__)
+    assert answer.citations[0].quote == "Cotto said the board would meet again in May."
