@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from talentqa.answer.asked import Asked, asked_for, can_answer, is_yes_no
+from talentqa.answer.asked import Asked, asked_for, asks_for_money, can_answer, is_yes_no, states_money
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,28 @@ def test_a_span_fits_a_time_amount_or_reason_question_only_when_it_can_be_one(
 )
 def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str, yes_no: bool) -> None:
     assert is_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("How much does each fund grantee receive?", True),
+        ("How much did the deal cost?", True),
+        ("What is the fund's annual budget?", True),
+        ("What was the price of a ticket?", True),
+        ("How much time was left in the quarter?", False),
+        ("How much of the budget went to laboratories?", False),
+        ("What is the comparison in price between private and public schools?", False),
+        ("How many returnees did the study count?", False),
+    ],
+)
+def test_a_question_asks_for_money_when_it_asks_what_something_costs_pays_or_is_worth(
+    question: str, money: bool
+) -> None:
+    assert asks_for_money(question) is money
+
+
+def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
+    assert states_money("The university gave her a grant of 2.4 million euros.")
+    assert states_money("It was sold for $30m.") and states_money("Entry is free.")
+    assert not states_money("It counted roughly 1,250 returnees among the fund's grantees.")

@@ -70,6 +70,12 @@ def test_what_a_named_source_found_is_answered_with_its_finding(sample_qa: Talen
     assert sample_qa.ask("What did Lisa Wong say about the China Initiative?").abstained
 
 
+def test_a_sum_of_money_the_samples_never_give_is_not_answered_with_a_count(sample_qa: TalentQA) -> None:
+    # The shipped reader is sure (0.985) of "roughly 1,250 returnees among the fund's grantees".
+    answer = sample_qa.ask("How much does each fund grantee receive?")
+    assert answer.abstained and answer.related
+
+
 def test_source_and_date_filters_restrict_the_evidence(sample_qa: TalentQA) -> None:
     only = "china-initiative-aftermath"
     answer = sample_qa.ask("Where did the returning scientists come from?", sources=[only])

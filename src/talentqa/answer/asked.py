@@ -83,6 +83,38 @@ _FOLD = re.compile(r"\w+fold\b", re.I)  # "tenfold"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+# "How much does each grantee receive?", "What is the fund's annual budget?": a sum of money, which a
+# passage can state only with a currency ("$30 million", "2.4 million euros") or as "free".
+_MONEY_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+much\s+(?:money\s+|cash\s+|funding\s+)?"
+    r"(?:did|does|do|is|was|were|will|would|has|have|had|can|could|should|must)\b"
+    r"(?=.*\b(?:cost|costs|pay|pays|paid|earn|earns|earned|receive|receives|received|get|gets|got|spend|"
+    r"spends|spent|raise|raises|raised|invest|invests|invested|worth|charge|charges|charged|priced|fund|"
+    r"funds|funded|award|awarded|grant|granted|sell|sells|sold|buy|buys|bought|fine|fined|owe|owes|owed|"
+    r"donate|donated|settle|settled|make|makes|made|lose|lost)\b)"
+    r"|what\s+(?:is|was|are|were)\s+(?:the|its|his|her|their|a|an)\s+"
+    r"(?:(?!(?:in|of|for|on|at|between|to|with)\b)[\w'’]+\s+){0,2}"
+    r"(?:salary|price|fee|budget|cost|fine|wage|valuation|ransom|bail|prize|payment|grant|stipend)\b)",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥₹]|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|renminbi|rmb|usd|eur|gbp|rupees?|francs?|"
+    r"pesos?|marks|guineas?|shillings?|pence|bucks|won|lire|lira|roubles?|rubles?|kronor|krona|crowns?|"
+    r"dinars?|rands?|free)\b",
+    re.I,
+)
+
+
+def asks_for_money(question: str) -> bool:
+    """Whether the question asks for a sum of money: what something costs, pays or is worth."""
+    return bool(_MONEY_QUESTION.match(question))
+
+
+def states_money(text: str) -> bool:
+    """Whether `text` names a sum of money (a currency sign or word) or says it costs nothing."""
+    return bool(_MONEY.search(text))
+
+
 def asked_for(question: str) -> Asked:
     if _CLAUSE_FIRST.match(question):
         return Asked.OTHER
