@@ -163,10 +163,13 @@ def _bare(word: str) -> str:
 
 def names_speaker(asked: ReportedSpeech, article: str) -> bool:
     """Whether an article names the speaker in full ("Maricopa County", "Jill Biden"), so that its
-    sentences may name it by `key` alone ("Biden said"): a surname or "County" alone names others too."""
+    sentences may name it by `key` alone ("Biden said"): a surname or "County" alone names others too. A
+    name's last two words stand for it, titles and affiliations before them aside ("Mustang
+    Superintendent Charles Bradley" is named as "Charles Bradley")."""
     if asked.is_description:
         return True
-    return re.search(r"\b" + r"\W+".join(re.escape(w) for w in asked.name) + r"\b", article) is not None
+    words = asked.name[-2:]
+    return re.search(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", article) is not None
 
 
 @dataclass(frozen=True)
@@ -274,9 +277,13 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
     between = after[: verb.start()]
     if _CLAUSE_END.search(between) or _CLOSING_QUOTE.search(between):
         return False  # '... to Kim Jong Un," the man said': the statement is the man's
+    if between.split()[-1:] and between.split()[-1].lower() in _PASSIVE:
+        return False  # "Zelenskyy was urged to leave": told, not telling
     parts = between.split(",")
     if len(parts) == 1:  # "Hochul said", "MacroPolo's report found"; not "Roth left after Musk said"
         return len(between.split()) <= 2
+    if re.fullmatch(r"\s*who\s+(?:\w+\s+)?", parts[-1], re.I):  # "Shrewsbury in 1970, who noted"
+        return len(parts) == 2 and len(parts[0].split()) <= 3
     if len(parts[-1].split()) > 2:  # the verb right after the appositive, not "..., met ... and told"
         return False
     if len(parts) == 3:  # over an appositive: "MacroPolo, a think tank based in Chicago, found"
@@ -289,6 +296,7 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
 
 
 _REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves|itself|myself|ourselves)\b", re.I)
+_PASSIVE = frozenset("was were is are be been being get gets got getting".split())
 _CLOSING_QUOTE = re.compile(r"[”\"]")
 _CLAUSE_OPENERS = frozenset(
     "and but or nor so then while as although though because after before when if since until".split()
