@@ -165,6 +165,10 @@ class ReadingAnswerer:
             "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
         }
         asked = reported_speech(question) if self.settings.attributed_statements else None
+        if asked is not None and _an_outlet(asked, passages):
+            asked = (
+                None  # "What did The Verge report?" asks for the outlet's articles, which the reader reads
+            )
         statements = attributed(asked, readings, text_of, self.settings.max_quotes) if asked else []
         if asked is not None and statements:
             debug["attributed_to"] = asked.speaker
@@ -327,6 +331,12 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     if len(span) >= 0.8 * (end - start):
         return None
     return span
+
+
+def _an_outlet(asked: ReportedSpeech, passages: Sequence[Passage]) -> bool:
+    """Whether the asked-about speaker is the outlet of some of the passages (their metadata, not text)."""
+    outlets = named_outlets(asked.speaker, (p.chunk.outlet for p in passages))
+    return any(asked.key in outlet for outlet in outlets)
 
 
 def _money_read(reading: Reading) -> Reading:
