@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from talentqa.answer.asked import Asked, asked_for, asks_for_money, can_answer, is_yes_no, states_money
+from talentqa.answer.asked import (
+    Asked,
+    asked_for,
+    asks_for_money,
+    can_answer,
+    is_yes_no,
+    states_money,
+    time_of_opposite,
+)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +106,20 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
     assert states_money("The university gave her a grant of 2.4 million euros.")
     assert states_money("It was sold for $30m.") and states_money("Entry is free.")
     assert not states_money("It counted roughly 1,250 returnees among the fund's grantees.")
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "opposite"),
+    [
+        ("When did the China Initiative end?", "including the China Initiative launched in ", True),
+        ("When did the war begin?", "The war ended in ", True),
+        ("When did the China Initiative end?", "The program ended in ", False),
+        ("When was the fund established?", "The fund was established in ", False),
+        ("Who founded the company?", "It closed in ", False),  # not a time question
+        ("When did the talks end?", "They began in March and ended in ", False),  # both events named
+    ],
+)
+def test_a_time_is_not_the_answer_when_it_dates_the_opposite_event(
+    question: str, before: str, opposite: bool
+) -> None:
+    assert time_of_opposite(question, before) is opposite

@@ -169,6 +169,16 @@ def test_a_span_that_cannot_be_a_time_is_not_the_short_answer_to_when() -> None:
     assert dated.answer("When did shares rise?", _passages(), ARTICLES.__getitem__).short_answer == "Monday"
 
 
+def test_the_time_of_the_opposite_event_does_not_lead_a_when_answer() -> None:
+    articles = {"program": "The program, launched in 2018, has since ended."}
+    answerer = _answerer({"program": (0.9, "2018")}, articles)
+    ended = answerer.answer("When did the program end?", _passages(articles), articles.__getitem__)
+    assert not ended.abstained and ended.short_answer is None
+    assert ended.citations[0].quote == "The program, launched in 2018, has since ended."
+    began = answerer.answer("When did the program begin?", _passages(articles), articles.__getitem__)
+    assert began.short_answer == "2018"
+
+
 def test_a_why_question_leads_with_its_quote_unless_the_span_holds_the_whole_reason() -> None:
     articles = {"grocer": "The grocer closed two stores because rents rose. Sales grew."}
     piece = _answerer({"grocer": (0.9, "rents rose")}, articles)

@@ -115,6 +115,40 @@ def states_money(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
+# Events and their opposites: the time of one is not the time of the other ("When did the China
+# Initiative end?" is not answered by "launched in 2018").
+_OPPOSITE_EVENTS = (
+    (
+        frozenset(
+            """begin began begun begins start started starts launch launched launches open opened opens
+            found founded establish established create created introduce introduced""".split()
+        ),
+        frozenset(
+            """end ended ends finish finished finishes close closed closes stop stopped stops abolish
+            abolished dissolve dissolved terminate terminated scrap scrapped shut""".split()
+        ),
+    ),
+    (frozenset("born birth".split()), frozenset("die died death".split())),
+    (frozenset("win won wins".split()), frozenset("lose lost loses".split())),
+)
+# How far before a time its event verb stands: "launched in 2018", "was founded on 3 May 1990".
+_EVENT_WINDOW = 30
+
+
+def time_of_opposite(question: str, before_span: str) -> bool:
+    """Whether a time span answering a "When ...?" question is the time of the opposite event: the words
+    just before it name the opposite of the question's event ("launched in" for "When did it end?")."""
+    if asked_for(question) is not Asked.TIME:
+        return False
+    asked = {w.lower() for w in _WORD.findall(question)}
+    near = {w.lower() for w in _WORD.findall(before_span[-_EVENT_WINDOW:])}
+    for one, other in _OPPOSITE_EVENTS:
+        for event, opposite in ((one, other), (other, one)):
+            if asked & event and not asked & opposite and near & opposite and not near & event:
+                return True
+    return False
+
+
 def asked_for(question: str) -> Asked:
     if _CLAUSE_FIRST.match(question):
         return Asked.OTHER

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from talentqa.answer.asked import asks_for_money, can_answer, is_yes_no, states_money
+from talentqa.answer.asked import asks_for_money, can_answer, is_yes_no, states_money, time_of_opposite
 from talentqa.answer.attribution import ReportedSpeech, attributions, names_speaker, reported_speech
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
@@ -313,7 +313,8 @@ def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
 
 def short_answer(question: str, reading: Reading, min_span_probability: float = 0.0) -> str | None:
     """The reader's span, trimmed, when it is a short answer rather than the sentence itself, can be the
-    kind of answer asked for (no "Justice Department" for "When did it end?": the quote alone then), and
+    kind of answer asked for (no "Justice Department" for "When did it end?", nor "2018" out of "launched in
+    2018": the quote alone then), and
     the span heads are sure enough of its bounds (`min_span_probability`; an LLM's copied phrase is not
     held to it). A wrong short answer above a right quote misleads more than the quote alone."""
     if is_yes_no(question):
@@ -330,6 +331,9 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     start, end = reading.quote_span()
     if len(span) >= 0.8 * (end - start):
         return None
+    text, offset = reading.passage.chunk.text, reading.output.start
+    if time_of_opposite(question, text[max(0, offset - 60) : offset]):
+        return None  # "2018" from "launched in 2018" for "When did it end?": the quote alone
     return span
 
 
