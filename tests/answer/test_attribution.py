@@ -181,6 +181,7 @@ def test_no_statement_of_a_named_speaker_abstains_however_sure_the_reader_is_of_
     answer = answerer.answer("What did Mary Cotto say?", _passages(), ARTICLES.__getitem__)
     # The article never names Mary Cotto in full: its "Cotto said" may be anyone of that name.
     assert answer.abstained and answer.debug["no_statement_of"] == "Mary Cotto"
+    assert answer.text.startswith("The sources don't quote Mary Cotto.")
     assert "Cotto said" in answer.related[0].quote
 
 

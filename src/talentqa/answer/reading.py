@@ -18,7 +18,7 @@ from functools import lru_cache
 from talentqa.answer.asked import asks_for_money, can_answer, is_yes_no, states_money, time_of_opposite
 from talentqa.answer.attribution import ReportedSpeech, attributions, names_speaker, reported_speech
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
-from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY
+from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, no_statement_text
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
@@ -180,7 +180,7 @@ class ReadingAnswerer:
         if not readings or best < threshold or unquoted:
             return Answer(
                 question=question,
-                text=NO_ANSWER_TEXT,
+                text=no_statement_text(asked.speaker) if asked is not None and unquoted else NO_ANSWER_TEXT,
                 abstained=True,
                 related=_citations(readings[: self.settings.related], text_of),
                 answerer=self.name,

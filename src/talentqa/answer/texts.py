@@ -14,6 +14,11 @@ SOURCES_DONT_SAY = "The sources don't say."
 NO_ANSWER_TEXT = f"{SOURCES_DONT_SAY} The closest passages are listed as related, not as an answer."
 
 
+def no_statement_text(speaker: str) -> str:
+    """An abstention on "What did X say?" where no read article quotes X: says whom it could not find."""
+    return f"The sources don't quote {speaker}. The closest passages are listed as related, not as an answer."
+
+
 def as_of_note(as_of: dt.date) -> str:
     """The note an answer's text ends with: the newest cited source's date (also `Answer.as_of`)."""
     return f" (as of {as_of.strftime('%-d %B %Y')})"
