@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from talentqa.answer.attribution import attributions, names_speaker, reported_speech
 from talentqa.answer.reading import ReadingAnswerer
@@ -110,6 +112,52 @@ def test_someone_sharing_the_speakers_surname_is_not_the_speaker() -> None:
     assert names_speaker(asked, "Officials in Maricopa County met. The county reported the count.")
     titled = reported_speech("What did Mustang Superintendent Charles Bradley say?")
     assert titled is not None and names_speaker(titled, "Superintendent Charles Bradley said so.")
+
+
+_WORDS = st.sampled_from(
+    [
+        "Hochul",
+        "said",
+        "says",
+        "the",
+        "study",
+        "found",
+        ",",
+        ".",
+        "according",
+        "to",
+        "“",
+        "”",
+        '"',
+        "Kathy",
+        "was",
+        "urged",
+        "who",
+        "noted",
+        "Joe",
+        "a",
+        "think",
+        "tank",
+        "?",
+        "\n",
+        "’s",
+        "told",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_WORDS, max_size=40), st.sampled_from(["Kathy Hochul", "Hochul", "the study"]))
+def test_attributions_are_whole_sentences_of_the_passage_in_order_whatever_it_holds(
+    words: list[str], speaker: str
+) -> None:
+    passage = " ".join(words)
+    asked = reported_speech(f"What did {speaker} say?")
+    assert asked is not None
+    found = attributions(asked, passage)
+    assert all(0 <= a.start < a.end <= len(passage) for a in found)
+    assert all(x.end <= y.start for x, y in zip(found, found[1:], strict=False))
+    assert all(passage[a.start : a.end].strip() == passage[a.start : a.end] for a in found)
 
 
 def test_a_question_about_a_topic_takes_only_statements_touching_it() -> None:
