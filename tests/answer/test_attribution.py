@@ -27,6 +27,7 @@ from talentqa.settings import AnswerSettings
         ("What did the study find?", "study"),
         ("What did MacroPolo's report find?", "MacroPolo"),
         ("so what did the researchers say about the China Initiative?", "researchers"),
+        ("What else did Kathy Hochul say?", "Hochul"),  # a follow-up, rewritten: her statements again
     ],
 )
 def test_a_question_asking_for_someones_statement_names_its_speaker(question: str, key: str) -> None:

@@ -34,7 +34,8 @@ _ASKING_VERBS = (
     "discover discovered"
 )
 _QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<body>[^?]+)\?*\s*$", re.I
+    r"^\s*(?:(?:and|so|but)\s+)?(?:what(?:\s+else)?|how)\s+(?:did|does|do|has|have|had)\s+(?P<body>[^?]+)\?*\s*$",
+    re.I,
 )
 _ASKING_VERB = re.compile(rf"\s(?:{'|'.join(_ASKING_VERBS.split())})\b", re.I)
 # Speakers no sentence can be matched on: a pronoun is for the follow-up rewriter, not for this.
