@@ -320,10 +320,10 @@ def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
 
 def short_answer(question: str, reading: Reading, min_span_probability: float = 0.0) -> str | None:
     """The reader's span, trimmed, when it is a short answer rather than the sentence itself, can be the
-    kind of answer asked for (no "Justice Department" for "When did it end?", nor "2018" out of "launched in
-    2018": the quote alone then), and
-    the span heads are sure enough of its bounds (`min_span_probability`; an LLM's copied phrase is not
-    held to it). A wrong short answer above a right quote misleads more than the quote alone."""
+    kind of answer asked for (no "Justice Department" for "When did it end?", nor "2018" out of "launched
+    in 2018": the quote alone then), and the span heads are sure enough of its bounds
+    (`min_span_probability`; an LLM's copied phrase is not held to it). A wrong short answer above a right
+    quote misleads more than the quote alone."""
     if is_yes_no(question):
         return None  # a yes/no question is answered by its evidence, not by a span of it
     sure = reading.output.span_probability
