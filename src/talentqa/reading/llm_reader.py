@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -211,16 +212,12 @@ class CascadeReader:
         ranked = sorted(range(len(passages)), key=lambda i: -fast[i].probability)
         candidates = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
         order = sorted(candidates, key=lambda i: -promise[i])[: self.passages]  # stable: fast order within
-        outputs = [
-            ReaderOutput(0.0, o.start, o.end, o.span, o.span_score, o.span_probability) for o in fast
-        ]  # unjudged: never the answer
+        outputs = [replace(o, probability=0.0) for o in fast]  # unjudged: never the answer
         for i in order:
             guess = fast[i]
             w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
             probability = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
-            outputs[i] = ReaderOutput(
-                probability, guess.start, guess.end, guess.span, guess.span_score, guess.span_probability
-            )
+            outputs[i] = replace(guess, probability=probability)
             if stop_at is not None and probability >= stop_at:
                 break
         return outputs
@@ -240,9 +237,8 @@ class CascadeReader:
             if found is not None:
                 start, end = found.start + offset, found.end + offset
                 span_probability = None  # the LLM's copy: no span head chose these bounds
-        return ReaderOutput(
-            judged.probability, start, end, text[start:end], judged.span_score, span_probability
-        )
+        # The fast heads' other sentence stays: where the copy moved into it, it is not quoted twice.
+        return replace(judged, start=start, end=end, span=text[start:end], span_probability=span_probability)
 
 
 def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> CascadeReader:

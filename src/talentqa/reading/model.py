@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from talentqa.errors import ConfigError
+from talentqa.text import split_sentences
 
 MODEL_DIR = Path(__file__).parent / "model"
 MAX_LENGTH = 256  # tokens per window in training
@@ -64,6 +65,18 @@ class ReaderOutput:
     span: str
     span_score: float
     span_probability: float | None = None
+    other: OtherSentence | None = None
+
+
+@dataclass(frozen=True)
+class OtherSentence:
+    """The span heads' best span outside the sentence(s) of a passage's best one (passage offsets), and how
+    far its score (start + end logit) falls below the best span's: where that is little, the heads are
+    nearly as sure the answer lies in another sentence."""
+
+    start: int
+    end: int
+    gap: float
 
 
 class PassageReader(Protocol):
@@ -124,6 +137,35 @@ def best_span(
     scores = s[:, None] + ends  # scores[i, d]: the span from token i to token i + d
     i, d = divmod(int(np.argmax(scores)), width)
     return i, i + d, float(scores[i, d])
+
+
+def other_sentence(
+    passage: str,
+    output: ReaderOutput,
+    offsets: npt.NDArray[np.int64],
+    allowed: npt.NDArray[np.bool_],
+    start_logits: FloatArray,
+    end_logits: FloatArray,
+) -> OtherSentence | None:
+    """The best span wholly before or wholly after the sentence(s) holding `output`'s span, of the window
+    it was read in (`offsets`: each token's passage offsets; `allowed`: the passage's tokens)."""
+    held = [
+        s
+        for s in split_sentences(passage)
+        if s.start < max(output.end, output.start + 1) and s.end > output.start
+    ]
+    if not held:
+        return None
+    first, last = held[0].start, held[-1].end
+    found: tuple[int, int, float] | None = None
+    for side in (allowed & (offsets[:, 1] <= first), allowed & (offsets[:, 0] >= last)):
+        if side.any():
+            i, j, score = best_span(start_logits, end_logits, side, MAX_ANSWER_TOKENS)
+            if found is None or score > found[2]:
+                found = (int(offsets[i, 0]), int(offsets[j, 1]), score)
+    if found is None:
+        return None
+    return OtherSentence(start=found[0], end=found[1], gap=output.span_score - found[2])
 
 
 def bound_probability(logits: FloatArray, allowed: npt.NDArray[np.bool_], token: int) -> float:
@@ -238,7 +280,7 @@ class Reader:
             for window in [encoding, *encoding.overflowing]:
                 windows.append((index, window))
         probabilities, spans = self._infer(windows)
-        best: dict[int, ReaderOutput] = {}
+        best: dict[int, tuple[ReaderOutput, Any, int, npt.NDArray[np.bool_], FloatArray, FloatArray]] = {}
         for (index, w), probability, (start_logits, end_logits) in zip(
             windows, probabilities, spans, strict=True
         ):
@@ -262,9 +304,17 @@ class Reader:
                 span_probability=bound_probability(start_logits, allowed, i)
                 * bound_probability(end_logits, allowed, j),
             )
-            if index not in best or output.probability > best[index].probability:
-                best[index] = output
-        return [
-            best.get(i, ReaderOutput(probability=0.0, start=0, end=0, span="", span_score=float("-inf")))
-            for i in range(len(passages))
-        ]
+            if index not in best or output.probability > best[index][0].probability:
+                best[index] = (output, w, skip, allowed, start_logits, end_logits)
+        outputs = []
+        for i in range(len(passages)):
+            if i not in best:
+                outputs.append(
+                    ReaderOutput(probability=0.0, start=0, end=0, span="", span_score=float("-inf"))
+                )
+                continue
+            output, w, skip, allowed, start_logits, end_logits = best[i]
+            offsets = np.array([(a - skip, b - skip) for a, b in w.offsets]).reshape(-1, 2)
+            other = other_sentence(passages[i], output, offsets, allowed, start_logits, end_logits)
+            outputs.append(replace(output, other=other) if other is not None else output)
+        return outputs
