@@ -137,7 +137,8 @@ def main() -> None:
     gap = cut(fitted)
     console.print(
         table(
-            f"calibration articles the reader never trained on: {len(calibration)} answers",
+            f"calibration articles the reader never trained on: {len(calibration)} answers, gold in "
+            "the answered answerable questions' quotes",
             ["gap", "answers given another quote", "answerable gaining the gold answer", "yield"],
             [
                 [f"{b['from']:g}-{b['to']:g}", str(b["added"]), str(b["gained"]), f"{b['yield']:.2f}"]
@@ -169,7 +170,8 @@ def main() -> None:
     console.print(f"fitted cut: {gap:g} (setting now {answer.other_sentence_gap:g})")
     console.print(
         table(
-            "answered questions, each read with its own paragraph",
+            "answered questions, "
+            + ("read as `talentqa ask` reads them" if args.store else "each read with its own paragraph"),
             ["split", "gap", "answers given another quote", "gold in the first quote", "gold in either"],
             rows,
         )

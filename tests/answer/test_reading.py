@@ -160,15 +160,41 @@ def test_a_span_as_long_as_its_sentence_is_not_repeated_as_a_short_answer() -> N
     assert short_answer("What did the company say?", reading) is None
 
 
-def test_a_span_that_cannot_be_a_time_is_not_the_short_answer_to_when() -> None:
-    answerer = _answerer({"grocer": (0.9, "ten stores")})
+class Refining(FakeReader):
+    """A FakeReader that, like the accurate reader, copies its answer phrase once it is chosen: here it
+    keeps the span it read."""
+
+    def refine(self, question: str, passage: str, header: str, output: ReaderOutput) -> ReaderOutput:
+        return output
+
+
+def test_a_passage_whose_span_cannot_be_a_time_or_amount_does_not_answer_when_or_how_many() -> None:
+    answerer = _answerer({"grocer": (0.9, "ten stores"), "retail": (0.7, "Monday")})
     when = answerer.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
-    assert not when.abstained and when.short_answer is None  # the evidence is still quoted
-    assert when.citations[0].quote == "The grocer opened ten stores."
+    assert when.short_answer == "Monday"  # the surer passage's span is no time: the next one answers
+    assert [c.doc_id for c in when.citations] == ["retail"]
     how_many = answerer.answer("How many stores did the grocer open?", _passages(), ARTICLES.__getitem__)
     assert how_many.short_answer == "ten stores"
-    dated = _answerer({"retail": (0.9, "Monday")})
-    assert dated.answer("When did shares rise?", _passages(), ARTICLES.__getitem__).short_answer == "Monday"
+    alone = _answerer({"grocer": (0.9, "Sue Gove")})
+    none = alone.answer("How many stores did the grocer open?", _passages(), ARTICLES.__getitem__)
+    assert none.abstained and "grocer" in [r.doc_id for r in none.related]  # still listed as related
+    # A reader that copies its phrase later is not held to the span it first read: the quote answers,
+    # and its span, no time, does not lead.
+    reader = Refining({"grocer": (0.9, "ten stores")})
+    accurate = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    copied = accurate.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
+    assert not copied.abstained and copied.short_answer is None
+    assert copied.citations[0].quote == "The grocer opened ten stores."
+
+
+def test_a_span_across_a_line_break_does_not_lead_the_answer() -> None:
+    articles = {
+        "final": "Argentina beat France in the World Cup final\n\nArgentina won on penalties in Qatar."
+    }
+    answerer = _answerer({"final": (0.95, "France\n\nArgentina")}, articles)
+    answer = answerer.answer("Who won the World Cup?", _passages(articles), articles.__getitem__)
+    assert not answer.abstained and answer.short_answer is None
+    assert answer.citations  # the quote still answers
 
 
 def test_the_time_of_the_opposite_event_does_not_lead_a_when_answer() -> None:

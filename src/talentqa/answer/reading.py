@@ -15,7 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from talentqa.answer.asked import asks_for_money, can_answer, is_yes_no, states_money, time_of_opposite
+from talentqa.answer.asked import (
+    Asked,
+    asked_for,
+    asks_for_money,
+    can_answer,
+    is_yes_no,
+    states_money,
+    time_of_opposite,
+)
 from talentqa.answer.attribution import ReportedSpeech, attributions, names_speaker, reported_speech
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, no_statement_text
@@ -105,6 +113,8 @@ class ReadingAnswerer:
         ]
         if asks_for_money(question):
             readings = [_money_read(r) for r in readings]
+        elif asked_for(question) in (Asked.TIME, Asked.AMOUNT) and not isinstance(reader, SpanRefiner):
+            readings = [_kind_read(question, r) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
@@ -362,6 +372,8 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     words = span.split()
     if not words or len(words) > SHORT_ANSWER_MAX_WORDS or not can_answer(question, span):
         return None
+    if "\n" in span:
+        return None  # across a line break: a headline's end and the body's start ("France\n\nArgentina")
     start, end = reading.quote_span()
     if len(span) >= 0.8 * (end - start):
         return None
@@ -385,6 +397,18 @@ def _money_read(reading: Reading) -> Reading:
     start, end = reading.quote_span()
     chunk = reading.passage.chunk
     if states_money(chunk.text[start - chunk.start : end - chunk.start]):
+        return reading
+    return Reading(reading.passage, reading.rank, replace(reading.output, probability=0.0))
+
+
+def _kind_read(question: str, reading: Reading) -> Reading:
+    """A reading of a passage asked when or how many: where the reader's best span cannot be a time or
+    an amount ("number of top scientists in China" for "How many top scientists does the U.S. have?"),
+    it did not find what was asked, however sure it is that the passage answers. Replayed on the recorded
+    readings of every eval set: SQuAD 2.0 test half abstained 0.340 -> 0.344 at 0.090 -> 0.092 withheld,
+    the news sets unchanged. A reader that copies its span later (the accurate reader's LLM) is not held
+    to its first span."""
+    if can_answer(question, reading.output.span):
         return reading
     return Reading(reading.passage, reading.rank, replace(reading.output, probability=0.0))
 
