@@ -56,10 +56,18 @@ class Reading:
     passage: Passage
     rank: int
     output: ReaderOutput
+    # The reader's probability before a rule ruled the passage out (a money or when / how-many question
+    # whose span cannot answer it): it no longer answers, but stays as close as it was among the related.
+    ruled_out_from: float | None = None
 
     @property
     def probability(self) -> float:
         return self.output.probability
+
+    @property
+    def closeness(self) -> float:
+        """How nearly the passage answers, for listing it as related: the reader's own probability."""
+        return self.ruled_out_from if self.ruled_out_from is not None else self.probability
 
     def quote_span(self) -> tuple[int, int]:
         """Article offsets of the sentence(s) of the passage that hold the answer span."""
@@ -192,7 +200,7 @@ class ReadingAnswerer:
                 question=question,
                 text=no_statement_text(asked.speaker) if asked is not None and unquoted else NO_ANSWER_TEXT,
                 abstained=True,
-                related=_citations(readings[: self.settings.related], text_of),
+                related=_citations(_closest(readings)[: self.settings.related], text_of),
                 answerer=self.name,
                 debug=debug,
             )
@@ -398,7 +406,7 @@ def _money_read(reading: Reading) -> Reading:
     chunk = reading.passage.chunk
     if states_money(chunk.text[start - chunk.start : end - chunk.start]):
         return reading
-    return Reading(reading.passage, reading.rank, replace(reading.output, probability=0.0))
+    return _ruled_out(reading)
 
 
 def _kind_read(question: str, reading: Reading) -> Reading:
@@ -410,7 +418,17 @@ def _kind_read(question: str, reading: Reading) -> Reading:
     to its first span."""
     if can_answer(question, reading.output.span):
         return reading
-    return Reading(reading.passage, reading.rank, replace(reading.output, probability=0.0))
+    return _ruled_out(reading)
+
+
+def _ruled_out(reading: Reading) -> Reading:
+    """`reading`, no longer answering, remembered as close as the reader found it."""
+    return replace(reading, output=replace(reading.output, probability=0.0), ruled_out_from=reading.closeness)
+
+
+def _closest(readings: Sequence[Reading]) -> list[Reading]:
+    """The readings by how nearly they answer (ties: better retrieval rank first), ruled-out ones too."""
+    return sorted(readings, key=lambda r: (-r.closeness, r.rank))
 
 
 def _planted(passage: Passage, output: ReaderOutput) -> bool:
