@@ -636,6 +636,33 @@ def test_a_question_naming_several_outlets_quotes_each_ones_evidence_that_passes
     assert [c.doc_id for c in only.citations] == ["verge"]  # TechCrunch's passage does not pass the threshold
 
 
+def test_a_named_outlets_evidence_is_never_crowded_out_by_the_other_sentence() -> None:
+    articles = {
+        "verge": "Apple made Google its default search engine. Eddy Cue told the court so on Monday.",
+        "crunch": "Google pays Apple billions to stay the default search engine, the trial heard.",
+    }
+    outlets = {"verge": "The Verge", "crunch": "TechCrunch"}
+    passages = [
+        Passage(p.chunk.model_copy(update={"outlet": outlets[p.chunk.doc_id]}), p.score)
+        for p in _passages(articles)
+    ]
+    verdicts = {"verge": (0.95, "Apple"), "crunch": (0.6, "billions")}
+
+    def quoted(max_quotes: int) -> list[str]:
+        reader = OtherSpan(verdicts, "Eddy Cue", 1.0, articles)
+        settings = AnswerSettings(abstain_threshold=0.5, yes_no_threshold=0.5, max_quotes=max_quotes)
+        answerer = ReadingAnswerer(settings, reader=lambda: reader)
+        question = "Did The Verge and TechCrunch both report on the deal?"
+        return [c.quote for c in answerer.answer(question, passages, articles.__getitem__).citations]
+
+    assert quoted(3) == [
+        "Apple made Google its default search engine.",
+        "Eddy Cue told the court so on Monday.",
+        articles["crunch"],
+    ]
+    assert quoted(2) == ["Apple made Google its default search engine.", articles["crunch"]]
+
+
 def test_a_passage_of_the_asked_for_week_answers_before_a_surer_older_one() -> None:
     articles = {
         "old": "In-N-Out will open its first restaurant in Fort Collins, the chain said.",
