@@ -283,3 +283,43 @@ def test_more_frozen_layers_than_the_base_model_has_is_refused() -> None:
 def test_frozen_layers_default_to_none_as_the_shipped_reader_was_trained() -> None:
     assert HYPER["frozen_layers"] == 0
     assert [r["frozen_layers"] for r in grid_runs("frozen_layers=0,2", HYPER)] == [0, 2]
+
+
+@pytest.mark.slow
+def test_the_fused_cpu_update_moves_the_net_where_the_unfused_one_does() -> None:
+    import torch
+    from transformers import AutoTokenizer
+
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import (
+        _batches,
+        _features,
+        _torch_modules,
+        make_optimiser,
+        train_step,
+    )
+
+    _, reader_net = _torch_modules()
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
+    hyper = {**HYPER, "attention_dropout": 0.0, "batch_size": 2}
+    (batch,) = [_features(tokenizer, b, hyper) for b in _batches(_two_examples(), 2)]
+    where, nullcontext = torch.device("cpu"), torch.autocast("cpu", enabled=False)
+    weights = []
+    for fused in (True, False):
+        torch.manual_seed(0)
+        net = reader_net(encoder_path(), 0.0)
+        net.eval()  # no hidden-state dropout either: both ways see exactly the same forward pass
+        optimiser, _ = make_optimiser(torch, net, {**hyper, "fused_adamw": fused}, 10, where)
+        assert optimiser.defaults["fused"] is fused
+        for _ in range(3):
+            train_step(torch, net, optimiser, batch, hyper, where, nullcontext)
+        weights.append(net.state_dict())
+    fused_weights, unfused_weights = weights
+    torch.manual_seed(0)
+    base = reader_net(encoder_path(), 0.0).state_dict()
+    # Adam's step on a near-zero gradient is about +-lr either way, so single elements can differ by
+    # rounding; the whole update must not: the two ways' updates agree to a part in a thousand.
+    fused_update = torch.cat([(fused_weights[k] - base[k]).flatten() for k in base])
+    unfused_update = torch.cat([(unfused_weights[k] - base[k]).flatten() for k in base])
+    assert unfused_update.norm() > 0  # the steps moved the net
+    assert (fused_update - unfused_update).norm() / unfused_update.norm() < 1e-3
