@@ -166,6 +166,33 @@ def test_a_span_as_long_as_its_sentence_is_not_repeated_as_a_short_answer() -> N
     assert short_answer("What did the company say?", reading) is None
 
 
+STARTUPS = (
+    "China's tech sector keeps expanding, with start-ups including StepFun, Minimax and 01.AI competing for "
+    "talent from AT&T and the U.S. Shenzhen-based Dongbi Data counted them."
+)
+
+
+@pytest.mark.parametrize(
+    ("span", "shown"),
+    [
+        ("StepFun, Minimax and 01", "StepFun, Minimax and 01.AI"),  # the tokenizer's "01" "." "ai"
+        ("AI", "01.AI"),
+        ("AT", "AT&T"),
+        ("U", "U.S."),  # an abbreviation keeps its last full stop
+        ("Shenzhen", "Shenzhen"),  # a hyphen does not join: "Shenzhen-based" is not the place
+        ("Dongbi Data", "Dongbi Data"),
+    ],
+)
+def test_a_short_answer_never_cuts_a_name_the_tokenizer_split(span: str, shown: str) -> None:
+    articles = {"startups": STARTUPS}
+    answerer = _answerer({"startups": (0.9, span)}, articles)
+    passages = _passages(articles)
+    reading = answerer.read("Which companies compete for talent?", passages)[0]
+    assert reading.output.span == span
+    assert short_answer("Which companies compete for talent?", reading) == shown
+    assert shown in STARTUPS  # still verbatim
+
+
 class Refining(FakeReader):
     """A FakeReader that, like the accurate reader, copies its answer phrase once it is chosen: here it
     keeps the span it read."""

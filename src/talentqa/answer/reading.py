@@ -381,7 +381,7 @@ def headline_end(chunk: Chunk) -> int:
     headline going into the header instead. Read as a line of the passage, the reader quoted it: "Which
     organization does X belong to?" got the headline as its first quote. The reader was trained on
     titles in the header, never quotable; the body states what a headline says, in full. 0 elsewhere,
-    and where nothing but the headline would be left to read."""
+    where nothing but the headline would be left to read, and where the title ends as a sentence does."""
     headline = chunk.title.strip()
     text = chunk.text
     body = text.lstrip()
@@ -391,9 +391,15 @@ def headline_end(chunk: Chunk) -> int:
     rest = text[cut:]
     if rest[:1] not in ("\n", "\r") and rest.strip():
         return 0  # the headline's words open a longer first line: a sentence, not the headline
-    if not rest.strip():
-        return 0
+    if not rest.strip() or _SENTENCE_END.search(headline):
+        return 0  # nothing else to read; or a title taken from the opening sentence, which is content
     return cut + len(rest) - len(rest.lstrip())
+
+
+# A line ending as a sentence does (a lower-case word or a number, then . ! or ?), not as a headline does
+# (no full stop, or an abbreviation such as "U.S."): data sets and plain-text files whose first line is
+# the opening sentence take it as the title, and that sentence can hold the answer.
+_SENTENCE_END = re.compile(r"[a-z0-9%)\]][.!?]['\"”’)]*$")
 
 
 def shifted(output: ReaderOutput, by: int) -> ReaderOutput:
@@ -404,6 +410,32 @@ def shifted(output: ReaderOutput, by: int) -> ReaderOutput:
     if other is not None:
         other = replace(other, start=other.start + by, end=other.end + by)
     return replace(output, start=output.start + by, end=output.end + by, other=other)
+
+
+def _whole_words(text: str, output: ReaderOutput) -> str:
+    """The span, widened to the whole names it cuts: the tokenizer splits "01.AI" into "01", ".", "ai"
+    and "AT&T" into "at", "&", "t", and a span ending at "01" would lead the answer with half a name.
+    Only a full stop or ampersand between letters or digits joins; a hyphen or apostrophe does not
+    ("Shenzhen" of "Shenzhen-based" is the answer). An abbreviation keeps its last full stop ("U.S.")."""
+    start, end = output.start, output.end
+    if start >= end or text[start:end] != output.span:
+        return output.span
+    if text[end - 1].isalnum():
+        tail = _JOINED_AFTER.match(text, end)
+        if tail and tail.end() > end:
+            end = tail.end()
+            if text[end : end + 1] == "." and _ABBREVIATION_END.search(text[start : end + 1]):
+                end += 1
+    if text[start].isalnum():
+        head = _JOINED_BEFORE.search(text, 0, start)
+        if head:
+            start = head.start()
+    return text[start:end]
+
+
+_JOINED_AFTER = re.compile(r"(?:[.&][^\W_]+)+")
+_JOINED_BEFORE = re.compile(r"(?:[^\W_]+[.&])+$")
+_ABBREVIATION_END = re.compile(r"(?:\b\w\.){2,}$")  # "U.S.", "a.m."
 
 
 def short_answer(question: str, reading: Reading, min_span_probability: float = 0.0) -> str | None:
@@ -417,7 +449,7 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     sure = reading.output.span_probability
     if sure is not None and sure < min_span_probability:
         return None
-    span = reading.output.span.strip().strip(",;:").strip()
+    span = _whole_words(reading.passage.chunk.text, reading.output).strip().strip(",;:").strip()
     if span.endswith(".") and not re.search(r"\b[A-Z][a-z]{0,3}\.$|\b\w\.$", span):
         span = span[:-1]
     words = span.split()
