@@ -14,6 +14,7 @@ from typing import Any
 import discord
 import pytest
 import yarl
+from discord.gateway import KeepAliveHandler
 
 from talentqa.bot.client import TalentQABot
 from talentqa.feedback import FeedbackStore
@@ -78,6 +79,11 @@ async def running_bot(
         # keep-alive thread beating into this test's event loop after the loop is closed.
         await bot.close()
         await asyncio.wait([task], timeout=WAIT_SECONDS)
+        # close() only tells the keep-alive thread to stop; one that woke just before may still be sending
+        # a heartbeat through this loop. Waited for here, with the loop still running, so it never meets
+        # the loop closed (a blocked-loop test met it: "Event loop is closed" in the thread).
+        for beating in [t for t in threading.enumerate() if isinstance(t, KeepAliveHandler)]:
+            await asyncio.to_thread(beating.join, WAIT_SECONDS)
         if task.done() and not task.cancelled():
             task.exception()  # retrieved: what stopped the bot is reported by _connected, not again here
 
