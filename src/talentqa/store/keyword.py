@@ -22,6 +22,7 @@ import numpy as np
 from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
 from talentqa.stemming import english_stemmer
 from talentqa.store.chroma import Store
+from talentqa.store.name_pairs import JOINER, passage_name_terms, question_name_terms
 from talentqa.store.script import SCRIPT_KEY
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,12 @@ logger = logging.getLogger(__name__)
 _META = "talentqa-keyword.json"
 # How texts become terms. An index saved with other terms (before Chinese was segmented, a Chinese clause
 # was one term) cannot match this version's questions, so a different value means a rebuild.
-TOKENIZER = "en-stem+zh-bigram-jieba/1"
+TOKENIZER = "en-stem+zh-bigram-jieba/1;name-pairs/1"
+# A question's name counts as a term of its own when passages print it at least twice as rarely as its
+# rarer word: BM25's idf is about log(passages / passages printing the term), so log 2 apart.
+_NAME_RARITY = float(np.log(2.0))
+# The names' own BM25 index, in this folder of the saved index.
+_NAMES = "names"
 
 
 def _stemmer() -> Any:
@@ -50,6 +56,20 @@ def _tokenize(texts: list[str], stemmer: Any) -> Any:
     )
 
 
+def _name_tokens(texts: list[str]) -> Any:
+    """Each text's multi-word names (`name_pairs`), already whole terms: nothing to stem or drop."""
+    import bm25s
+
+    return bm25s.tokenize(
+        [" ".join(passage_name_terms(text)) for text in texts],
+        token_pattern=r"\S+",
+        lower=False,
+        stopwords=None,
+        stemmer=None,
+        show_progress=False,
+    )
+
+
 class KeywordIndex:
     """BM25 over chunk texts; maps index rows back to chunk ids and their article ids."""
 
@@ -62,8 +82,13 @@ class KeywordIndex:
         revision: str,
         idf: dict[str, float] | None = None,
         scripts: dict[str, int] | None = None,
+        names: Any = None,
     ):
         self.retriever = retriever
+        # BM25 over the passages' multi-word names alone, beside the words' index rather than in it: extra
+        # terms in a passage would lengthen it, and BM25 would score every word of a name-rich passage
+        # lower, for questions that name nothing too. None where no passage prints a name.
+        self.names = names
         # Chunks per recorded script ("han": 121, "latin": 338); chunks stored before scripts were
         # recorded count under neither, so a store that predates them looks like one of no script.
         self.scripts: dict[str, int] = scripts or {}
@@ -91,12 +116,18 @@ class KeywordIndex:
             if meta.get(SCRIPT_KEY):
                 scripts[str(meta[SCRIPT_KEY])] += 1
         retriever = bm25s.BM25()
+        names = None
         idf: dict[str, float] = {}
         if texts:
             tokens = _tokenize(texts, _stemmer())
             retriever.index(tokens, show_progress=False)
             idf = _idf(tokens, len(texts))
-        return cls(retriever, ids, doc_ids, published, revision, idf, dict(scripts))
+            name_tokens = _name_tokens(texts)
+            if any(name_tokens.ids):
+                names = bm25s.BM25()
+                names.index(name_tokens, show_progress=False)
+                idf.update(_idf(name_tokens, len(texts)))  # no clash: every name term ends in "_"
+        return cls(retriever, ids, doc_ids, published, revision, idf, dict(scripts), names)
 
     def save(self, folder: Path) -> None:
         tmp = folder.with_name(folder.name + ".tmp")
@@ -104,6 +135,8 @@ class KeywordIndex:
         tmp.mkdir(parents=True)
         if self.ids:
             self.retriever.save(str(tmp), show_progress=False)
+        if self.names is not None:
+            self.names.save(str(tmp / _NAMES), show_progress=False)
         meta = {
             "revision": self.revision,
             "ids": self.ids,
@@ -139,10 +172,14 @@ class KeywordIndex:
             ):
                 return None  # written by an older version; rebuild with today's terms, weights and scripts
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
+            names_folder = folder / _NAMES
+            names = bm25s.BM25.load(str(names_folder), show_progress=False) if names_folder.exists() else None
         except (OSError, ValueError, KeyError, EOFError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", folder, exc)
             return None
         problem = _inconsistency(meta, retriever)
+        if not problem and names is not None:
+            problem = _inconsistency(meta, names)
         if problem:
             # Its revision may still match the store's, so without this check a damaged index would be
             # trusted, and every search would fail on a row that names no chunk.
@@ -156,7 +193,24 @@ class KeywordIndex:
             meta["revision"],
             meta.get("idf"),
             meta.get("scripts"),
+            names,
         )
+
+    def telling_names(self, question: str) -> list[str]:
+        """The question's word pairs that name something more narrowly than their words do: those the
+        passages print at least twice as rarely as the pair's rarer word. "China Initiative" is far rarer
+        than "China" or "initiative"; "Richard Belzer" is about as rare as "Belzer", and counting the name
+        twice would let it outweigh the rest of the question (which of his roles, which year)."""
+        telling: list[str] = []
+        for term in question_name_terms(question):
+            pair = self.idf.get(term)
+            if pair is None:
+                continue  # no passage prints it
+            first, second = term.split(JOINER)[:2]
+            rarer = max(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
+            if pair - rarer >= _NAME_RARITY:
+                telling.append(term)
+        return telling
 
     def search(
         self,
@@ -171,7 +225,8 @@ class KeywordIndex:
         if not self.ids or n <= 0:
             return []
         tokens = _tokenize([query], _stemmer())
-        if not tokens.vocab:
+        names = self.telling_names(query) if self.names is not None else []
+        if not tokens.vocab and not names:
             return []
         mask: np.ndarray[Any, Any] | None = None
         if sources or since_ord or until_ord:
@@ -186,15 +241,31 @@ class KeywordIndex:
                 return []
             mask = keep.astype(np.float32)
         k = min(n, len(self.ids))
-        results, scores = self.retriever.retrieve(
-            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
-        )
+        if names:
+            rows, row_scores = self._with_names(tokens, names, k, mask)
+        else:
+            results, scores = self.retriever.retrieve(
+                tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+            )
+            rows, row_scores = results[0], scores[0]
         hits: list[tuple[str, float]] = []
-        for row, score in zip(results[0], scores[0], strict=True):
+        for row, score in zip(rows, row_scores, strict=True):
             if score <= 0:
                 continue
             hits.append((self.ids[int(row)], float(score)))
         return hits
+
+    def _with_names(
+        self, tokens: Any, names: list[str], k: int, mask: np.ndarray[Any, Any] | None
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The k best rows by the words' BM25 score plus the names', and their scores, best first."""
+        by_id = {i: term for term, i in tokens.vocab.items()}
+        words = [by_id[i] for i in tokens.ids[0]]
+        scores = self.retriever.get_scores(words, weight_mask=mask) if words else np.zeros(len(self.ids))
+        scores = scores + self.names.get_scores(names, weight_mask=mask)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties to the earlier row
+        return top, scores[top]
 
 
 def _inconsistency(meta: Any, retriever: Any) -> str:
