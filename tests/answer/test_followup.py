@@ -117,3 +117,19 @@ def test_a_pronoun_nothing_in_the_last_exchange_agrees_with_carries_the_last_que
 def test_they_answered_by_a_which_question_is_that_answer() -> None:
     history = _history("Which universities sent the most students abroad?", "Tsinghua and Peking University")
     assert contextualise("Where are they?", history) == "Where are Tsinghua and Peking University?"
+
+
+def test_he_after_a_who_question_is_never_the_organisation_it_named() -> None:
+    # The answer quoted "In January he filed a discrimination lawsuit ..." and gave no name as its short
+    # answer; the university is whom he sued, so the subject is carried whole instead.
+    history = _history("Who sued the University of Kansas?", None)
+    assert contextualise("Why did he sue it?", history) == (
+        "Who sued the University of Kansas? Why did he sue it?"
+    )
+    asked_the_fbi = _history("Who worked with the FBI?", "university leaders")
+    assert contextualise("What did he say?", asked_the_fbi) == "Who worked with the FBI? What did he say?"
+
+
+def test_she_is_still_the_one_person_the_last_question_named() -> None:
+    history = _history("What did Yaqiu Wang argue?", None)
+    assert contextualise("Where does she work?", history) == "Where does Yaqiu Wang work?"

@@ -103,6 +103,25 @@ def _plural_phrase(question: str) -> str | None:
     return None
 
 
+# Words that make a name an organisation or a place, never "he" or "she".
+_NOT_A_PERSON = frozenset(
+    """university college school institute institution academy department ministry agency bureau office
+    commission council committee court house center centre company corporation corp inc ltd group lab
+    laboratory laboratories foundation fund association party government administration army police
+    initiative program programme project post times news journal report study city state republic
+    kingdom province county valley bank hospital museum library""".split()
+)
+
+
+def _could_be_person(name: str) -> bool:
+    """Whether a name may be someone's: no organisation or place word, and not one all-capital acronym
+    ("FBI", "MIT")."""
+    words = re.findall(r"[A-Za-z]+", name)
+    if not words or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1):
+        return False
+    return not any(word.lower() in _NOT_A_PERSON for word in words)
+
+
 def _asked(previous: str) -> str:
     found = re.match(r"^\s*(?:(?:and|so|but)\s+)?(who|whom|whose|which|what|where)\b", previous, re.I)
     return found.group(1).lower() if found else ""
@@ -125,6 +144,10 @@ def _referent(
     asked = _asked(previous)
     named = previous_names[0] if len(previous_names) == 1 else None
     if word in _PERSON:
+        # "he" or "she" is no university, agency or acronym: the name in "Who sued the University of
+        # Kansas?" is whom they sued, and the one who sued is the answer, not given as a name here.
+        answer = answer if answer and _could_be_person(answer) else None
+        named = named if named and _could_be_person(named) else None
         fits = asked in {"who", "whom", "whose"}
         fallback = answer if asked in {"which", "what"} else None
     elif word in _PLURAL:
