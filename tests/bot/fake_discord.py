@@ -112,6 +112,8 @@ class FakeDiscord:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._closing = False
         # Tests waiting in `wait_for`, each on its own event loop, woken whenever a request is handled.
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.port = 0
@@ -144,13 +146,24 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
+        self._site = site
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def _shutdown(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
+        # Stop listening before closing sockets: discord.py resumes the moment its socket closes, and a resume
+        # accepted by a server about to stop would wait for a HELLO that never comes (60 s, then a timeout)
+        # instead of being refused at once, as by a Discord that is really gone.
+        self._closing = True
+        if self._site is not None:
+            await self._site.stop()
+        for _ in range(50):  # a socket accepted just before the listener closed joins the list a turn later
+            for ws in list(self._sockets):
+                await ws.close()
+            await asyncio.sleep(0.01)
+            if not self._sockets:
+                break
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -551,6 +564,9 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        if self._closing:
+            await ws.close()
+            return ws
         self._sockets.append(ws)
         await ws.send_json(
             {"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}, "s": None, "t": None}
