@@ -81,6 +81,37 @@ def test_sentences_where_the_speaker_reports_are_found_in_the_ways_news_writes_t
     ]
 
 
+def test_a_speaker_publishing_a_report_whose_finding_follows_is_attributed() -> None:
+    passage = (
+        "Last month, data firm Dongbi Data published a report, based on data from 2020 to 2024, showing "
+        "that China has overtaken the U.S. in top scientists. "
+        "Dongbi Data published a report on Monday. "
+        "Rivals said Dongbi Data published a report to win clients. "
+        "MacroPolo, a think tank, released a study that found half of top researchers studied in China."
+    )
+    showing = (
+        "Last month, data firm Dongbi Data published a report, based on data from 2020 to 2024, showing "
+        "that China has overtaken the U.S. in top scientists."
+    )
+    assert _attributed("What did Dongbi Data's report show?", passage) == [showing]
+    assert _attributed("What did Dongbi Data find?", passage) == [showing]
+    assert _attributed("What did MacroPolo find?", passage) == [
+        "MacroPolo, a think tank, released a study that found half of top researchers studied in China."
+    ]
+
+
+def test_according_to_reaches_over_a_long_description_of_the_source_but_not_over_a_clause() -> None:
+    long = (
+        "Nearly half the world's top AI researchers studied in China, according to a 2023 report on global "
+        "AI talent published by Chicago-based think tank MacroPolo."
+    )
+    passage = (
+        f"{long} Prices rose, according to police, who arrested MacroPolo staff. "
+        "Prices fell according to officials who met MacroPolo analysts."
+    )
+    assert _attributed("What did MacroPolo find?", passage) == [long]
+
+
 def test_a_sentence_naming_the_speaker_as_someone_elses_subject_is_not_an_attribution() -> None:
     passage = (
         "Comer wrote to three people, including Yoel Roth, who had key roles. "
@@ -161,6 +192,19 @@ def test_attributions_are_whole_sentences_of_the_passage_in_order_whatever_it_ho
     assert all(passage[a.start : a.end].strip() == passage[a.start : a.end] for a in found)
 
 
+def test_a_name_ending_in_a_common_head_is_not_another_of_that_head() -> None:
+    passage = (
+        "Prices rose, according to a University of Michigan survey. "
+        "Temple University said classes would resume on Monday."
+    )
+    assert _attributed("What did Temple University say?", passage) == [
+        "Temple University said classes would resume on Monday."
+    ]
+    assert _attributed("What did the University of Michigan find?", passage) == [
+        "Prices rose, according to a University of Michigan survey."
+    ]
+
+
 def test_a_question_about_a_topic_takes_only_statements_touching_it() -> None:
     passage = "Hochul said the mask mandate would end in March. Hochul said the budget was balanced."
     assert _attributed("What did Hochul say about the mask mandate?", passage) == [
@@ -186,7 +230,7 @@ class FakeReader:
     ) -> list[ReaderOutput]:
         outputs = []
         for text in passages:
-            doc = next(d for d, t in ARTICLES.items() if t == text)
+            doc = next(d for d, t in ARTICLES.items() if text in t)
             p, span = self.verdicts.get(doc, (0.0, ""))
             start = text.find(span) if span else 0
             outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0, 0.9))
@@ -223,6 +267,18 @@ def test_an_attributed_statement_answers_even_where_the_reader_doubts_its_passag
     answer = answerer.answer("What did Jon Ruby say?", _passages(), ARTICLES.__getitem__)
     assert not answer.abstained
     assert [c.quote for c in answer.citations] == ["Ruby said the vote was a turning point for the town."]
+
+
+def test_the_speakers_statement_is_found_in_the_rest_of_an_article_whose_read_passage_lacks_it() -> None:
+    article = ARTICLES["party"]
+    opening = article[: article.index(" Ruby said")]  # the passage read: Ruby named, Cotto quoted
+    read = Chunk(id="party:0", doc_id="party", n=0, start=0, end=len(opening), text=opening, title="Party")
+    answerer = _answerer({"party": (0.97, "the board would meet again in May")})
+    answer = answerer.answer("What did Jon Ruby say?", [Passage(read, 1.0)], ARTICLES.__getitem__)
+    assert not answer.abstained and answer.debug["attributed_to"] == "Jon Ruby"
+    [citation] = answer.citations
+    assert citation.quote == "Ruby said the vote was a turning point for the town."
+    assert article[citation.start : citation.end] == citation.quote
 
 
 def test_no_statement_of_a_named_speaker_abstains_however_sure_the_reader_is_of_anothers() -> None:

@@ -24,7 +24,9 @@ _REPORTING = (
     "estimated estimates claimed claims announced announces revealed reveals predicted predicts testified "
     "acknowledged acknowledges insisted insists emphasized emphasised stressed stresses cautioned "
     "cautions observed observes recalled recalls confirmed confirms described describes urged urges "
-    "highlighted highlights indicated indicates pointed points cited cites identified identifies expressed"
+    "highlighted highlights indicated indicates pointed points cited cites identified identifies expressed "
+    "discussed discusses asserted asserts contended contends maintained maintains recounted recounts "
+    "admitted admits"
 ).split()
 # The verbs a question asks with: "What did X say / find / report ...?"
 _ASKING_VERBS = (
@@ -208,7 +210,17 @@ def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
 
 
 _VERB = re.compile(rf"\b(?:{'|'.join(_REPORTING)})\b", re.I)
-_ACCORDING = re.compile(r"\baccording\s+to\b[^.;:!?]{0,60}$", re.I)
+# "according to MacroPolo", "according to the group's leader, Ann Lee", and over a longer description:
+# "according to a 2023 report on global AI talent published by Chicago-based think tank MacroPolo" (no
+# comma in that one). Never across a clause: "according to police, who arrested MacroPolo's director"
+# names someone else.
+_NO_CLAUSE = r"(?!(?:who|whom|whose|which|that|when|after|while|and|but)\b)"
+_ACCORDING = re.compile(rf"\baccording\s+to\s+(?:{_NO_CLAUSE}[^\s.;:!?]+\s+){{0,10}}$", re.I)
+_ACCORDING_LONG = re.compile(
+    rf"\baccording\s+to\s+(?:{_NO_CLAUSE}[^\s.;:!?,“”\"]+\s+){{1,14}}$",
+    re.I,
+)
+_ACCORDING_REACH = 120
 _CLAUSE_END = re.compile(r"[.;:!?]")
 # "said Pentagon press secretary John Kirby": the verb first, a title between. Not "told": "He told Roth"
 # names the listener; not over a clause: "Kipper said he wasn't aware how Depp ...".
@@ -226,6 +238,14 @@ _PHRASE_GOES_ON = re.compile(
     re.I,
 )
 _POSSESSIVE = re.compile(r"^['’](?:s\b|\s)")
+_OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
+# Heads that other names share with "of" after them ("University of Michigan", "Department of Justice"); a
+# person "of Albany" is still that person.
+_OF_HEADS = frozenset(
+    """university college county department ministry institute school bank church city state province
+    republic kingdom court office board council commission academy museum hospital society association
+    federation union league bureau agency house""".split()
+)
 _CAPITALISED = re.compile(r"\s*([A-Z][\w’'-]*)")
 _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w’'-]*)\.?\s*$")
 # Capitalised words that may stand right after a name without being more of a name.
@@ -243,6 +263,12 @@ def _same_speaker(asked: ReportedSpeech, sentence: str, start: int, end: int) ->
     if asked.is_description:
         return True
     own = {w.lower() for w in asked.name} | _TITLES
+    if (
+        asked.key.lower() in _OF_HEADS
+        and _OF_NAME.match(sentence, end)
+        and not _OF_NAME.search(asked.speaker)
+    ):
+        return False  # "a University of Michigan survey" is not Temple University's
     following = _CAPITALISED.match(sentence, end)
     if following and following.start(1) == end + 1:
         word = following.group(1).lower()
@@ -263,7 +289,9 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
     """Whether the speaker named at sentence[start:end] is the one reporting: "X said", "X, a think tank,
     found", "said X", "a report by X found", "according to X"."""
     before = sentence[max(0, start - _BEFORE_SPEAKER) : start]
-    if _ACCORDING.search(before):
+    if _ACCORDING.search(before) or _ACCORDING_LONG.search(
+        sentence[max(0, start - _ACCORDING_REACH) : start]
+    ):
         return True
     possessive = bool(_POSSESSIVE.match(sentence[end:]))
     verb_before = _VERB_BEFORE.search(before)
@@ -272,6 +300,8 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
         if not {w.lower().strip(".,") for w in verb_before.group(1).split()} & _CLAUSE_WORDS:
             return True
     after = sentence[end : end + _AFTER_SPEAKER]
+    if _PUBLISHED_FINDING.match(sentence, end):
+        return True
     verb = _VERB.search(after)
     if not verb or _REFLEXIVE.match(after, verb.end()):
         return False  # "Singer found herself face to face with ..." reports nothing
@@ -296,6 +326,16 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
     return len(opening) == 2 and len(opening[1].split()) <= 3 and not _opens_clause(opening[1])
 
 
+# "Dongbi Data published a report, based on data from 2020 to 2024, showing that ...": the speaker
+# publishes the report whose finding follows in a participle (or a "that"/"which" clause).
+_PUBLISHED_FINDING = re.compile(
+    r"(?:['’]s)?(?:,[^,.;:!?]{1,60},)?\s+(?:also\s+|recently\s+|has\s+|have\s+|had\s+)?"
+    r"(?:published|released|issued|produced|put\s+out|unveiled)\s+(?:a|an|its|their|the|his|her)\s+"
+    r"(?:[\w’'-]+\s+){0,3}?(?:report|study|survey|paper|analysis|poll|review|assessment|index|ranking)s?\b"
+    r"[^.;:!?“”\"]{0,80}?\b(?:(?:that|which)\s+(?:" + "|".join(_REPORTING) + r")|showing|finding|saying|"
+    r"suggesting|concluding|indicating|revealing|estimating|warning|predicting|stating|arguing)\b",
+    re.I,
+)
 _REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves|itself|myself|ourselves)\b", re.I)
 _PASSIVE = frozenset("was were is are be been being get gets got getting".split())
 _CLOSING_QUOTE = re.compile(r"[”\"]")

@@ -309,7 +309,11 @@ def attributed(
     """The sentences of the read passages that attribute a statement to the asked-about speaker, as
     readings quoting each (at most `most`): the passages the reader found likelier to answer first; in a
     passage, the sentence of the reader's own span first, then the rest in order. Only passages of
-    articles that name the speaker in full count (`names_speaker`). None where no passage attributes one."""
+    articles that name the speaker in full count (`names_speaker`). Where no read passage attributes one,
+    the rest of those articles are looked through in the same order: retrieval led to the right article,
+    but with one passage read an article, the passage it read can hold only a colleague's words
+    ("MacroPolo's Damien Ma said") while the next holds the finding ("..., according to a 2023 report ...
+    by think tank MacroPolo"). None where no such article attributes one."""
     statements: list[Reading] = []
     named: dict[str, bool] = {}
     for reading in readings:  # most likely first
@@ -338,6 +342,48 @@ def attributed(
                 span_probability=None,
             )
             statements.append(Reading(reading.passage, reading.rank, output))
+    if not statements:
+        statements = _attributed_in_articles(asked, readings, text_of, named, most)
+    return statements
+
+
+def _attributed_in_articles(
+    asked: ReportedSpeech,
+    readings: Sequence[Reading],
+    text_of: Callable[[str], str],
+    named: dict[str, bool],
+    most: int,
+) -> list[Reading]:
+    """The speaker's statements anywhere in the articles of `readings` that name them, each article read
+    whole as one passage (offsets into the stored text, so quotes verify as any other)."""
+    statements: list[Reading] = []
+    done: set[str] = set()
+    for reading in readings:
+        chunk = reading.passage.chunk
+        if chunk.doc_id in done or not named.get(chunk.doc_id):
+            continue
+        done.add(chunk.doc_id)
+        try:
+            text = text_of(chunk.doc_id)
+        except DocumentNotFoundError:
+            continue
+        whole = replace(
+            reading.passage, chunk=chunk.model_copy(update={"start": 0, "end": len(text), "text": text})
+        )
+        for sentence in attributions(asked, text):
+            if len(statements) >= most:
+                return statements
+            if instruction_like(text, sentence.start, sentence.end):
+                continue
+            output = replace(
+                reading.output,
+                start=sentence.start,
+                end=sentence.end,
+                span=text[sentence.start : sentence.end],
+                span_probability=None,
+                other=None,
+            )
+            statements.append(Reading(whole, reading.rank, output))
     return statements
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from talentqa.cjk import KEYWORD_TOKEN_PATTERN, keyword_text
 from talentqa.stemming import english_stemmer
 from talentqa.store.chroma import Store
-from talentqa.store.name_pairs import JOINER, passage_name_terms, question_name_terms
+from talentqa.store.name_pairs import JOINER, passage_name_terms, query_stopwords, question_name_terms
 from talentqa.store.script import SCRIPT_KEY
 
 logger = logging.getLogger(__name__)
@@ -43,17 +43,25 @@ def _stemmer() -> Any:
     return english_stemmer()
 
 
-def _tokenize(texts: list[str], stemmer: Any) -> Any:
+def _tokenize(texts: list[str], stemmer: Any, *, stopwords: Any = "en") -> Any:
     """English words stemmed, English stopwords dropped (as bm25s does it), Chinese as bigrams and words."""
     import bm25s
 
     return bm25s.tokenize(
         [keyword_text(text) for text in texts],
         token_pattern=KEYWORD_TOKEN_PATTERN,
-        stopwords="en",
+        stopwords=stopwords,
         stemmer=stemmer,
         show_progress=False,
     )
+
+
+def _query_tokens(query: str, stemmer: Any) -> Any:
+    """The query's terms as the passages' are made, less the words that only ask ("what", "did", "how"):
+    bm25s keeps them as terms, and a chunk that repeats them (an interview's "What did he do?") outscored
+    the one chunk naming the rare subject of "What did MacroPolo find?". Passages keep them (indexed
+    unchanged), so no index is rebuilt."""
+    return _tokenize([query], stemmer, stopwords=sorted(query_stopwords()))
 
 
 def _name_tokens(texts: list[str]) -> Any:
@@ -224,7 +232,7 @@ class KeywordIndex:
         """Chunk ids and BM25 scores, best first; filters applied before ranking."""
         if not self.ids or n <= 0:
             return []
-        tokens = _tokenize([query], _stemmer())
+        tokens = _query_tokens(query, _stemmer())
         names = self.telling_names(query) if self.names is not None else []
         if not tokens.vocab and not names:
             return []

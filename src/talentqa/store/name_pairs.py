@@ -34,7 +34,8 @@ _ASKING = frozenset(
 
 
 @functools.cache
-def _stopwords() -> frozenset[str]:
+def query_stopwords() -> frozenset[str]:
+    """bm25s's English stopwords and the asking words: neither names what a question is about."""
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN) | _ASKING
@@ -45,7 +46,7 @@ def _capitalised(word: str) -> bool:
 
 
 def _pairs(text: str, *, names_only: bool) -> list[str]:
-    stop = _stopwords()
+    stop = query_stopwords()
     words = list(_WORD.finditer(text))
     pairs: list[tuple[str, str]] = []
     for i in range(len(words) - 1):
