@@ -1,4 +1,5 @@
-"""Which questions ask for a time, an amount or a reason, and which spans cannot be one."""
+"""Which questions ask for a time, an amount or a reason, and which spans cannot be one; the form the
+reader reads a question in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from talentqa.answer.asked import (
     Asked,
+    as_read,
     asked_for,
     asks_for_money,
     can_answer,
@@ -123,3 +125,26 @@ def test_a_time_is_not_the_answer_when_it_dates_the_opposite_event(
     question: str, before: str, opposite: bool
 ) -> None:
     assert time_of_opposite(question, before) is opposite
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("who's Michael German", "who is Michael German?"),
+        ("What’s the fund's age limit", "What is the fund's age limit?"),
+        ("where does marina zhang work.", "where does marina zhang work?"),
+        ("Did DeepSeek hire interns ", "Did DeepSeek hire interns?"),
+        ("Who sued the University of Kansas?", "Who sued the University of Kansas?"),
+        ("Tell me about Feng Tao.", "Tell me about Feng Tao."),
+        (
+            "All these MLB teams agreed to a contract with Correa except:",
+            "All these MLB teams agreed to a contract with Correa except:",
+        ),
+        (
+            "The Georgia Bulldogs romped past this opponent on Monday.",
+            "The Georgia Bulldogs romped past this opponent on Monday.",
+        ),
+    ],
+)
+def test_a_question_is_read_in_the_form_the_reader_learnt_questions_in(typed: str, read: str) -> None:
+    assert as_read(typed) == read

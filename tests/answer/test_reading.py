@@ -640,6 +640,29 @@ class TextRecorder(FakeReader):
         return output
 
 
+class QuestionRecorder(FakeReader):
+    """A FakeReader that keeps the questions it was asked."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]]) -> None:
+        super().__init__(verdicts)
+        self.questions: list[str] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.questions.append(question)
+        return super().read(question, passages, headers)
+
+
+def test_the_reader_is_asked_the_question_spelt_out_and_ending_in_a_question_mark() -> None:
+    reader = QuestionRecorder({"grocer": (0.93, "Sue Gove")})
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    answer = answerer.answer("who's the grocer's chief executive", _passages(), ARTICLES.__getitem__)
+    assert reader.questions == ["who is the grocer's chief executive?"]
+    assert answer.question == "who's the grocer's chief executive"  # shown as it was asked
+    assert answer.short_answer == "Sue Gove"
+
+
 def test_the_headline_line_is_never_read_as_the_passage_and_quotes_keep_their_stored_offsets() -> None:
     chunk = one_chunk(HEADLINED, title="Study traces returning scientists")
     reader = TextRecorder("1,250 scientists")

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from talentqa.answer.asked import (
     Asked,
+    as_read,
     asked_for,
     asks_for_money,
     can_answer,
@@ -113,10 +114,11 @@ class ReadingAnswerer:
         reader = self._reader()
         texts = [p.chunk.text[cut:] for p, cut in zip(passages, cuts, strict=True)]
         priority = [read_first.met_by(p.chunk) for p in passages] if read_first else None
+        asked = as_read(question)
         if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
-            outputs = reader.read_until(question, texts, headers, stop_at=stop_at, priority=priority)
+            outputs = reader.read_until(asked, texts, headers, stop_at=stop_at, priority=priority)
         else:
-            outputs = reader.read(question, texts, headers)
+            outputs = reader.read(asked, texts, headers)
         outputs = [shifted(o, cut) for o, cut in zip(outputs, cuts, strict=True)]
         readings = [
             Reading(p, rank, o)
@@ -138,7 +140,7 @@ class ReadingAnswerer:
         chunk = reading.passage.chunk
         cut = headline_end(chunk) if self.settings.read_headers else 0
         refined = shifted(
-            reader.refine(question, chunk.text[cut:], header, shifted(reading.output, -cut)), cut
+            reader.refine(as_read(question), chunk.text[cut:], header, shifted(reading.output, -cut)), cut
         )
         if _planted(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
