@@ -70,7 +70,9 @@ def questions(documents: Path, half: str, limit: int) -> list[dict[str, str]]:
     return picked[:limit]
 
 
-def ask_all(store: Path, cases: list[dict[str, str]], attributed: bool) -> list[dict[str, Any]]:
+def ask_all(
+    store: Path, cases: list[dict[str, str]], attributed: bool, lower_case: bool = False
+) -> list[dict[str, Any]]:
     from talentqa.app import TalentQA
     from talentqa.settings import Settings
 
@@ -80,6 +82,8 @@ def ask_all(store: Path, cases: list[dict[str, str]], attributed: bool) -> list[
     with TalentQA.open(settings, create=False) as qa:
         for case in cases:
             question = f"What did {case['name']} {case['verb']}?"
+            if lower_case:  # as typed in a chat: "what did kathy hochul say"
+                question = question.lower().rstrip("?")
             answer = qa.ask(question)
             last = case["name"].split()[-1]
             top = answer.citations[0] if answer.citations else None
@@ -122,6 +126,9 @@ def more(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", type=Path, required=True, help="a store holding the documents")
     parser.add_argument("--documents", type=Path, required=True, help="documents.jsonl the store holds")
     parser.add_argument("--half", choices=["0", "1", "all"], default="0", help="articles by id hash")
+    parser.add_argument(
+        "--lower-case", action="store_true", help="ask each question typed in lower case, without its '?'"
+    )
 
 
 def main() -> None:
@@ -129,7 +136,8 @@ def main() -> None:
     os.environ.pop("TALENTQA_ANSWER__ATTRIBUTED_STATEMENTS", None)
     cases = questions(args.documents, args.half, args.limit)
     results = {
-        name: ask_all(args.store, cases, on) for name, on in (("reader alone", False), ("attributed", True))
+        name: ask_all(args.store, cases, on, args.lower_case)
+        for name, on in (("reader alone", False), ("attributed", True))
     }
     figures = {name: summary(rows) for name, rows in results.items()}
     keys = list(figures["attributed"])

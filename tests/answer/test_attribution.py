@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talentqa.answer.attribution import attributions, names_speaker, reported_speech
+from talentqa.answer.attribution import attributions, names_speaker, recased, reported_speech
 from talentqa.answer.reading import ReadingAnswerer
 from talentqa.models import Chunk
 from talentqa.reading.model import ReaderOutput
@@ -110,6 +110,21 @@ def test_according_to_reaches_over_a_long_description_of_the_source_but_not_over
         "Prices fell according to officials who met MacroPolo analysts."
     )
     assert _attributed("What did MacroPolo find?", passage) == [long]
+
+
+def test_a_speaker_named_with_their_organisation_before_the_verb_is_attributed() -> None:
+    passage = (
+        "Writing for ChinaFile, Yaqiu Wang of Freedom House argued that the U.S. must balance openness "
+        "with security. Wang of course disagreed with the others. Michael German of the Brennan Center said "
+        "the program failed."
+    )
+    assert _attributed("What did Yaqiu Wang argue?", passage) == [
+        "Writing for ChinaFile, Yaqiu Wang of Freedom House argued that the U.S. must balance openness "
+        "with security."
+    ]
+    assert _attributed("What did Michael German say?", passage) == [
+        "Michael German of the Brennan Center said the program failed."
+    ]
 
 
 def test_a_sentence_naming_the_speaker_as_someone_elses_subject_is_not_an_attribution() -> None:
@@ -279,6 +294,33 @@ def test_the_speakers_statement_is_found_in_the_rest_of_an_article_whose_read_pa
     [citation] = answer.citations
     assert citation.quote == "Ruby said the vote was a turning point for the town."
     assert article[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("what did macropolo find", "what did MacroPolo find"),
+        ("what did yaqiu wang argue about visas?", "what did Yaqiu Wang argue about visas?"),
+        ("What did macropolo find?", "What did macropolo find?"),  # capitals typed: taken as written
+        ("what did the study find", "what did the study find"),  # a description, as in the text
+        ("what did he say", "what did he say"),
+        ("what did ann lee say", "what did ann lee say"),  # no text names her
+        ("who leads macropolo", "who leads macropolo"),  # asks for no statement
+    ],
+)
+def test_a_speaker_typed_in_lower_case_is_written_as_the_passages_write_it(typed: str, read: str) -> None:
+    texts = [
+        "Prices rose. A 2023 report by MacroPolo found that half of top researchers studied in China.",
+        "Yaqiu Wang of Freedom House argued for openness. The study found a rise.",
+    ]
+    assert recased(typed, texts) == read
+
+
+def test_a_statement_question_typed_in_lower_case_is_answered_with_the_speakers_statement() -> None:
+    answerer = _answerer({"party": (0.97, "the board would meet again in May")})
+    answer = answerer.answer("what did jon ruby say", _passages(), ARTICLES.__getitem__)
+    assert not answer.abstained and answer.debug["attributed_to"] == "Jon Ruby"
+    assert [c.quote for c in answer.citations] == ["Ruby said the vote was a turning point for the town."]
 
 
 def test_no_statement_of_a_named_speaker_abstains_however_sure_the_reader_is_of_anothers() -> None:

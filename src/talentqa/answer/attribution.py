@@ -13,6 +13,7 @@ the reader only ranks them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from talentqa.text import split_sentences
@@ -97,6 +98,30 @@ def reported_speech(question: str) -> ReportedSpeech | None:
         if asked is not None:
             return asked
     return None
+
+
+def recased(question: str, texts: Sequence[str]) -> str:
+    """A question typed all in lower case ("what did yaqiu wang argue"), with its speaker written as
+    `texts` write it ("Yaqiu Wang"), so that `reported_speech` can tell a name from a description; the
+    question as it is where it has capitals, asks for no statement, or no text names the speaker."""
+    if question != question.lower():
+        return question
+    m = _QUESTION.match(question.strip())
+    if not m:
+        return question
+    body = m.group("body")
+    for verb in _ASKING_VERB.finditer(body):
+        words = _WORD.findall(body[: verb.start()])
+        while words and words[0] in _FILLER:
+            words = words[1:]
+        if not words or len(words) > 4 or words[-1] in _PRONOUNS:
+            continue
+        pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.I)
+        for text in texts:
+            found = pattern.search(text)
+            if found and found.group() != found.group().lower():
+                return question.replace(" ".join(words), found.group(), 1)
+    return question
 
 
 def _asking(speaker: str, verb: str, rest: str) -> ReportedSpeech | None:
@@ -310,6 +335,8 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
         return False  # '... to Kim Jong Un," the man said': the statement is the man's
     if between.split()[-1:] and between.split()[-1].lower() in _PASSIVE:
         return False  # "Zelenskyy was urged to leave": told, not telling
+    if _AFFILIATION.fullmatch(between):  # "Yaqiu Wang of Freedom House argued"
+        return True
     parts = between.split(",")
     if len(parts) == 1:  # "Hochul said", "MacroPolo's report found"; not "Roth left after Musk said"
         return len(between.split()) <= 2
@@ -336,6 +363,8 @@ _PUBLISHED_FINDING = re.compile(
     r"suggesting|concluding|indicating|revealing|estimating|warning|predicting|stating|arguing)\b",
     re.I,
 )
+# The speaker's organisation between them and the verb: "Michael German of the Brennan Center said".
+_AFFILIATION = re.compile(r"\s+of\s+(?:the\s+)?(?:[A-Z][\w’'.&-]*\s+){1,5}")
 _REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves|itself|myself|ourselves)\b", re.I)
 _PASSIVE = frozenset("was were is are be been being get gets got getting".split())
 _CLOSING_QUOTE = re.compile(r"[”\"]")

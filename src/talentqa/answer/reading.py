@@ -25,7 +25,13 @@ from talentqa.answer.asked import (
     states_money,
     time_of_opposite,
 )
-from talentqa.answer.attribution import ReportedSpeech, attributions, names_speaker, reported_speech
+from talentqa.answer.attribution import (
+    ReportedSpeech,
+    attributions,
+    names_speaker,
+    recased,
+    reported_speech,
+)
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, no_statement_text
 from talentqa.errors import DocumentNotFoundError
@@ -264,10 +270,13 @@ class ReadingAnswerer:
 
     def _statement_asked(self, question: str, passages: Sequence[Passage]) -> ReportedSpeech | None:
         """The speaker of a "What did X say?" question, where the setting is on and X is not the outlet of
-        read passages ("What did The Verge report?" asks for its articles, which the reader reads)."""
+        read passages ("What did The Verge report?" asks for its articles, which the reader reads). A
+        question typed in lower case names X as the passages write it (`recased`)."""
         if not self.settings.attributed_statements:
             return None
-        asked = reported_speech(question)
+        asked = reported_speech(question) or reported_speech(
+            recased(question, [p.chunk.text for p in passages])
+        )
         if asked is None or _an_outlet(asked, passages):
             return None
         return asked
@@ -508,8 +517,7 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     start, end = reading.quote_span()
     if len(span) >= 0.8 * (end - start):
         return None
-    text, offset = reading.passage.chunk.text, reading.output.start
-    if time_of_opposite(question, text[max(0, offset - 60) : offset]):
+    if _dates_the_opposite(question, reading):
         return None  # "2018" from "launched in 2018" for "When did it end?": the quote alone
     return span
 
@@ -538,10 +546,16 @@ def _kind_read(question: str, reading: Reading) -> Reading:
     it did not find what was asked, however sure it is that the passage answers. On the SQuAD 2.0 test
     half this moved one question each way (abstained 0.340 -> 0.342, withheld 0.089 -> 0.091), the news
     sets not at all. A reader that copies its span later (the accurate reader's LLM) is not held to its
-    first span."""
-    if can_answer(question, reading.output.span):
+    first span. A time that dates the opposite event ("2018" out of "launched in 2018" for "When did the
+    China Initiative end?") is not what was asked either."""
+    if can_answer(question, reading.output.span) and not _dates_the_opposite(question, reading):
         return reading
     return _ruled_out(reading)
+
+
+def _dates_the_opposite(question: str, reading: Reading) -> bool:
+    text, offset = reading.passage.chunk.text, reading.output.start
+    return time_of_opposite(question, text[max(0, offset - 60) : offset])
 
 
 def _ruled_out(reading: Reading) -> Reading:
