@@ -9,6 +9,7 @@ from talentqa.app import TalentQA
 from talentqa.settings import Settings
 from talentqa.store import keyword as keyword_module
 from tests.conftest import FakeEmbedder
+from tests.retrieval.keyword_store import article_store, keyword_docs
 
 ARTICLES = {
     "interview": "What did he do? He left. What did she do? She stayed. What did they do next? "
@@ -21,29 +22,15 @@ ARTICLES = {
 
 
 def _store(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for key, text in ARTICLES.items():
-        (folder / f"{key}.md").write_text(f"---\nid: {key}\ntitle: Report {key}\n---\n{text}\n", "utf-8")
-    store = tmp_path / "vs"
-    with TalentQA.open(Settings(store=store), embedder=FakeEmbedder()) as qa:
-        assert not qa.ingest_sources([str(folder)]).failed
-    return store
-
-
-def _keyword_docs(store: Path, question: str) -> list[str]:
-    with TalentQA.open(Settings(store=store), embedder=FakeEmbedder()) as qa:
-        index = qa.retriever.keyword.current()
-        rows = {chunk_id: i for i, chunk_id in enumerate(index.ids)}
-        return [str(index.doc_ids[rows[cid]]) for cid, _ in index.search(question, 5)]
+    return article_store(tmp_path, ARTICLES)
 
 
 def test_the_passage_naming_the_subject_ranks_first_not_the_one_repeating_the_asking_words(
     tmp_path: Path,
 ) -> None:
     store = _store(tmp_path)
-    assert _keyword_docs(store, "What did MacroPolo find?")[0] == "answer"
-    assert _keyword_docs(store, "how did macropolo do it") == ["answer"]
+    assert keyword_docs(store, "What did MacroPolo find?")[0] == "answer"
+    assert keyword_docs(store, "how did macropolo do it") == ["answer"]
 
 
 def test_asked_with_every_word_the_interview_would_win(tmp_path: Path) -> None:
@@ -58,4 +45,4 @@ def test_asked_with_every_word_the_interview_would_win(tmp_path: Path) -> None:
 
 
 def test_a_question_of_asking_words_alone_finds_nothing_by_keyword(tmp_path: Path) -> None:
-    assert _keyword_docs(_store(tmp_path), "What did they do?") == []
+    assert keyword_docs(_store(tmp_path), "What did they do?") == []

@@ -12,6 +12,7 @@ from talentqa.settings import Settings
 from talentqa.store import keyword as keyword_module
 from talentqa.store.name_pairs import passage_name_terms, question_name_terms
 from tests.conftest import FakeEmbedder
+from tests.retrieval.keyword_store import article_store, keyword_docs
 
 
 def test_a_name_about_as_rare_as_its_rarer_word_adds_no_term(tmp_path: Path) -> None:
@@ -73,28 +74,13 @@ ANSWER = {
 
 
 def _store(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for key, text in {**DISTRACTORS, **ANSWER}.items():
-        page = f"---\nid: {key}\ntitle: Report {key}\n---\n{text}\n"
-        (folder / f"{key}.md").write_text(page, encoding="utf-8")
-    store = tmp_path / "vs"
-    with TalentQA.open(Settings(store=store), embedder=FakeEmbedder()) as qa:
-        assert not qa.ingest_sources([str(folder)]).failed
-    return store
-
-
-def _keyword_docs(store: Path, question: str) -> list[str]:
-    with TalentQA.open(Settings(store=store), embedder=FakeEmbedder()) as qa:
-        index = qa.retriever.keyword.current()
-        rows = {chunk_id: i for i, chunk_id in enumerate(index.ids)}
-        return [str(index.doc_ids[rows[cid]]) for cid, _ in index.search(question, 5)]
+    return article_store(tmp_path, {**DISTRACTORS, **ANSWER})
 
 
 def test_the_passage_naming_the_asked_for_name_ranks_first(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    assert _keyword_docs(store, "When did the China Initiative end?")[0] == "answer"
-    assert _keyword_docs(store, "when did the china initiative end")[0] == "answer"
+    assert keyword_docs(store, "When did the China Initiative end?")[0] == "answer"
+    assert keyword_docs(store, "when did the china initiative end")[0] == "answer"
 
 
 def test_without_name_terms_the_words_alone_bury_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +88,7 @@ def test_without_name_terms_the_words_alone_bury_it(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(keyword_module, "passage_name_terms", lambda text: [])
     monkeypatch.setattr(keyword_module, "question_name_terms", lambda text: [])
     store = _store(tmp_path)
-    assert _keyword_docs(store, "When did the China Initiative end?")[0] != "answer"
+    assert keyword_docs(store, "When did the China Initiative end?")[0] != "answer"
 
 
 def test_an_index_of_the_earlier_terms_is_rebuilt_with_names(
@@ -112,8 +98,8 @@ def test_an_index_of_the_earlier_terms_is_rebuilt_with_names(
         patched.setattr(keyword_module, "passage_name_terms", lambda text: [])
         patched.setattr(keyword_module, "TOKENIZER", "en-stem+zh-bigram-jieba/1")
         store = _store(tmp_path)
-        assert _keyword_docs(store, "When did the China Initiative end?")[0] != "answer"
-    assert _keyword_docs(store, "When did the China Initiative end?")[0] == "answer"
+        assert keyword_docs(store, "When did the China Initiative end?")[0] != "answer"
+    assert keyword_docs(store, "When did the China Initiative end?")[0] == "answer"
 
 
 def test_a_question_naming_nothing_rare_ranks_exactly_as_by_its_words(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from talentqa.answer.asked import (
     time_of_opposite,
 )
 from talentqa.answer.attribution import (
+    Attribution,
     ReportedSpeech,
     attributions,
     names_speaker,
@@ -336,26 +337,34 @@ def attributed(
                 named[chunk.doc_id] = False
         if not named[chunk.doc_id]:
             continue
-        text = chunk.text
-        found = attributions(asked, text)
+        found = attributions(asked, chunk.text)
         own = reading.output.start
         found.sort(key=lambda a: not (a.start <= own < a.end))  # stable: the rest keep their order
-        for sentence in found:
-            if len(statements) >= most:
-                return statements
-            if instruction_like(text, sentence.start, sentence.end):
-                continue
-            output = replace(
-                reading.output,
-                start=sentence.start,
-                end=sentence.end,
-                span=text[sentence.start : sentence.end],
-                span_probability=None,
-            )
-            statements.append(Reading(reading.passage, reading.rank, output))
+        _quote_statements(statements, reading, reading.passage, found, most)
     if not statements:
         statements = _attributed_in_articles(asked, readings, text_of, named, most)
     return statements
+
+
+def _quote_statements(
+    statements: list[Reading], reading: Reading, passage: Passage, found: Sequence[Attribution], most: int
+) -> None:
+    """Add to `statements`, up to `most`, a reading of `passage` quoting each sentence `found` in it."""
+    text = passage.chunk.text
+    for sentence in found:
+        if len(statements) >= most:
+            return
+        if instruction_like(text, sentence.start, sentence.end):
+            continue
+        output = replace(
+            reading.output,
+            start=sentence.start,
+            end=sentence.end,
+            span=text[sentence.start : sentence.end],
+            span_probability=None,
+            other=None,
+        )
+        statements.append(Reading(passage, reading.rank, output))
 
 
 def _attributed_in_articles(
@@ -381,20 +390,7 @@ def _attributed_in_articles(
         whole = replace(
             reading.passage, chunk=chunk.model_copy(update={"start": 0, "end": len(text), "text": text})
         )
-        for sentence in attributions(asked, text):
-            if len(statements) >= most:
-                return statements
-            if instruction_like(text, sentence.start, sentence.end):
-                continue
-            output = replace(
-                reading.output,
-                start=sentence.start,
-                end=sentence.end,
-                span=text[sentence.start : sentence.end],
-                span_probability=None,
-                other=None,
-            )
-            statements.append(Reading(whole, reading.rank, output))
+        _quote_statements(statements, reading, whole, attributions(asked, text), most)
     return statements
 
 
