@@ -8,6 +8,7 @@ source of truth and the index can always be thrown away.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -61,7 +62,12 @@ def _query_tokens(query: str, stemmer: Any) -> Any:
     bm25s keeps them as terms, and a chunk that repeats them (an interview's "What did he do?") outscored
     the one chunk naming the rare subject of "What did MacroPolo find?". Passages keep them (indexed
     unchanged), so no index is rebuilt."""
-    return _tokenize([query], stemmer, stopwords=sorted(query_stopwords()))
+    return _tokenize([query], stemmer, stopwords=_query_stopword_list())
+
+
+@functools.cache
+def _query_stopword_list() -> list[str]:
+    return sorted(query_stopwords())
 
 
 def _name_tokens(texts: list[str]) -> Any:
