@@ -300,6 +300,7 @@ def test_the_speakers_statement_is_found_in_the_rest_of_an_article_whose_read_pa
     ("typed", "read"),
     [
         ("what did macropolo find", "what did MacroPolo find"),
+        ("so what did yaqiu wang say about it", "so what did Yaqiu Wang say about it"),
         ("what did yaqiu wang argue about visas?", "what did Yaqiu Wang argue about visas?"),
         ("What did macropolo find?", "What did macropolo find?"),  # capitals typed: taken as written
         ("what did the study find", "what did the study find"),  # a description, as in the text

@@ -117,10 +117,14 @@ def recased(question: str, texts: Sequence[str]) -> str:
         if not words or len(words) > 4 or words[-1] in _PRONOUNS:
             continue
         pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.I)
+        typed = pattern.search(body, 0, verb.start())
+        if typed is None:
+            continue
         for text in texts:
             found = pattern.search(text)
             if found and found.group() != found.group().lower():
-                return question.replace(" ".join(words), found.group(), 1)
+                at = len(question) - len(question.lstrip()) + m.start("body")
+                return question[: at + typed.start()] + found.group() + question[at + typed.end() :]
     return question
 
 
