@@ -1,4 +1,4 @@
-"""Which questions ask for a time, an amount or a reason, and which spans cannot be one; the form the
+"""Which questions ask for a time, an amount, a reason or a name, and which spans cannot be one; the form the
 reader reads a question in."""
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ from talentqa.answer.asked import (
         ("How many returnees did the study count?", Asked.AMOUNT),
         ("How much does each grantee receive?", Asked.AMOUNT),
         ("What percentage of researchers stayed?", Asked.AMOUNT),
-        ("Who runs the fund?", Asked.OTHER),
+        ("Who runs the fund?", Asked.NAME),
+        ("Which journal did MacroPolo publish its report in?", Asked.NAME),
+        ("In which cities did returnees settle?", Asked.NAME),
+        # numbers name these: "article 66", "the 50-yard line", "Apollo 17"
+        ("Which article made provisions for mergers?", Asked.OTHER),
+        ("What yard line was painted gold?", Asked.OTHER),
+        ("Which mission landed on the moon?", Asked.OTHER),
+        ("What did MacroPolo find?", Asked.OTHER),
         ("Why are scientists leaving?", Asked.REASON),
         ("And how come they stayed?", Asked.REASON),
         ("How did the study count returnees?", Asked.OTHER),
@@ -53,6 +60,10 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, asked: Asked) -> 
         ("How many people were killed?", "dozens", True),
         ("How much did homicide rates differ?", "tenfold", True),
         ("Who runs the fund?", "Justice Department", True),
+        ("Who runs the fund?", "2018", False),
+        ("Which journal did MacroPolo publish its report in?", "2023", False),
+        ("Which journal did MacroPolo publish its report in?", "Tropical Geography", True),
+        ("Which city sent the most returnees?", "北京", True),
         ("Why are Chinese scientists leaving the US?", "feeling anxious", False),
         ("Why are Chinese scientists leaving the US?", "China Initiative", False),
         ("Why are Chinese scientists leaving the US?", "because of suspicion", True),
@@ -60,7 +71,7 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, asked: Asked) -> 
         ("Why was the game delayed?", "due to rain", True),
     ],
 )
-def test_a_span_fits_a_time_amount_or_reason_question_only_when_it_can_be_one(
+def test_a_span_fits_a_time_amount_reason_or_name_question_only_when_it_can_be_one(
     question: str, span: str, fits: bool
 ) -> None:
     assert can_answer(question, span) is fits

@@ -220,6 +220,19 @@ def test_a_passage_whose_span_cannot_be_a_time_or_amount_does_not_answer_when_or
     assert copied.citations[0].quote == "The grocer opened ten stores."
 
 
+def test_a_passage_whose_span_is_a_bare_number_does_not_answer_who_or_which_company() -> None:
+    numbers = {"grocer": "The grocer opened 10 stores in 2023.", "retail": ARTICLES["retail"]}
+    answerer = _answerer({"grocer": (0.9, "2023"), "retail": (0.7, "Brian Cornell")}, numbers)
+    who = answerer.answer("Who runs the company?", _passages(numbers), numbers.__getitem__)
+    assert who.short_answer == "Brian Cornell"  # the surer passage's span names no one: the next answers
+    alone = _answerer({"grocer": (0.9, "2023")}, numbers)
+    which = alone.answer("Which company did the grocer buy?", _passages(numbers), numbers.__getitem__)
+    assert which.abstained and which.related[0].doc_id == "grocer"  # still the closest passage
+    # the same span answers a question a number can answer
+    when = alone.answer("When did the grocer open stores?", _passages(numbers), numbers.__getitem__)
+    assert not when.abstained and when.short_answer == "2023"
+
+
 def test_a_span_across_a_line_break_does_not_lead_the_answer() -> None:
     articles = {
         "final": "Argentina beat France in the World Cup final\n\nArgentina won on penalties in Qatar."

@@ -20,6 +20,7 @@ class Asked(Enum):
     TIME = "time"
     AMOUNT = "amount"
     REASON = "reason"
+    NAME = "name"
     OTHER = "other"
 
 
@@ -35,6 +36,18 @@ _AMOUNT_QUESTION = re.compile(
 )
 _REASON_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
+)
+# "Who ...?", "Which journal ...?": a name, which a bare number or year cannot be ("2023" for "Which journal
+# did MacroPolo publish its report in?"). The nouns are kinds of named things, never ones a number names
+# ("which article", "what yard line", "which mission": SQuAD answers "66", "50", "17").
+_NAME_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
+    r"(?:which|what)\s+(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
+    r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
+    r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
+    r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"
+    r"|singer|scientist|researcher|professor|startup|start-up)s?\b)",
+    re.I,
 )
 # How a reason opens when a span holds one whole.
 _REASON_OPENING = re.compile(
@@ -158,14 +171,18 @@ def asked_for(question: str) -> Asked:
         return Asked.AMOUNT
     if _REASON_QUESTION.match(question):
         return Asked.REASON
+    if _NAME_QUESTION.match(question):
+        return Asked.NAME
     return Asked.OTHER
 
 
 def can_answer(question: str, span: str) -> bool:
-    """False when the question asks for a time, an amount or a reason and `span` cannot be one."""
+    """False when the question asks for a time, an amount, a reason or a name and `span` cannot be one."""
     asked = asked_for(question)
     if asked is Asked.REASON:
         return bool(_REASON_OPENING.match(span))
+    if asked is Asked.NAME:
+        return bool(_WORD.search(span))
     if asked is Asked.OTHER or _DIGIT.search(span):
         return True
     words = {w.lower() for w in _WORD.findall(span)}

@@ -49,6 +49,8 @@ from talentqa.text import split_sentences
 SECOND_QUOTE_RATIO = 0.9
 # The span leads the answer only when it is short: a span as long as its sentence adds nothing to the quote.
 SHORT_ANSWER_MAX_WORDS = 12
+# The kinds of answer a span must be able to be (`_kind_read`) for its passage to answer.
+_KIND_RULED = (Asked.TIME, Asked.AMOUNT, Asked.NAME)
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +136,7 @@ class ReadingAnswerer:
         ]
         if asks_for_money(question):
             readings = [_money_read(r) for r in readings]
-        elif asked_for(question) in (Asked.TIME, Asked.AMOUNT) and not isinstance(reader, SpanRefiner):
+        elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
@@ -537,8 +539,9 @@ def _money_read(reading: Reading) -> Reading:
 
 
 def _kind_read(question: str, reading: Reading) -> Reading:
-    """A reading of a passage asked when or how many: where the reader's best span cannot be a time or
-    an amount ("number of top scientists in China" for "How many top scientists does the U.S. have?"),
+    """A reading of a passage asked when, how many, or who / which company: where the reader's best span
+    cannot be a time, an amount or a name ("number of top scientists in China" for "How many top scientists
+    does the U.S. have?", "2023" for "Which journal did MacroPolo publish its report in?"),
     it did not find what was asked, however sure it is that the passage answers. On the SQuAD 2.0 test
     half this moved one question each way (abstained 0.340 -> 0.342, withheld 0.089 -> 0.091), the news
     sets not at all. A reader that copies its span later (the accurate reader's LLM) is not held to its
