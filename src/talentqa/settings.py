@@ -86,12 +86,20 @@ class AnswerSettings(BaseModel):
     )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.6184,
+        default=0.5047,
         ge=0.0,
         le=1.0,
         description="The reader's answer probability below which the answer abstains. Calibrated with "
         "`talentqa calibrate` on SQuAD 2.0 calibration articles the reader never trained on (1,870 "
         "questions), to withhold at most 15% of answerable questions there.",
+    )
+    second_look: bool = Field(
+        default=True,
+        description="The fast reader reads the window around each passage's answer span (its sentence and "
+        "one each side) a second time, alone, and the passage's probability is the mean of both readings' "
+        "log-odds: a sentence that only looked right because the passage around it is on topic loses "
+        "(`talentqa.reading.second_look`; yes/no questions keep the first reading). abstain_threshold is "
+        "calibrated on the combined probability; with this off, calibrate again.",
     )
     short_answer_min_span_probability: float = Field(
         default=0.16,

@@ -244,3 +244,20 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
         assert following is not None  # `end` is a non-space character
         start = following.start()
     spans.append(Span(start, end))
+
+
+# Sentences kept before and after an answer span when a window of the passage around it is read again.
+WINDOW_SENTENCES = (1, 1)
+
+
+def window(
+    passage: str, start: int, end: int, sentences: tuple[int, int] = WINDOW_SENTENCES
+) -> tuple[int, int]:
+    """Offsets of the sentence(s) holding [start, end), widened by `sentences` (before, after)."""
+    spans = split_sentences(passage)
+    if not spans:
+        return 0, len(passage)
+    before, after = sentences
+    hit = [i for i, s in enumerate(spans) if s.start < max(end, start + 1) and s.end > start] or [0]
+    first, last = max(0, hit[0] - before), min(len(spans) - 1, hit[-1] + after)
+    return spans[first].start, spans[last].end

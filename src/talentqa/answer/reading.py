@@ -1,7 +1,8 @@
 """The offline default answerer: a trained reader decides which passage answers, where, and when none does.
 
 For every retrieved passage the reader (`talentqa.reading`) gives the probability that the passage answers
-the question and the most likely answer span. The answer quotes the sentence(s) holding the best span,
+the question and the most likely answer span; by default it then reads the window around each span again,
+alone, and the passage's probability combines both readings (`talentqa.reading.second_look`). The answer quotes the sentence(s) holding the best span,
 verbatim, and leads with the span itself ("Sue Gove [1]"); passages nearly as likely add their own quotes.
 When no passage's probability reaches the threshold (calibrated with `talentqa calibrate` on calibration
 questions the reader never trained on), the answer abstains and lists the passages the reader found most
@@ -40,6 +41,7 @@ from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
 from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SequentialReader, SpanRefiner
 from talentqa.reading.model import passage_header as reader_header
+from talentqa.reading.second_look import SecondLook
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 from talentqa.text import split_sentences
@@ -57,6 +59,18 @@ _KIND_RULED = (Asked.TIME, Asked.AMOUNT, Asked.NAME)
 def shared_reader() -> Reader:
     """One compiled reader per process: every `TalentQA` (and every bot worker thread) shares it."""
     return Reader.load()
+
+
+@lru_cache(maxsize=1)
+def shared_second_look() -> SecondLook:
+    """The shared reader taking a second look at its answer windows (`talentqa.reading.second_look`),
+    except for yes/no questions, whose threshold is fitted on the passage's own probability."""
+    return SecondLook(shared_reader(), applies=lambda question: not is_yes_no(question))
+
+
+def default_reader(settings: AnswerSettings) -> Callable[[], PassageReader]:
+    """The fast reader the settings ask for: with or without the second look."""
+    return shared_second_look if settings.second_look else shared_reader
 
 
 @dataclass(frozen=True)
@@ -95,12 +109,12 @@ class ReadingAnswerer:
     def __init__(
         self,
         settings: AnswerSettings,
-        reader: Callable[[], PassageReader] = shared_reader,
+        reader: Callable[[], PassageReader] | None = None,
         *,
         name: str = "reader",
     ) -> None:
         self.settings = settings
-        self._reader = reader
+        self._reader = reader if reader is not None else default_reader(settings)
         self.name = name
 
     def read(

@@ -41,7 +41,7 @@ from talentqa.answer.citations import locate_quote
 from talentqa.errors import AnswerError
 from talentqa.reading.model import ReaderOutput
 from talentqa.settings import AnswerSettings
-from talentqa.text import split_sentences
+from talentqa.text import WINDOW_SENTENCES, window
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +62,6 @@ NO_TOKENS = frozenset({"NO"})
 YES_TOKENS = frozenset({"YES"})
 TOP_LOGPROBS = 10
 MAX_ANSWER_TOKENS = 32
-WINDOW_SENTENCES = (1, 1)  # sentences kept before and after the fast reader's span
-
-
-def window(
-    passage: str, start: int, end: int, sentences: tuple[int, int] = WINDOW_SENTENCES
-) -> tuple[int, int]:
-    """Offsets of the sentence(s) holding [start, end), widened by `sentences` (before, after)."""
-    spans = split_sentences(passage)
-    if not spans:
-        return 0, len(passage)
-    before, after = sentences
-    hit = [i for i, s in enumerate(spans) if s.start < max(end, start + 1) and s.end > start] or [0]
-    first, last = max(0, hit[0] - before), min(len(spans) - 1, hit[-1] + after)
-    return spans[first].start, spans[last].end
 
 
 def _first_token_options(logprobs: Any) -> list[tuple[str, float]] | None:

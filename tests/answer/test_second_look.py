@@ -1,0 +1,105 @@
+"""The second look: the window around the answer span is read again, alone, and both readings vote."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pytest
+
+from talentqa.answer.reading import ReadingAnswerer, default_reader, shared_reader, shared_second_look
+from talentqa.reading.model import Reader, ReaderOutput
+from talentqa.reading.second_look import SecondLook, both_views
+from talentqa.settings import AnswerSettings
+from talentqa.text import window
+
+PASSAGE = (
+    "The grocer opened ten stores last year. Its chief executive, Sue Gove, said sales grew. "
+    "Analysts expect more cuts. The chain sells food and clothes across the country."
+)
+
+
+class WindowAware:
+    """Reads by the text it is given: a whole passage is sure of Sue Gove, a window alone as sure as the
+    test says; keeps every text it read."""
+
+    def __init__(self, alone: float, whole: float = 0.9) -> None:
+        self.alone, self.whole = alone, whole
+        self.texts: list[list[str]] = []
+        self.headers: list[list[str] | None] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.texts.append(list(passages))
+        self.headers.append(list(headers) if headers is not None else None)
+        outputs = []
+        for text in passages:
+            start = text.find("Sue Gove")
+            p = self.whole if text == PASSAGE else self.alone
+            outputs.append(ReaderOutput(p, start, start + len("Sue Gove"), "Sue Gove", 1.0))
+        return outputs
+
+
+def test_both_views_are_the_mean_of_their_log_odds() -> None:
+    assert both_views(0.9, 0.9) == pytest.approx(0.9)
+    assert both_views(0.8, 0.2) == pytest.approx(0.5)
+    logit = math.log(0.9 / 0.1) / 2 + math.log(0.3 / 0.7) / 2
+    assert both_views(0.9, 0.3) == pytest.approx(1 / (1 + math.exp(-logit)))
+    assert 0.0 < both_views(0.0, 1.0) < 1.0  # a certain view does not overflow
+
+
+def test_the_window_around_the_span_is_read_again_under_the_same_header() -> None:
+    fake = WindowAware(alone=0.2)
+    [output] = SecondLook(fake).read("Who runs the grocer?", [PASSAGE], ["Grocer news: "])
+    # the span's sentence and one sentence each side, not the last one
+    assert fake.texts[1] == [
+        "The grocer opened ten stores last year. Its chief executive, Sue Gove, said sales grew. "
+        "Analysts expect more cuts."
+    ]
+    assert fake.headers == [["Grocer news: "], ["Grocer news: "]]
+    assert output.probability == pytest.approx(both_views(0.9, 0.2))
+    assert PASSAGE[output.start : output.end] == "Sue Gove"  # the first reading's span, in the passage
+
+
+def test_a_window_that_does_not_answer_alone_lowers_the_passage_below_one_that_does() -> None:
+    sure = SecondLook(WindowAware(alone=0.9)).read("Who runs the grocer?", [PASSAGE])[0]
+    topical = SecondLook(WindowAware(alone=0.05)).read("Who runs the grocer?", [PASSAGE])[0]
+    assert topical.probability < 0.5 < sure.probability
+
+
+def test_questions_it_does_not_apply_to_keep_the_first_reading() -> None:
+    fake = WindowAware(alone=0.1)
+    looked = SecondLook(fake, applies=lambda q: not q.startswith("Did"))
+    [output] = looked.read("Did Sue Gove say so?", [PASSAGE])
+    assert output.probability == 0.9 and len(fake.texts) == 1
+    assert SecondLook(fake).read("Who?", []) == []
+
+
+def test_the_answerer_takes_a_second_look_unless_switched_off() -> None:
+    assert default_reader(AnswerSettings()) is shared_second_look
+    assert default_reader(AnswerSettings(second_look=False)) is shared_reader
+    # a reader handed to the answerer is used as it is (the tests' fakes, the accurate cascade)
+    fake = WindowAware(alone=0.1)
+    answerer = ReadingAnswerer(AnswerSettings(), reader=lambda: fake)
+    assert answerer._reader() is fake
+
+
+@pytest.mark.slow
+def test_the_shipped_reader_doubts_a_topical_sentence_more_on_a_second_look() -> None:
+    """A near-miss: the passage is about the grocer's chief executive, but never gives her age. Read whole
+    and read as a window, the real reader's two views are combined into one probability between them."""
+    reader = Reader.load()
+    looked = SecondLook(reader)
+    question = "Who is the grocer's chief executive?"
+    [first] = reader.read(question, [PASSAGE])
+    [both] = looked.read(question, [PASSAGE])
+    assert both.span == first.span and "Sue Gove" in both.span
+    assert both.probability > 0.5  # the window alone still answers
+    near_miss = "How old is the grocer's chief executive?"
+    [whole] = reader.read(near_miss, [PASSAGE])
+    [combined] = looked.read(near_miss, [PASSAGE])
+    start, end = window(PASSAGE, whole.start, whole.end)
+    [alone] = reader.read(near_miss, [PASSAGE[start:end]])
+    assert combined.probability == pytest.approx(both_views(whole.probability, alone.probability), abs=1e-4)
+    assert combined.probability < both.probability
