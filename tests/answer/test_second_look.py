@@ -103,3 +103,30 @@ def test_the_shipped_reader_doubts_a_topical_sentence_more_on_a_second_look() ->
     [alone] = reader.read(near_miss, [PASSAGE[start:end]])
     assert combined.probability == pytest.approx(both_views(whole.probability, alone.probability), abs=1e-4)
     assert combined.probability < both.probability
+
+
+class ByPassage:
+    """Reads a passage it was given whole at the probability set for it, anything else (a window) at
+    `alone`; keeps what each call read."""
+
+    def __init__(self, whole: dict[str, float], alone: float) -> None:
+        self.whole, self.alone = whole, alone
+        self.texts: list[list[str]] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.texts.append(list(passages))
+        return [ReaderOutput(self.whole.get(t, self.alone), 0, 3, t[:3], 1.0) for t in passages]
+
+
+def test_only_the_likeliest_passages_windows_are_read_again() -> None:
+    tail = " Two. Three. Four."
+    whole = {"Low one." + tail: 0.1, "Best one." + tail: 0.9, "Mid one." + tail: 0.3, "Next one." + tail: 0.6}
+    fake = ByPassage(whole, alone=0.2)
+    outputs = SecondLook(fake, most=2).read("Who?", list(whole))
+    # the windows of the two likeliest, likeliest first: the span's sentence and the next
+    assert fake.texts[1] == ["Best one. Two.", "Next one. Two."]
+    assert [o.probability for o in outputs] == pytest.approx(
+        [both_views(0.1, 0.5), both_views(0.9, 0.2), both_views(0.3, 0.5), both_views(0.6, 0.2)]
+    )
