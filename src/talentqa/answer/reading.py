@@ -2,8 +2,9 @@
 
 For every retrieved passage the reader (`talentqa.reading`) gives the probability that the passage answers
 the question and the most likely answer span; by default it then reads the window around each span again,
-alone, and the passage's probability combines both readings (`talentqa.reading.second_look`). The answer quotes the sentence(s) holding the best span,
-verbatim, and leads with the span itself ("Sue Gove [1]"); passages nearly as likely add their own quotes.
+alone, and the passage's probability combines both readings (`talentqa.reading.second_look`). The answer
+quotes the sentence(s) holding the best span, verbatim, and leads with the span itself ("Sue Gove [1]");
+passages nearly as likely add their own quotes.
 When no passage's probability reaches the threshold (calibrated with `talentqa calibrate` on calibration
 questions the reader never trained on), the answer abstains and lists the passages the reader found most
 nearly answering as related.
