@@ -184,6 +184,11 @@ def _features(tokenizer: Any, batch: list[ReaderExample], hyper: dict[str, Any])
     }
 
 
+def tokenised(tokenizer: Any, examples: list[ReaderExample], hyper: dict[str, Any]) -> list[dict[str, Any]]:
+    """The training batches' features, in a fixed order (a teacher's targets are aligned with it)."""
+    return [_features(tokenizer, b, hyper) for b in _batches(examples, hyper["batch_size"])]
+
+
 def _batches(examples: list[ReaderExample], size: int) -> list[list[ReaderExample]]:
     """Batches of similar length (little padding); their order is shuffled per epoch."""
     ordered = sorted(examples, key=lambda e: len(e.question) + len(e.context))
@@ -235,9 +240,19 @@ def make_optimiser(torch: Any, net: Any, hyper: dict[str, Any], steps: int, wher
 
 
 def train_step(
-    torch: Any, net: Any, optimiser: Any, f: dict[str, Any], hyper: dict[str, Any], where: Any, autocast: Any
+    torch: Any,
+    net: Any,
+    optimiser: Any,
+    f: dict[str, Any],
+    hyper: dict[str, Any],
+    where: Any,
+    autocast: Any,
+    soft: dict[str, Any] | None = None,
 ) -> Any:
-    """One optimiser step on the batch features `f`; returns the loss."""
+    """One optimiser step on the batch features `f`; returns the loss. With `soft` (a teacher's logits
+    for the same batch, `talentqa.reading.distil`), each loss is mixed with the teacher's: a share
+    `soft_weight` of it comes from the teacher's answerability probability and its start and end
+    distributions at `temperature`, the rest from the labels."""
 
     def tensor(array: Any) -> Any:
         return torch.from_numpy(array).to(where)
@@ -252,14 +267,29 @@ def train_step(
     start = start.masked_fill(~mask, -1e4)
     end = end.masked_fill(~mask, -1e4)
     labels = tensor(f["answerable"])
-    loss = hyper["answerability_loss_weight"] * torch.nn.functional.binary_cross_entropy_with_logits(
-        has[keep], labels[keep]
-    )
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    share = hyper.get("soft_weight", 0.0) if soft is not None else 0.0
+    answerability = bce(has[keep], labels[keep])
+    if soft is not None:
+        taught = torch.sigmoid(tensor(soft["answerable"]).float())
+        answerability = (1 - share) * answerability + share * bce(has[keep], taught[keep])
+    loss = hyper["answerability_loss_weight"] * answerability
     spans = keep & (labels > 0.5)
     if spans.any():
         ce = torch.nn.functional.cross_entropy
         s_lab, e_lab = tensor(f["start"]), tensor(f["end"])
-        loss = loss + (ce(start[spans], s_lab[spans]) + ce(end[spans], e_lab[spans])) / 2
+        span_loss = (ce(start[spans], s_lab[spans]) + ce(end[spans], e_lab[spans])) / 2
+        if soft is not None:
+            t = hyper.get("temperature", 1.0)
+            teacher = [tensor(soft[k]).float().masked_fill(~mask, -1e4)[spans] / t for k in ("start", "end")]
+            kl = sum(
+                torch.nn.functional.kl_div(
+                    (s[spans] / t).log_softmax(-1), tl.log_softmax(-1), log_target=True, reduction="batchmean"
+                )
+                for s, tl in zip((start, end), teacher, strict=True)
+            )
+            span_loss = (1 - share) * span_loss + share * t * t * kl / 2
+        loss = loss + span_loss
     optimiser.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -276,11 +306,12 @@ def train(
     device: str = "auto",
     holdout: list[ReaderExample] | None = None,
     precision: str = "fp32",
+    soft: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Train one net with `hyper`, save it as `out_dir/reader.pt`, and return the run's record (with the
     held-out figures when `holdout` is given). `precision` "bf16" runs the forward pass under bfloat16
     autocast: about 1.6 times as fast on a CPU with native bfloat16, a weaker net (see BF16_HOLDOUT), and
-    recorded as such."""
+    recorded as such. `soft`: a teacher's logits for each of `tokenised(examples)`'s batches, in order."""
     torch, ReaderNet = _torch_modules()
     from transformers import AutoTokenizer
 
@@ -295,7 +326,9 @@ def train(
     net = ReaderNet(path, hyper.get("attention_dropout", 0.1)).to(where)
     freeze_lower(net, hyper.get("frozen_layers", 0))
     # Tokenised once: the batches keep their members, only their order changes between epochs.
-    batches = [_features(tokenizer, b, hyper) for b in _batches(examples, hyper["batch_size"])]
+    batches = tokenised(tokenizer, examples, hyper)
+    if soft is not None and len(soft) != len(batches):
+        raise ValueError(f"{len(soft)} teacher batches for {len(batches)} batches")
     steps = len(batches) * hyper["epochs"]
     optimiser, schedule = make_optimiser(torch, net, hyper, steps, where)
     step, started = 0, time.time()
@@ -304,7 +337,8 @@ def train(
         order = list(range(len(batches)))
         rng.shuffle(order)
         for index in order:
-            loss = train_step(torch, net, optimiser, batches[index], hyper, where, autocast)
+            taught = soft[index] if soft is not None else None
+            loss = train_step(torch, net, optimiser, batches[index], hyper, where, autocast, taught)
             schedule.step()
             step += 1
             if step % 100 == 0 or step == steps:

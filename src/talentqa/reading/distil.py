@@ -1,0 +1,154 @@
+"""Distil several readers into one: train `--teachers` readers of the shipped recipe (seeds 0, 1, ...),
+average their logits, and train a student of the same size on the same examples against both the labels
+and the teachers' average (`train.train_step`'s `soft`).
+
+    python -m talentqa.reading.distil --examples examples.json.gz --teachers 4 \\
+        --grid "soft_weight=0.5,0.8;temperature=2" --work .cache/reader-distil
+
+Why: two seeds of one recipe differ by up to 0.04 in unanswerable questions rejected on the held-out
+articles (the card's grid), so each reader is one draw of a noisy process; their average is a better
+reader that costs several times as much to run. A student taught by the average keeps one reader's cost.
+The teachers' average, every teacher and every student are measured on the held-out articles (before
+int8 export) and written to `runs.json` in `train.py`'s layout, the student with the best
+`selection_score` selected, so `python -m talentqa.reading.train --export-only --work ...` exports it.
+Needs torch and transformers; meant for a GPU (one student: about 30 s on an H200, an hour on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from talentqa.reading.train import (
+    DATA_SEED,
+    HYPER,
+    _device,
+    _read_with_net,
+    _torch_modules,
+    grid_runs,
+    holdout_metrics,
+    load_data,
+    selection_score,
+    tokenised,
+    train,
+)
+
+DISTIL = {"soft_weight": 0.5, "temperature": 2.0}
+
+
+def _load(torch: Any, reader_net: Any, folder: Path, base: Path | None, where: Any) -> Any:
+    from talentqa.reading.model import encoder_path
+
+    net = reader_net(base or encoder_path())
+    net.load_state_dict(torch.load(folder / "reader.pt", map_location="cpu"))
+    return net.to(where).eval()
+
+
+def _ensemble(torch: Any, nets: list[Any]) -> Any:
+    class Ensemble(torch.nn.Module):  # type: ignore[misc]
+        """The teachers as one net: each output the mean of theirs (logits, so log-odds are averaged)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.members = torch.nn.ModuleList(nets)
+
+        def forward(self, *inputs: Any) -> tuple[Any, Any, Any]:
+            outs = [m(*inputs) for m in self.members]
+            return tuple(torch.stack(parts).mean(0) for parts in zip(*outs, strict=True))
+
+    return Ensemble().eval()
+
+
+def teacher_logits(
+    torch: Any, teacher: Any, batches: list[dict[str, Any]], where: Any
+) -> list[dict[str, Any]]:
+    """The teacher's start, end and answerability logits for every batch (float16, to keep them small)."""
+    out = []
+    with torch.no_grad():
+        for f in batches:
+            start, end, has = teacher(
+                *(torch.from_numpy(f[k]).to(where) for k in ("input_ids", "attention_mask", "token_type_ids"))
+            )
+            out.append(
+                {
+                    "start": start.float().cpu().numpy().astype(np.float16),
+                    "end": end.float().cpu().numpy().astype(np.float16),
+                    "answerable": has.float().cpu().numpy(),
+                }
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
+    parser.add_argument("--base", type=Path, default=None, help="Base model folder (default: packaged).")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--work", type=Path, default=Path(".cache/reader-distil"))
+    parser.add_argument("--teachers", type=int, default=4, help="Readers averaged (seeds 0 .. N-1).")
+    parser.add_argument(
+        "--grid", default="", help='Students\' hyper-parameters, e.g. "soft_weight=0.5,0.8;seed=0,1".'
+    )
+    parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Start no student after.")
+    parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
+    args = parser.parse_args(argv)
+
+    data = load_data(args.examples, args.eval_root, DATA_SEED)
+    examples = data.train[: args.limit] if args.limit else data.train
+    print(f"{len(examples)} training examples, {len(data.holdout)} held out", flush=True)
+    torch, reader_net = _torch_modules()
+    from transformers import AutoTokenizer
+
+    from talentqa.reading.model import encoder_path
+
+    where = _device(torch, args.device)
+    started = time.time()
+    runs: list[dict[str, Any]] = []
+    teachers = []
+    for seed in range(args.teachers):
+        hyper = {**HYPER, "seed": seed}
+        record = train(examples, args.work / f"teacher{seed}", hyper, base=args.base, device=args.device,
+                       holdout=data.holdout)  # fmt: skip
+        runs.append({"role": "teacher", "hyper_parameters": hyper, **record})
+        print(json.dumps(runs[-1]), flush=True)
+        teachers.append(_load(torch, reader_net, args.work / f"teacher{seed}", args.base, where))
+
+    tokenizer = AutoTokenizer.from_pretrained(str(args.base or encoder_path()), local_files_only=True)
+    ensemble = _ensemble(torch, teachers)
+    outputs = _read_with_net(torch, ensemble, tokenizer, data.holdout, where, HYPER)
+    average = {"role": "teachers' average", "teachers": args.teachers,
+               "holdout": holdout_metrics(outputs, data.holdout)}  # fmt: skip
+    print(json.dumps(average), flush=True)
+    soft = teacher_logits(torch, ensemble, tokenised(tokenizer, examples, HYPER), where)
+    del teachers, ensemble
+
+    students: list[dict[str, Any]] = []
+    for i, hyper in enumerate(grid_runs(args.grid, {**HYPER, **DISTIL})):
+        if students and time.time() - started > args.budget_seconds:
+            print(f"budget spent: {i} students trained", flush=True)
+            break
+        record = train(examples, args.work / f"student{i}", hyper, base=args.base, device=args.device,
+                       holdout=data.holdout, soft=soft)  # fmt: skip
+        students.append({"role": "student", "folder": f"student{i}", "hyper_parameters": hyper, **record})
+        print(json.dumps(students[-1]), flush=True)
+    best = max(students, key=lambda r: selection_score(r["holdout"]))
+    shutil.copyfile(args.work / best["folder"] / "reader.pt", args.work / "reader.pt")
+    chosen = [*runs, *students]
+    (args.work / "runs.json").write_text(
+        json.dumps({"selected": chosen.index(best), "runs": chosen, "teachers_average": average}, indent=2),
+        encoding="utf-8",
+    )
+    print(f"selected {best['folder']}: {json.dumps(best['hyper_parameters'])}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Distilling several readers into one: the teachers' average and the student's mixed loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from talentqa.reading.data import ReaderExample
+from talentqa.reading.train import HYPER
+
+
+def _constant_net(torch: Any, start: float, end: float, has: float) -> Any:
+    class Constant(torch.nn.Module):  # type: ignore[misc]
+        """A deterministic stand-in for a reader: the same logits for every token."""
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any, Any]:
+            shape = input_ids.shape
+            return (
+                torch.full(shape, start),
+                torch.full(shape, end),
+                torch.full(shape[:1], has),
+            )
+
+    return Constant()
+
+
+def test_the_teachers_average_is_the_mean_of_their_logits() -> None:
+    torch = pytest.importorskip("torch")
+    from talentqa.reading.distil import _ensemble
+
+    ensemble = _ensemble(torch, [_constant_net(torch, 1.0, 2.0, -3.0), _constant_net(torch, 3.0, 0.0, 1.0)])
+    ids = torch.ones((2, 5), dtype=torch.long)
+    start, end, has = ensemble(ids, ids, torch.zeros_like(ids))
+    assert torch.allclose(start, torch.full((2, 5), 2.0))
+    assert torch.allclose(end, torch.full((2, 5), 1.0))
+    assert torch.allclose(has, torch.full((2,), -1.0))
+
+
+def _examples() -> list[ReaderExample]:
+    return [
+        ReaderExample(
+            id=f"q{i}",
+            question="Who founded the museum?",
+            context=f"The museum was founded in 18{50 + i} by a group of merchants in the old port.",
+            title="Museum",
+        )
+        for i in range(4)
+    ]
+
+
+def test_a_student_taught_only_by_its_teacher_follows_the_teacher_not_the_labels() -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import AutoTokenizer
+
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import (
+        _autocast,
+        _torch_modules,
+        make_optimiser,
+        tokenised,
+        train_step,
+    )
+
+    torch.manual_seed(0)
+    _, reader_net = _torch_modules()
+    hyper = {**HYPER, "soft_weight": 1.0, "temperature": 2.0, "learning_rate": 1e-3, "batch_size": 4}
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
+    (batch,) = tokenised(tokenizer, _examples(), hyper)  # every example labelled "does not answer"
+    width = batch["input_ids"].shape[1]
+    sure = {
+        "start": np.zeros((4, width), dtype=np.float16),
+        "end": np.zeros((4, width), dtype=np.float16),
+        "answerable": np.full(4, 6.0, dtype=np.float32),  # ... and a teacher sure that it does
+    }
+    where = torch.device("cpu")
+    net = reader_net(encoder_path())
+
+    def answerability() -> float:
+        net.eval()
+        with torch.no_grad():
+            args = (torch.from_numpy(batch[k]) for k in ("input_ids", "attention_mask", "token_type_ids"))
+            value = float(net(*args)[2].mean())
+        net.train()
+        return value
+
+    before = answerability()
+    optimiser, _ = make_optimiser(torch, net, hyper, 10, where)
+    for _ in range(3):
+        train_step(torch, net, optimiser, batch, hyper, where, _autocast(torch, where, "fp32"), sure)
+    assert answerability() > before + 1.0
+
+
+def test_teacher_batches_must_match_the_students() -> None:
+    pytest.importorskip("torch")
+    from talentqa.reading.train import train
+
+    with pytest.raises(ValueError, match="teacher batches"):
+        train(_examples(), __import__("pathlib").Path("/nonexistent"), {**HYPER, "batch_size": 2}, soft=[{}])
