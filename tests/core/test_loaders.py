@@ -52,6 +52,30 @@ def test_markdown_without_front_matter_uses_file_stem_and_heading(tmp_path: Path
     assert article.title == "The headline"
 
 
+def test_a_text_files_front_matter_gives_its_metadata_and_is_never_quotable(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "---\ntitle: Labs lure researchers home\nurl: https://news.example/labs\npublished: 2024-05-02\n"
+        "note: A sample, not a real news story.\n---\n\nLabs lure researchers home\n\nThe lab hired 40.\n"
+    )
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert article.doc_id == "https://news.example/labs"
+    assert article.title == "Labs lure researchers home"
+    assert article.published == dt.date(2024, 5, 2)
+    assert "sample" not in article.text and "published" not in article.text
+    assert article.text.strip().endswith("The lab hired 40.")
+
+
+def test_a_text_file_opening_with_rules_around_prose_keeps_it_all_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "ruled.txt"
+    path.write_text("---\nA line of prose between rules.\n---\n\nThe rest of the story.\n")
+    article = load_one(path)
+    assert isinstance(article, Article)
+    assert "A line of prose between rules." in article.text
+    assert article.published is None
+
+
 def test_html_extracts_main_text_and_metadata_without_boilerplate() -> None:
     path = Path(__file__).resolve().parents[2] / "ingest" / "samples" / "ai-engineers-stay-home.html"
     article = load_one(path)

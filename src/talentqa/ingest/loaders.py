@@ -167,21 +167,30 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
-    meta: dict[str, Any] = {}
-    body = raw
+def _front_matter(path: Path, raw: str, *, strict: bool = True) -> tuple[dict[str, Any], str]:
+    """A file's YAML front matter (between `---` lines at its top) and the body after it; ({}, raw)
+    without one. Not `strict` (plain text, where `---` lines can be rules in the prose), a block that is
+    not a YAML mapping is text, not an error."""
     match = _FRONT_MATTER.match(raw)
-    if match:
-        try:
-            parsed = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader, less aliases
-        except _AliasRefused as exc:
-            raise LoadError(str(path), "invalid YAML front matter: aliases (*name) are not allowed") from exc
-        except yaml.YAMLError as exc:
-            raise LoadError(str(path), f"invalid YAML front matter: {exc.__class__.__name__}") from exc
-        if parsed is not None and not isinstance(parsed, dict):
-            raise LoadError(str(path), "front matter is not a mapping")
-        meta = parsed or {}
-        body = raw[match.end() :]
+    if not match:
+        return {}, raw
+    try:
+        parsed = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader, less aliases
+    except _AliasRefused as exc:
+        raise LoadError(str(path), "invalid YAML front matter: aliases (*name) are not allowed") from exc
+    except yaml.YAMLError as exc:
+        if not strict:
+            return {}, raw
+        raise LoadError(str(path), f"invalid YAML front matter: {exc.__class__.__name__}") from exc
+    if parsed is not None and not isinstance(parsed, dict):
+        if not strict:
+            return {}, raw
+        raise LoadError(str(path), "front matter is not a mapping")
+    return parsed or {}, raw[match.end() :]
+
+
+def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
+    meta, body = _front_matter(path, raw)
     title = meta.get("title") or _first_heading(body) or _title_from_stem(path)
     given_id = meta.get("id") or meta.get("url")
     yield make_article(
@@ -198,11 +207,18 @@ def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
 
 
 def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
-    lines = raw.strip().splitlines()
+    """A plain-text article: its title the first line when that reads as a headline. YAML front matter
+    at the top, as Markdown files have it, gives the title, link, author, date and outlet and is never
+    part of the quotable text: without it a text file's date or disclaimer had to be written into the
+    article itself, where it was read and quoted as content."""
+    meta, body = _front_matter(path, raw, strict=False)
+    lines = body.strip().splitlines()
     first = lines[0].strip() if lines else ""
     # A short first line standing alone above a blank line reads as a headline.
     standalone = len(lines) > 2 and not lines[1].strip()
-    if (
+    if meta.get("title"):
+        title = str(meta["title"])
+    elif (
         first
         and len(first) <= 150
         and (standalone or not first.endswith((".", "!", "?", ":")))
@@ -211,7 +227,18 @@ def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
         title = first
     else:
         title = _title_from_stem(path)
-    yield make_article(doc_id=slugify(path.stem), text=raw, source=str(path), title=title, named_after=path)
+    given_id = meta.get("id") or meta.get("url")
+    yield make_article(
+        doc_id=str(given_id or slugify(path.stem)),
+        named_after=None if given_id else path,
+        text=body,
+        source=str(path),
+        title=title,
+        url=_str_or_none(meta.get("url")),
+        author=_author(meta.get("author") or meta.get("authors")),
+        published=_published(meta),
+        outlet=_outlet(meta),
+    )
 
 
 def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadResult]:
