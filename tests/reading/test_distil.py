@@ -99,3 +99,37 @@ def test_teacher_batches_must_match_the_students() -> None:
 
     with pytest.raises(ValueError, match="teacher batches"):
         train(_examples(), __import__("pathlib").Path("/nonexistent"), {**HYPER, "batch_size": 2}, soft=[{}])
+
+
+def test_the_shipped_reader_teaches_through_the_training_batches_it_is_given() -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import AutoTokenizer
+
+    from talentqa.reading.distil import _shipped, teacher_logits
+    from talentqa.reading.model import encoder_path
+    from talentqa.reading.train import tokenised
+
+    answers = ReaderExample(
+        id="a",
+        question="In which year was the museum founded?",
+        context="The museum was founded in 1852 by a group of merchants in the old port.",
+        answer_start=26,
+        answer_text="1852",
+        title="Museum",
+    )
+    misses = answers.model_copy(
+        update={
+            "id": "b",
+            "context": "The museum holds paintings given by merchants of the old port.",
+            "answer_start": None,
+        }
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
+    batches = tokenised(tokenizer, [answers, misses], {**HYPER, "batch_size": 2})
+    (taught,) = teacher_logits(torch, _shipped(torch), batches, torch.device("cpu"))
+    width = batches[0]["input_ids"].shape[1]
+    assert taught["start"].shape == taught["end"].shape == (2, width)
+    order = [e.id for e in sorted([answers, misses], key=lambda e: len(e.question) + len(e.context))]
+    by_id = dict(zip(order, taught["answerable"].tolist(), strict=True))
+    assert by_id["a"] > by_id["b"]

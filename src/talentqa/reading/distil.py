@@ -65,6 +65,19 @@ def _ensemble(torch: Any, nets: list[Any]) -> Any:
     return Ensemble().eval()
 
 
+def _shipped(torch: Any) -> Any:
+    """The shipped int8 reader as a teacher: the same call as a net's, on the CPU."""
+    from talentqa.reading.model import Reader
+
+    reader = Reader.load()
+
+    def run(input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any, Any]:
+        arrays = (t.cpu().numpy() for t in (input_ids, attention_mask, token_type_ids))
+        return tuple(torch.from_numpy(a) for a in reader.logits(*arrays))
+
+    return run
+
+
 def teacher_logits(
     torch: Any, teacher: Any, batches: list[dict[str, Any]], where: Any
 ) -> list[dict[str, Any]]:
@@ -96,6 +109,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-distil"))
     parser.add_argument("--teachers", type=int, default=4, help="Readers averaged (seeds 0 .. N-1).")
     parser.add_argument(
+        "--shipped-teacher",
+        action="store_true",
+        help="Teach from the shipped int8 reader alone instead of training teachers (a born-again student: "
+        "one reader's knowledge, re-learnt with its soft labels; the CPU way, one training run).",
+    )
+    parser.add_argument(
         "--grid", default="", help='Students\' hyper-parameters, e.g. "soft_weight=0.5,0.8;seed=0,1".'
     )
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Start no student after.")
@@ -114,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     runs: list[dict[str, Any]] = []
     teachers = []
-    for seed in range(args.teachers):
+    for seed in range(0 if args.shipped_teacher else args.teachers):
         hyper = {**HYPER, "seed": seed}
         record = train(examples, args.work / f"teacher{seed}", hyper, base=args.base, device=args.device,
                        holdout=data.holdout)  # fmt: skip
@@ -123,13 +142,18 @@ def main(argv: list[str] | None = None) -> None:
         teachers.append(_load(torch, reader_net, args.work / f"teacher{seed}", args.base, where))
 
     tokenizer = AutoTokenizer.from_pretrained(str(args.base or encoder_path()), local_files_only=True)
-    ensemble = _ensemble(torch, teachers)
-    outputs = _read_with_net(torch, ensemble, tokenizer, data.holdout, where, HYPER)
-    average = {"role": "teachers' average", "teachers": args.teachers,
-               "holdout": holdout_metrics(outputs, data.holdout)}  # fmt: skip
+    batches = tokenised(tokenizer, examples, HYPER)
+    if args.shipped_teacher:
+        teacher: Any = _shipped(torch)
+        average: dict[str, Any] = {"role": "teacher", "teacher": "the shipped int8 reader (its card)"}
+    else:
+        teacher = _ensemble(torch, teachers)
+        outputs = _read_with_net(torch, teacher, tokenizer, data.holdout, where, HYPER)
+        average = {"role": "teachers' average", "teachers": args.teachers,
+                   "holdout": holdout_metrics(outputs, data.holdout)}  # fmt: skip
     print(json.dumps(average), flush=True)
-    soft = teacher_logits(torch, ensemble, tokenised(tokenizer, examples, HYPER), where)
-    del teachers, ensemble
+    soft = teacher_logits(torch, teacher, batches, where)
+    del teachers, teacher
 
     students: list[dict[str, Any]] = []
     for i, hyper in enumerate(grid_runs(args.grid, {**HYPER, **DISTIL})):

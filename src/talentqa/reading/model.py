@@ -267,6 +267,17 @@ class Reader:
                 spans[row] = (start_logits[r, :n], end_logits[r, :n])
         return probabilities, spans
 
+    def logits(
+        self, input_ids: Any, attention_mask: Any, token_type_ids: Any
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The net's raw start, end and answerability logits for already tokenised, padded inputs (as
+        training batches them): what a student is taught from (`talentqa.reading.distil`)."""
+        result = self._request().infer(
+            {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        )
+        start, end, answerable = (np.asarray(result[out], dtype=np.float32) for out in self._compiled.outputs)
+        return start, end, answerable.reshape(-1)
+
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
     ) -> list[ReaderOutput]:
