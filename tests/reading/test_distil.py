@@ -133,3 +133,16 @@ def test_the_shipped_reader_teaches_through_the_training_batches_it_is_given() -
     order = [e.id for e in sorted([answers, misses], key=lambda e: len(e.question) + len(e.context))]
     by_id = dict(zip(order, taught["answerable"].tolist(), strict=True))
     assert by_id["a"] > by_id["b"]
+
+
+def test_int8_teachers_are_averaged_logit_by_logit() -> None:
+    torch = pytest.importorskip("torch")
+    from talentqa.reading.distil import _shipped
+    from talentqa.reading.model import MODEL_DIR
+
+    ids = torch.tensor([[101, 2054, 2003, 102, 1996, 2781, 102]])
+    args = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 0, 1, 1, 1]]))
+    alone = _shipped(torch)(*args)
+    twice = _shipped(torch, [MODEL_DIR, MODEL_DIR])(*args)
+    for a, b in zip(alone, twice, strict=True):
+        assert torch.allclose(a, b, atol=1e-5)
