@@ -192,13 +192,18 @@ def _front_matter(path: Path, raw: str, *, strict: bool = True) -> tuple[dict[st
 def load_markdown(path: Path, raw: str) -> Iterator[LoadResult]:
     meta, body = _front_matter(path, raw)
     title = meta.get("title") or _first_heading(body) or _title_from_stem(path)
+    yield _file_article(path, meta, markdown_to_text(body), str(title))
+
+
+def _file_article(path: Path, meta: dict[str, Any], text: str, title: str) -> Article:
+    """A file's article with its front matter's identity and metadata (the path's stem without an id)."""
     given_id = meta.get("id") or meta.get("url")
-    yield make_article(
+    return make_article(
         doc_id=str(given_id or slugify(path.stem)),
         named_after=None if given_id else path,
-        text=markdown_to_text(body),
+        text=text,
         source=str(path),
-        title=str(title),
+        title=title,
         url=_str_or_none(meta.get("url")),
         author=_author(meta.get("author") or meta.get("authors")),
         published=_published(meta),
@@ -227,18 +232,7 @@ def load_text(path: Path, raw: str) -> Iterator[LoadResult]:
         title = first
     else:
         title = _title_from_stem(path)
-    given_id = meta.get("id") or meta.get("url")
-    yield make_article(
-        doc_id=str(given_id or slugify(path.stem)),
-        named_after=None if given_id else path,
-        text=body,
-        source=str(path),
-        title=title,
-        url=_str_or_none(meta.get("url")),
-        author=_author(meta.get("author") or meta.get("authors")),
-        published=_published(meta),
-        outlet=_outlet(meta),
-    )
+    yield _file_article(path, meta, body, title)
 
 
 def load_html(path: Path, raw: str, *, url: str | None = None) -> Iterator[LoadResult]:
