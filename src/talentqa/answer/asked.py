@@ -2,7 +2,9 @@
 
 Only the kinds a span shows on its face are checked: a time ("When ...?", "What year ...?"), an amount
 ("How many ...?", "How much ...?") and a reason ("Why ...?"). A span with no number and no time or
-amount word cannot answer the first two: "Justice Department" is not when something ended. A reason is
+amount word cannot answer the first two: "Justice Department" is not when something ended. A year is a
+number ("January" is no answer to "Which year ...?"), and a count is more than the determiner "many"
+("many" out of "many Chinese researchers" for "How many researchers were charged?"). A reason is
 a clause: a span that does not open as one ("because ...", "to avoid ...", "due to ...") is a piece of
 the reason at best ("feeling anxious" for "Why are scientists leaving?"). Such a span is not shown as
 the short answer; its sentence is still quoted, so the reader sees the evidence and judges it. Every
@@ -34,6 +36,17 @@ _AMOUNT_QUESTION = re.compile(
     r"fraction|number|amount|sum|price|salary)\b)",
     re.I,
 )
+# "What year ...?", "In which year ...?": every such answerable SQuAD question (357 of them, 1.1 and 2.0 dev)
+# has a gold answer with a digit or the word "year" ("the following year").
+_YEAR_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|by|since|until|on|during)\s+)?(?:what|which)\s+years?\b", re.I
+)
+_YEAR = re.compile(r"\d|\byears?\b", re.I)
+_HOW_MANY = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\b", re.I)
+# Words that count only beside a number or a noun of amount: "many" alone, from "many Chinese researchers",
+# is the passage's determiner, not a count (3 of 809 answerable SQuAD "How many" questions have such a gold
+# answer, "infinitely many" for two of them).
+_NOT_A_COUNT = frozenset(("many", "some"))
 _REASON_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
 )
@@ -49,6 +62,61 @@ _NAME_QUESTION = re.compile(
     r"|singer|scientist|researcher|professor|startup|start-up)s?\b)",
     re.I,
 )
+# Kinds of named thing a span can show by its head word ("Tsinghua University", "Acme Corp", "Department of
+# Commerce"): a span of one kind does not answer a question asking for another ("Tsinghua University" for
+# "Which company did he work for?"). Of the 273 answerable SQuAD dev questions (1.1 and 2.0) asking for one of
+# these kinds, no gold answer has the head of another.
+_ASKED_KIND = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
+    r"(company|companies|firm|firms|business|businesses|startup|startups|start-up|start-ups|university"
+    r"|universities|college|colleges|school|schools|city|cities|town|towns|country|countries|nation|nations"
+    r"|journal|journals|newspaper|newspapers|magazine|magazines|party|parties|agency|agencies)\b",
+    re.I,
+)
+_KIND_OF_ASKED = {
+    **dict.fromkeys(
+        "company companies firm firms business businesses startup startups start-up start-ups".split(), "firm"
+    ),
+    **dict.fromkeys("university universities college colleges school schools".split(), "school"),
+    **dict.fromkeys("city cities town towns".split(), "place"),
+    **dict.fromkeys("country countries nation nations".split(), "country"),
+    **dict.fromkeys("journal journals newspaper newspapers magazine magazines".split(), "publication"),
+    **dict.fromkeys("party parties".split(), "party"),
+    **dict.fromkeys("agency agencies".split(), "agency"),
+}
+_KIND_OF_HEAD = {
+    **dict.fromkeys("university college institute academy school".split(), "school"),
+    **dict.fromkeys("inc corp corporation company co ltd llc plc gmbh".split(), "firm"),
+    **dict.fromkeys("city county".split(), "place"),
+    **dict.fromkeys("journal magazine newspaper".split(), "publication"),
+    **dict.fromkeys("department ministry agency bureau".split(), "agency"),
+    "party": "party",
+}
+
+
+def _head_kind(span: str) -> str | None:
+    """The kind a span's head word names: its last word ("Tsinghua University"), or its first before "of"
+    ("University of Kansas", "Department of Commerce")."""
+    words = _WORD.findall(span)
+    if not words:
+        return None
+    last = _KIND_OF_HEAD.get(words[-1].lower())
+    if last is not None:
+        return last
+    of = re.match(r"^\s*(?:the\s+)?([A-Z][\w-]*)\s+of\b", span)
+    return _KIND_OF_HEAD.get(of.group(1).lower()) if of else None
+
+
+def kind_clash(question: str, span: str) -> bool:
+    """Whether `span` names a different kind of thing than the question asks for: a university for "Which
+    company ...?", a department for "Which city ...?"."""
+    asked = _ASKED_KIND.match(question)
+    if asked is None:
+        return False
+    head = _head_kind(span)
+    return head is not None and head != _KIND_OF_ASKED[asked.group(1).lower()]
+
+
 # How a reason opens when a span holds one whole.
 _REASON_OPENING = re.compile(
     r"^\s*(?:because|since|as\s+a\s+result|due\s+to|owing\s+to|thanks\s+to|in\s+order\s+to|so\s+that"
@@ -88,7 +156,8 @@ _NUMBER_WORDS = frozenset(
         "hundreds thousand thousands million millions billion billions trillion trillions dozen dozens "
         "half quarter third thirds few several many most some all none no single double twice triple "
         "percent percentage majority minority handful score little much more less fewer free minimal large "
-        "small huge major minor significant considerable substantial " + _ORDINALS
+        "small huge major minor significant considerable substantial numerous countless innumerable "
+        "infinitely " + _ORDINALS
     ).split()
 )
 _CURRENCY = re.compile(r"[$€£¥₹%]")
@@ -182,14 +251,19 @@ def can_answer(question: str, span: str) -> bool:
     if asked is Asked.REASON:
         return bool(_REASON_OPENING.match(span))
     if asked is Asked.NAME:
-        return bool(_WORD.search(span))
+        return bool(_WORD.search(span)) and not kind_clash(question, span)
+    if asked is Asked.TIME and _YEAR_QUESTION.match(question):
+        return bool(_YEAR.search(span))
     if asked is Asked.OTHER or _DIGIT.search(span):
         return True
     words = {w.lower() for w in _WORD.findall(span)}
     words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
     if asked is Asked.TIME:
         return bool(words & _TIME_WORDS)
-    return bool(words & _NUMBER_WORDS) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))
+    counts = words & _NUMBER_WORDS
+    if _HOW_MANY.match(question):
+        counts -= _NOT_A_COUNT
+    return bool(counts) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))
 
 
 _YES_NO = re.compile(
