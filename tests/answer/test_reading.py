@@ -20,6 +20,7 @@ from talentqa.answer.reading import (
     passage_header,
     short_answer,
 )
+from talentqa.answer.texts import NO_ANSWER_TEXT
 from talentqa.models import Answer, Chunk, ReadFirst
 from talentqa.reading import model as reader_model
 from talentqa.reading.model import (
@@ -120,6 +121,33 @@ def test_no_passage_above_the_threshold_abstains_listing_the_likeliest_as_relate
     # A per-call threshold overrides the setting without changing it.
     lenient = answerer.answer("What is it?", _passages(), ARTICLES.__getitem__, threshold=0.4)
     assert not lenient.abstained and answerer.settings.abstain_threshold == 0.5
+
+
+def test_an_abstention_says_how_near_the_closest_passage_came_only_within_half_the_threshold() -> None:
+    near = _answerer({"grocer": (0.3, "Sue Gove"), "retail": (0.1, "Brian Cornell")})
+    answer = near.answer("Who runs the grocer's stores?", _passages(), ARTICLES.__getitem__)
+    assert answer.abstained and answer.related[0].doc_id == "grocer"
+    assert answer.text.startswith("The sources don't say for sure.")
+    assert "30% sure it answers, short of the 50%" in answer.text
+    far = _answerer({"grocer": (0.2, "Sue Gove"), "retail": (0.1, "Brian Cornell")})
+    assert far.answer("Who runs it?", _passages(), ARTICLES.__getitem__).text == NO_ANSWER_TEXT
+    # A passage a rule ruled out is listed first as close as the reader found it (0.9), but the reader's
+    # probability says nothing of whether its span is the asked-for kind: no "comes near".
+    ruled = _answerer({"grocer": (0.9, "Sue Gove"), "retail": (0.3, "Brian Cornell")})
+    when = ruled.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
+    assert when.abstained and when.related[0].doc_id == "grocer" and when.text == NO_ANSWER_TEXT
+    # yes/no questions have a threshold on another scale
+    yes_no = near.answer("Is Sue Gove the grocer's chief?", _passages(), ARTICLES.__getitem__, threshold=0.5)
+    assert yes_no.abstained and yes_no.text == NO_ANSWER_TEXT
+
+
+def test_a_span_naming_another_kind_of_thing_does_not_answer_a_which_company_question() -> None:
+    schools = {"grocer": "Sue Gove studied at Leeds University.", "retail": ARTICLES["retail"]}
+    answerer = _answerer({"grocer": (0.9, "Leeds University"), "retail": (0.7, "Target")}, schools)
+    which = answerer.answer("Which company did Sue Gove work for?", _passages(schools), schools.__getitem__)
+    assert which.short_answer == "Target" and [c.doc_id for c in which.citations] == ["retail"]
+    school = answerer.answer("Which university did Sue Gove attend?", _passages(schools), schools.__getitem__)
+    assert school.short_answer == "Leeds University"
 
 
 def test_a_second_passage_is_quoted_only_when_nearly_as_likely() -> None:

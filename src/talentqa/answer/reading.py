@@ -36,7 +36,7 @@ from talentqa.answer.attribution import (
     reported_speech,
 )
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
-from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, no_statement_text
+from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_text, no_statement_text
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
@@ -229,11 +229,18 @@ class ReadingAnswerer:
             if unquoted:
                 debug["no_statement_of"] = asked.speaker
         if not readings or best < threshold or unquoted:
+            closest = _closest(readings)[: self.settings.related]
+            related = _citations(closest, text_of)
+            text = NO_ANSWER_TEXT
+            if asked is not None and unquoted:
+                text = no_statement_text(asked.speaker)
+            elif _comes_near(question, closest, related, threshold):
+                text = near_answer_text(closest[0].probability, threshold)
             return Answer(
                 question=question,
-                text=no_statement_text(asked.speaker) if asked is not None and unquoted else NO_ANSWER_TEXT,
+                text=text,
                 abstained=True,
-                related=_citations(_closest(readings)[: self.settings.related], text_of),
+                related=related,
                 answerer=self.name,
                 debug=debug,
             )
@@ -575,6 +582,20 @@ def _dates_the_opposite(question: str, reading: Reading) -> bool:
 def _ruled_out(reading: Reading) -> Reading:
     """`reading`, no longer answering, remembered as close as the reader found it."""
     return replace(reading, output=replace(reading.output, probability=0.0), ruled_out_from=reading.closeness)
+
+
+def _comes_near(
+    question: str, closest: Sequence[Reading], related: Sequence[Citation], threshold: float
+) -> bool:
+    """Whether the first related passage came within half the abstention threshold as the reader's own
+    verdict (not a passage a rule ruled out, whose probability says nothing about the asked-for kind) and
+    is the one listed first. Yes/no questions' threshold is on another scale: left out."""
+    if not closest or not related or is_yes_no(question) or closest[0].ruled_out_from is not None:
+        return False
+    first = closest[0]
+    if related[0].doc_id != first.passage.chunk.doc_id or related[0].start != first.quote_span()[0]:
+        return False
+    return threshold / 2 <= first.probability < threshold
 
 
 def _closest(readings: Sequence[Reading]) -> list[Reading]:
