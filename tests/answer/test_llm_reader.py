@@ -26,12 +26,12 @@ from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
     build_cascade,
-    window,
     yes_probability,
 )
 from talentqa.reading.model import ReaderOutput
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, Settings
+from talentqa.text import window
 from tests.answer.helpers import PromptRecorder, TextStore
 
 PASSAGES = [

@@ -208,6 +208,22 @@ def test_load_dataset_forms_and_errors(tmp_path: Path) -> None:
         load_dataset(questions, [docs])
 
 
+def test_a_dataset_folder_given_as_distractors_stands_for_its_documents(tmp_path: Path) -> None:
+    other = tmp_path / "other_set"
+    other.mkdir()
+    (other / "documents.jsonl").write_text(json.dumps({"id": "d", "text": "Other text."}) + "\n")
+    (other / "questions.jsonl").write_text(json.dumps({"id": "q", "question": "Q?"}) + "\n")
+    plain = tmp_path / "articles"  # a folder of articles stays a folder, whatever its files
+    plain.mkdir()
+    (plain / "documents.jsonl").write_text(json.dumps({"id": "e", "text": "More text."}) + "\n")
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text(json.dumps({"id": 1, "question": "Q?", "answers": ["a"]}) + "\n")
+    docs = tmp_path / "docs.md"
+    docs.write_text("Some text.")
+    data = load_dataset(questions, [docs], [other, plain])
+    assert data.document_paths == [docs, other / "documents.jsonl", plain]
+
+
 def test_a_quiz_questions_date_is_the_day_it_is_asked() -> None:
     quiz = EvalQuestion.model_validate(
         {"id": "1", "question": "Who won this week?", "question_date": "2023/01/05"}

@@ -23,7 +23,9 @@ def _records(name: str) -> list[dict[str, Any]]:
 
 
 def _stored_texts(path: Path) -> dict[str, str]:
-    return {item.doc_id: item.text for item in iter_sources([str(path)], Settings()) if isinstance(item, Article)}
+    return {
+        item.doc_id: item.text for item in iter_sources([str(path)], Settings()) if isinstance(item, Article)
+    }
 
 
 def _check(name: str, texts: dict[str, str]) -> None:

@@ -148,6 +148,7 @@ def load_dataset(target: Path, docs: Sequence[Path] = (), distractors: Sequence[
     else:
         raise ConfigError(f"no such dataset folder or questions file: {target}")
     doc_paths += list(distractors)
+    doc_paths = [_documents_of(path) for path in doc_paths]
     if not doc_paths:
         raise ConfigError(f"{target}: no documents to ingest (give --docs for a questions file)")
     for path in doc_paths:
@@ -159,6 +160,15 @@ def load_dataset(target: Path, docs: Sequence[Path] = (), distractors: Sequence[
         document_paths=doc_paths,
         questions=read_questions(questions_path),
     )
+
+
+def _documents_of(path: Path) -> Path:
+    """A dataset folder given as documents (`--distractors ../shared/eval/realtimeqa_news`) stands for its
+    documents.jsonl: its questions.jsonl holds no article text, and ingesting it fails record by record."""
+    documents = path / "documents.jsonl"
+    if path.is_dir() and documents.is_file() and (path / "questions.jsonl").is_file():
+        return documents
+    return path
 
 
 def split_questions(questions: Sequence[EvalQuestion], split: Split) -> list[EvalQuestion]:
