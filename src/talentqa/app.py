@@ -24,7 +24,7 @@ from talentqa.models import Answer, AnswererName, DocumentInfo, DocumentPage, In
 from talentqa.paths import how_to_ingest
 from talentqa.retrieval import Filters, HybridRetriever, Passage, Retrieved, TalentQARetriever
 from talentqa.service import Turn
-from talentqa.settings import Settings
+from talentqa.settings import LLMSettings, Settings
 from talentqa.store import Store
 from talentqa.store.keyword import KeywordIndexCache
 from talentqa.text import normalise_question
@@ -133,12 +133,28 @@ class TalentQA:
         return TalentQARetriever(hybrid=self.retriever, k=k, filters=filters or Filters())
 
     def llm_answerer(self) -> Any:
+        """The LLM answerer on the configured endpoint; with none configured (no base URL, no OpenAI key)
+        and the `accurate` extra installed, on the local Qwen2.5 model through a llama.cpp server talentqa
+        starts now (shared with the accurate reader) and stops on `close()`."""
         with self._answerer_lock:
             if self._llm is None:
-                from talentqa.answer.llm import LLMAnswerer, build_chat_model
+                from talentqa.answer.llm import LLMAnswerer, build_chat_model, needs_endpoint
+                from talentqa.reading.llama_server import local_model_installed
 
-                self._llm = LLMAnswerer(build_chat_model(self.settings.llm), self.settings.answer)
+                llm = self.settings.llm
+                if needs_endpoint(llm) and local_model_installed():
+                    llm = self._local_llm(llm)
+                self._llm = LLMAnswerer(build_chat_model(llm), self.settings.answer)
             return self._llm
+
+    def _local_llm(self, llm: LLMSettings) -> LLMSettings:
+        """`llm` pointed at the local llama.cpp server, started on first need (callers hold the lock)."""
+        from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+
+        if self._server is None:
+            model = assemble_model(llm.model_dir)
+            self._server = LlamaServer(model, threads=llm.server_threads).start()
+        return llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
 
     def accurate_answerer(self) -> ReadingAnswerer:
         """The fast reader ranking passages and an instruct LLM reading the best ones. Served by the
@@ -152,11 +168,7 @@ class TalentQA:
 
                 llm = self.settings.llm
                 if llm.base_url is None:
-                    from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
-
-                    model = assemble_model(llm.model_dir)
-                    self._server = LlamaServer(model, threads=llm.server_threads).start()
-                    llm = llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
+                    llm = self._local_llm(llm)
                 answer = self.settings.answer
                 cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
                 self._accurate = ReadingAnswerer(

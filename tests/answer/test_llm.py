@@ -22,6 +22,7 @@ from talentqa.answer.llm import (
     LLMAnswerer,
     build_chat_model,
     clean_rewrite,
+    needs_endpoint,
     parse_reply,
 )
 from talentqa.answer.texts import NO_ANSWER_TEXT
@@ -621,7 +622,7 @@ def test_ollama_provider_builds_a_chat_ollama_client() -> None:
             LLMSettings(provider="ollama", base_url="http://127.0.0.1:11434/v1", model="x"),
             "OpenAI-compatible",
         ),
-        (LLMSettings(base_url=None), "no API key"),
+        (LLMSettings(base_url=None), "no API key.*'accurate' extra"),
     ],
 )
 def test_invalid_llm_settings_raise_config_error(
@@ -631,6 +632,25 @@ def test_invalid_llm_settings_raise_config_error(
 
     with pytest.raises(ConfigError, match=message):
         build_chat_model(settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "env_key", "needs"),
+    [
+        (LLMSettings(base_url=None), None, True),  # nothing to answer: talentqa may run its local model
+        (LLMSettings(base_url=None), "sk-env", False),  # OpenAI itself, with the key in the environment
+        (LLMSettings(base_url=None, api_key=SecretStr("sk-mine")), None, False),
+        (LLMSettings(base_url="http://127.0.0.1:8080/v1"), None, False),
+        (LLMSettings(provider="ollama", base_url=None), None, False),  # Ollama's own default endpoint
+    ],
+)
+def test_settings_need_an_endpoint_only_without_a_url_and_without_any_openai_key(
+    settings: LLMSettings, env_key: str | None, needs: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    if env_key is not None:
+        monkeypatch.setenv("OPENAI_API_KEY", env_key)
+    assert needs_endpoint(settings) is needs
 
 
 def test_related_passages_skip_a_planted_instruction_sentence(

