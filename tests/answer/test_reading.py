@@ -222,11 +222,22 @@ def test_a_short_answer_never_cuts_a_name_the_tokenizer_split(span: str, shown: 
 
 
 class Refining(FakeReader):
-    """A FakeReader that, like the accurate reader, copies its answer phrase once it is chosen: here it
-    keeps the span it read."""
+    """A FakeReader that, like the accurate reader, copies its answer phrase once it is chosen: the phrase
+    set for the passage's article in `copies`, else the span it read."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]], copies: dict[str, str] | None = None) -> None:
+        super().__init__(verdicts)
+        self.copies = copies or {}
+        self.refined: list[str] = []
 
     def refine(self, question: str, passage: str, header: str, output: ReaderOutput) -> ReaderOutput:
-        return output
+        doc = next(d for d, t in self.articles.items() if t == passage)
+        self.refined.append(doc)
+        copy = self.copies.get(doc)
+        if copy is None:
+            return output
+        start = passage.find(copy)
+        return replace(output, start=start, end=start + len(copy), span=copy)
 
 
 def test_a_passage_whose_span_cannot_be_a_time_or_amount_does_not_answer_when_or_how_many() -> None:
@@ -239,13 +250,33 @@ def test_a_passage_whose_span_cannot_be_a_time_or_amount_does_not_answer_when_or
     alone = _answerer({"grocer": (0.9, "Sue Gove")})
     none = alone.answer("How many stores did the grocer open?", _passages(), ARTICLES.__getitem__)
     assert none.abstained and none.related[0].doc_id == "grocer"  # still the closest passage
-    # A reader that copies its phrase later is not held to the span it first read: the quote answers,
-    # and its span, no time, does not lead.
-    reader = Refining({"grocer": (0.9, "ten stores")})
+    # A reader that copies its phrase later is not held to the span it first read, but to its copy.
+    dated = {"grocer": "The grocer opened ten stores on Monday.", "retail": ARTICLES["retail"]}
+    reader = Refining({"grocer": (0.9, "ten stores")}, {"grocer": "Monday"})
+    reader.articles = dated
     accurate = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
-    copied = accurate.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
-    assert not copied.abstained and copied.short_answer is None
-    assert copied.citations[0].quote == "The grocer opened ten stores."
+    copied = accurate.answer("When did the grocer open stores?", _passages(dated), dated.__getitem__)
+    assert not copied.abstained and copied.short_answer == "Monday"
+
+
+def test_a_copy_of_the_wrong_kind_passes_the_answer_to_the_next_passage_or_abstains() -> None:
+    # the surer passage's copy is no time: the next passing passage, whose copy is, answers
+    reader = Refining({"grocer": (0.9, "Sue Gove"), "retail": (0.8, "Monday")})
+    accurate = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    when = accurate.answer("When did the shares rise?", _passages(), ARTICLES.__getitem__)
+    assert not when.abstained and when.short_answer == "Monday"
+    assert [c.doc_id for c in when.citations] == ["retail"] and reader.refined == ["grocer", "retail"]
+    assert when.debug["copy_not_the_asked_kind"] == 1
+    # no passing passage's copy is a time: the sources don't say, the closest still listed
+    alone = Refining({"grocer": (0.9, "Sue Gove"), "retail": (0.3, "Monday")})
+    strict = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: alone)
+    none = strict.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
+    assert none.abstained and none.related[0].doc_id == "grocer" and alone.refined == ["grocer"]
+    # a question of no checked kind is answered from its first passage, copied once
+    what = Refining({"grocer": (0.9, "Sue Gove")})
+    other = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: what)
+    answer = other.answer("What did the grocer say?", _passages(), ARTICLES.__getitem__)
+    assert not answer.abstained and what.refined == ["grocer"]
 
 
 def test_a_passage_whose_span_is_a_bare_number_does_not_answer_who_or_which_company() -> None:

@@ -156,6 +156,28 @@ class ReadingAnswerer:
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
+    def _first_copy(
+        self, question: str, readings: Sequence[Reading], threshold: float, header: Callable[[Reading], str]
+    ) -> tuple[Reading | None, list[Reading]]:
+        """The first reading refined (the accurate reader's LLM copies its answer phrase), and the passing
+        readings before it whose copy could not be what a when / how-many / who question asks for ("the
+        number of top scientists" for "How many top scientists does China have?"), ruled out. The fast
+        reader's spans are held to the kind when read (`_kind_read`); a copying reader's first span is not,
+        so its copy is: a passage whose copy is the wrong kind did not state what was asked, and the next
+        passing passage may. None when no passing passage's copy is the asked kind."""
+        if not isinstance(self._reader(), SpanRefiner) or asked_for(question) not in _KIND_RULED:
+            return self._refined(question, readings[0], header(readings[0])), []
+        wrong: list[Reading] = []
+        for reading in readings:
+            if reading.probability < threshold:
+                continue  # passing readings are not in probability order once read_first reorders them
+            refined = self._refined(question, reading, header(reading))
+            checked = _kind_read(question, refined)
+            if checked.ruled_out_from is None:
+                return refined, wrong
+            wrong.append(checked)
+        return None, wrong
+
     def _refined(self, question: str, reading: Reading, header: str) -> Reading:
         """The first quoted reading, its span refined where the reader can (the accurate reader's LLM)."""
         reader = self._reader()
@@ -246,12 +268,31 @@ class ReadingAnswerer:
             )
         if read_first:
             readings = prefer_read_first(readings, threshold, read_first)
-        header = ""
-        if self.settings.read_headers:  # the header it was read under (a caching server reuses that prompt)
-            outlets = names_an_outlet(question, [p.chunk for p in passages])
-            header = passage_header(readings[0].passage.chunk, outlet=outlets)
-        chosen = [self._refined(question, readings[0], header)]
-        for reading in readings[1:]:
+        outlets = self.settings.read_headers and names_an_outlet(question, [p.chunk for p in passages])
+
+        def header(reading: Reading) -> str:  # the one it was read under (a caching server reuses the prompt)
+            return passage_header(reading.passage.chunk, outlet=outlets) if self.settings.read_headers else ""
+
+        first, copied_wrong = self._first_copy(question, readings, threshold, header)
+        if first is None:
+            # Every passing passage's copied phrase was the wrong kind: the sources don't say.
+            debug["copy_not_the_asked_kind"] = len(copied_wrong)
+            ruled = {id(r.passage) for r in copied_wrong}
+            rest = [r for r in readings if id(r.passage) not in ruled]
+            closest = _closest([*copied_wrong, *rest])[: self.settings.related]
+            return Answer(
+                question=question,
+                text=NO_ANSWER_TEXT,
+                abstained=True,
+                related=_citations(closest, text_of),
+                answerer=self.name,
+                debug=debug,
+            )
+        if copied_wrong:
+            debug["copy_not_the_asked_kind"] = len(copied_wrong)
+        skipped = {id(r.passage) for r in copied_wrong} | {id(first.passage)}
+        chosen = [first]
+        for reading in (r for r in readings if id(r.passage) not in skipped):
             if len(chosen) >= self.settings.max_quotes:
                 break
             if reading.probability < max(threshold, SECOND_QUOTE_RATIO * best):
