@@ -156,6 +156,29 @@ class ReadingAnswerer:
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
+    def _abstention(
+        self,
+        question: str,
+        readings: Sequence[Reading],
+        threshold: float,
+        text_of: Callable[[str], str],
+        debug: dict[str, object],
+        *,
+        speaker: str | None = None,
+    ) -> Answer:
+        """ "The sources don't say", the closest readings listed as related; saying how near the first came
+        where it came within half the threshold, or whom no passage quotes (`speaker`)."""
+        closest = _closest(readings)[: self.settings.related]
+        related = _citations(closest, text_of)
+        text = NO_ANSWER_TEXT
+        if speaker is not None:
+            text = no_statement_text(speaker)
+        elif _comes_near(question, closest, related, threshold):
+            text = near_answer_text(closest[0].probability, threshold)
+        return Answer(
+            question=question, text=text, abstained=True, related=related, answerer=self.name, debug=debug
+        )
+
     def _first_copy(
         self, question: str, readings: Sequence[Reading], threshold: float, header: Callable[[Reading], str]
     ) -> tuple[Reading | None, list[Reading]]:
@@ -251,21 +274,8 @@ class ReadingAnswerer:
             if unquoted:
                 debug["no_statement_of"] = asked.speaker
         if not readings or best < threshold or unquoted:
-            closest = _closest(readings)[: self.settings.related]
-            related = _citations(closest, text_of)
-            text = NO_ANSWER_TEXT
-            if asked is not None and unquoted:
-                text = no_statement_text(asked.speaker)
-            elif _comes_near(question, closest, related, threshold):
-                text = near_answer_text(closest[0].probability, threshold)
-            return Answer(
-                question=question,
-                text=text,
-                abstained=True,
-                related=related,
-                answerer=self.name,
-                debug=debug,
-            )
+            speaker = asked.speaker if asked is not None and unquoted else None
+            return self._abstention(question, readings, threshold, text_of, debug, speaker=speaker)
         if read_first:
             readings = prefer_read_first(readings, threshold, read_first)
         outlets = self.settings.read_headers and names_an_outlet(question, [p.chunk for p in passages])
@@ -274,23 +284,13 @@ class ReadingAnswerer:
             return passage_header(reading.passage.chunk, outlet=outlets) if self.settings.read_headers else ""
 
         first, copied_wrong = self._first_copy(question, readings, threshold, header)
-        if first is None:
-            # Every passing passage's copied phrase was the wrong kind: the sources don't say.
-            debug["copy_not_the_asked_kind"] = len(copied_wrong)
-            ruled = {id(r.passage) for r in copied_wrong}
-            rest = [r for r in readings if id(r.passage) not in ruled]
-            closest = _closest([*copied_wrong, *rest])[: self.settings.related]
-            return Answer(
-                question=question,
-                text=NO_ANSWER_TEXT,
-                abstained=True,
-                related=_citations(closest, text_of),
-                answerer=self.name,
-                debug=debug,
-            )
         if copied_wrong:
             debug["copy_not_the_asked_kind"] = len(copied_wrong)
-        skipped = {id(r.passage) for r in copied_wrong} | {id(first.passage)}
+        ruled = {id(r.passage) for r in copied_wrong}
+        if first is None:  # every passing passage's copied phrase was the wrong kind: the sources don't say
+            rest = [r for r in readings if id(r.passage) not in ruled]
+            return self._abstention(question, [*copied_wrong, *rest], threshold, text_of, debug)
+        skipped = ruled | {id(first.passage)}
         chosen = [first]
         for reading in (r for r in readings if id(r.passage) not in skipped):
             if len(chosen) >= self.settings.max_quotes:

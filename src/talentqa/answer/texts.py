@@ -21,8 +21,7 @@ def near_answer_text(probability: float, threshold: float) -> str:
     return (
         "The sources don't say for sure. The closest passage, listed first, comes near: the reader is "
         f"{probability:.0%} sure it answers, short of the {threshold:.0%} it needs to quote one as an "
-        "answer. "
-        "The closest passages are listed as related, not as an answer."
+        "answer. The closest passages are listed as related, not as an answer."
     )
 
 
