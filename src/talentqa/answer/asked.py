@@ -66,13 +66,6 @@ _NAME_QUESTION = re.compile(
 # Commerce"): a span of one kind does not answer a question asking for another ("Tsinghua University" for
 # "Which company did he work for?"). Of the 273 answerable SQuAD dev questions (1.1 and 2.0) asking for one of
 # these kinds, no gold answer has the head of another.
-_ASKED_KIND = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
-    r"(company|companies|firm|firms|business|businesses|startup|startups|start-up|start-ups|university"
-    r"|universities|college|colleges|school|schools|city|cities|town|towns|country|countries|nation|nations"
-    r"|journal|journals|newspaper|newspapers|magazine|magazines|party|parties|agency|agencies)\b",
-    re.I,
-)
 _KIND_OF_ASKED = {
     **dict.fromkeys(
         "company companies firm firms business businesses startup startups start-up start-ups".split(), "firm"
@@ -84,6 +77,12 @@ _KIND_OF_ASKED = {
     **dict.fromkeys("party parties".split(), "party"),
     **dict.fromkeys("agency agencies".split(), "agency"),
 }
+_ASKED_KIND = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+("
+    + "|".join(sorted(_KIND_OF_ASKED, key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
 _KIND_OF_HEAD = {
     **dict.fromkeys("university college institute academy school".split(), "school"),
     **dict.fromkeys("inc corp corporation company co ltd llc plc gmbh".split(), "firm"),
