@@ -86,7 +86,7 @@ class AnswerSettings(BaseModel):
     )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.5047,
+        default=0.5285,
         ge=0.0,
         le=1.0,
         description="The reader's answer probability below which the answer abstains. Calibrated with "
@@ -131,7 +131,7 @@ class AnswerSettings(BaseModel):
         "passage attributes anything to the speaker, the reader decides as for any question.",
     )
     yes_no_threshold: float = Field(
-        default=0.0347,
+        default=0.0498,
         ge=0.0,
         le=1.0,
         description="The fast reader's threshold for yes/no questions ('Did The Verge report ...?'), whose "

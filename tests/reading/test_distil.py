@@ -146,3 +146,42 @@ def test_int8_teachers_are_averaged_logit_by_logit() -> None:
     twice = _shipped(torch, [MODEL_DIR, MODEL_DIR])(*args)
     for a, b in zip(alone, twice, strict=True):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def _batches(*shapes: tuple[int, int]) -> list[dict[str, Any]]:
+    return [{"input_ids": np.ones(shape, dtype=np.int64)} for shape in shapes]
+
+
+def _targets(*shapes: tuple[int, int]) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(0)
+    return [
+        {
+            "start": rng.normal(size=shape).astype(np.float16),
+            "end": rng.normal(size=shape).astype(np.float16),
+            "answerable": rng.normal(size=shape[:1]).astype(np.float32),
+        }
+        for shape in shapes
+    ]
+
+
+def test_saved_teacher_targets_load_back_equal_for_the_same_batches(tmp_path: Any) -> None:
+    from talentqa.reading.distil import load_soft, save_soft
+
+    soft = _targets((2, 7), (3, 9))
+    save_soft(soft, tmp_path / "soft.npz")
+    loaded = load_soft(tmp_path / "soft.npz", _batches((2, 7), (3, 9)))
+    assert len(loaded) == 2
+    for got, want in zip(loaded, soft, strict=True):
+        for key in ("start", "end", "answerable"):
+            assert got[key].dtype == want[key].dtype and np.array_equal(got[key], want[key])
+
+
+@pytest.mark.parametrize("shapes", [[(2, 7)], [(2, 7), (3, 8)], [(2, 7), (3, 9), (1, 4)]])
+def test_teacher_targets_saved_for_other_batches_are_refused(
+    tmp_path: Any, shapes: list[tuple[int, int]]
+) -> None:
+    from talentqa.reading.distil import load_soft, save_soft
+
+    save_soft(_targets((2, 7), (3, 9)), tmp_path / "soft.npz")
+    with pytest.raises(SystemExit, match="do not match"):
+        load_soft(tmp_path / "soft.npz", _batches(*shapes))

@@ -11,7 +11,7 @@ reader that costs several times as much to run. A student taught by the average 
 The teachers' average, every teacher and every student are measured on the held-out articles (before
 int8 export) and written to `runs.json` in `train.py`'s layout, the student with the best
 `selection_score` selected, so `python -m talentqa.reading.train --export-only --work ...` exports it.
-Needs torch and transformers; meant for a GPU (one student: about 30 s on an H200, 36 minutes on 2 cores
+Needs torch and transformers; meant for a GPU (one run: 50-60 s on an H200, 36 minutes on 2 cores
 with `--grid attention_dropout=0`).
 
 Measured once, on the CPU, with `--shipped-teacher` (README, "A second look at the answer's window"): the
@@ -19,7 +19,9 @@ student matched the shipped reader on the held-out articles (AUC 0.736 against 0
 withheld 0.427 against 0.437, span F1 0.666 against 0.654) and abstained on more SQuAD 2.0 test questions,
 but withheld more RealTimeQA answers: not shipped. The average of the two (`--int8-teacher` twice)
 on the same held-out articles: AUC 0.739, rejected 0.443, F1 0.674; a student of that average, before
-export: 0.733, 0.423, 0.672. Several trained teachers' average has not been tried yet.
+export: 0.733, 0.423, 0.672. With four trained teachers on a GPU (`--teachers 4`, 6 minutes on one H200)
+the student (soft_weight 0.5) is the shipped reader v4: AUC 0.739, rejected 0.451, F1 0.680 after export
+(v3: 0.732, 0.437, 0.654); the model card lists the teachers and their average.
 """
 
 from __future__ import annotations
@@ -108,6 +110,25 @@ def teacher_logits(
     return out
 
 
+def save_soft(soft: list[dict[str, Any]], path: Path) -> None:
+    """The teachers' targets as one compressed file (float16; about 10 MB for the shipped data), so a
+    GPU lease can hand them back and students be trained later anywhere, on the CPU too."""
+    arrays = {f"{key}_{i}": batch[key] for i, batch in enumerate(soft) for key in batch}
+    np.savez_compressed(path, batches=np.array(len(soft)), **arrays)
+
+
+def load_soft(path: Path, batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Targets saved by `save_soft`, checked against the batches they must be aligned with (the same
+    examples, tokenised the same way): a file from other examples is refused rather than taught from."""
+    with np.load(path) as saved:
+        count = int(saved["batches"])
+        soft = [{key: saved[f"{key}_{i}"] for key in ("start", "end", "answerable")} for i in range(count)]
+    shapes = [b["input_ids"].shape for b in batches]
+    if count != len(batches) or any(s["start"].shape != shape for s, shape in zip(soft, shapes, strict=True)):
+        raise SystemExit(f"--soft-from {path}: its targets do not match these examples' batches")
+    return soft
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,6 +156,16 @@ def main(argv: list[str] | None = None) -> None:
         help="With --shipped-teacher: teach from the int8 reader in this folder instead (reader.xml; "
         "repeatable: their logits averaged).",
     )
+    parser.add_argument(
+        "--save-soft", type=Path, default=None, help="Also write the teachers' targets here (.npz)."
+    )
+    parser.add_argument(
+        "--soft-from",
+        type=Path,
+        default=None,
+        help="Teach from targets written by --save-soft (no teacher is trained or read): students "
+        "on a CPU from teachers trained on a GPU.",
+    )
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Start no student after.")
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
     args = parser.parse_args(argv)
@@ -151,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     runs: list[dict[str, Any]] = []
     teachers = []
-    for seed in range(0 if args.shipped_teacher else args.teachers):
+    for seed in range(0 if args.shipped_teacher or args.soft_from else args.teachers):
         hyper = {**HYPER, "seed": seed}
         record = train(examples, args.work / f"teacher{seed}", hyper, base=args.base, device=args.device,
                        holdout=data.holdout)  # fmt: skip
@@ -161,10 +192,14 @@ def main(argv: list[str] | None = None) -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(str(args.base or encoder_path()), local_files_only=True)
     batches = tokenised(tokenizer, examples, HYPER)
-    if args.shipped_teacher:
+    average: dict[str, Any]
+    if args.soft_from:
+        soft = load_soft(args.soft_from, batches)
+        average = {"role": "teacher", "teacher": f"targets from {args.soft_from}"}
+    elif args.shipped_teacher:
         teacher: Any = _shipped(torch, args.int8_teacher)
         named = [str(f) for f in args.int8_teacher] if args.int8_teacher else ["the shipped int8 reader"]
-        average: dict[str, Any] = {"role": "teacher", "teacher": named}
+        average = {"role": "teacher", "teacher": named}
         if args.int8_teacher:
             outputs = _read_with_net(torch, teacher, tokenizer, data.holdout, where, HYPER)
             average["holdout"] = holdout_metrics(outputs, data.holdout)
@@ -173,9 +208,12 @@ def main(argv: list[str] | None = None) -> None:
         outputs = _read_with_net(torch, teacher, tokenizer, data.holdout, where, HYPER)
         average = {"role": "teachers' average", "teachers": args.teachers,
                    "holdout": holdout_metrics(outputs, data.holdout)}  # fmt: skip
+    if not args.soft_from:
+        soft = teacher_logits(torch, teacher, batches, where)
+        del teachers, teacher
     print(json.dumps(average), flush=True)
-    soft = teacher_logits(torch, teacher, batches, where)
-    del teachers, teacher
+    if args.save_soft:
+        save_soft(soft, args.save_soft)
 
     students: list[dict[str, Any]] = []
     for i, hyper in enumerate(grid_runs(args.grid, {**HYPER, **DISTIL})):

@@ -636,11 +636,17 @@ def main(argv: list[str] | None = None) -> None:
         "training": {**training, "kinds": _count_kinds(data.train), "articles": data.train_articles},
         "holdout": {"articles": data.holdout_articles, "metrics": metrics},
         "grid": [
-            {"hyper_parameters": r["hyper_parameters"], "holdout_before_export": r["holdout"]}
+            {
+                **({"role": r["role"]} if "role" in r else {}),
+                "hyper_parameters": r["hyper_parameters"],
+                "holdout_before_export": r["holdout"],
+            }
             for r in chosen["runs"]
         ],
         "max_answer_tokens": MAX_ANSWER_TOKENS,
     }
+    if "teachers_average" in chosen:  # written by talentqa.reading.distil
+        card["teachers_average"] = chosen["teachers_average"]
     (MODEL_DIR / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (MODEL_DIR / "CARD.md").write_text(card_text(card), encoding="utf-8")
     print(json.dumps(metrics, indent=2))
@@ -679,11 +685,7 @@ span's sentence(s) and abstains below a calibrated threshold.
   {t["train_seconds"]:.0f} s on {_device_words(t.get("device", "cpu"))} in {precision}; on 2 CPU cores
   (`--device cpu`, about {CPU_STEPS_PER_SECOND} steps a second) the same run takes about
   {_cpu_hours(t["steps"]):.1f} h; {_cpu_trials(t["steps"])}
-- Reproduce: `python -m talentqa.reading.train --eval-root ../shared/eval` (these hyper-parameters; rewrites
-  this folder); `tests/answer/test_reading.py` checks the shipped model against the figures below.
-- Chosen among {len(card.get("grid", [])) or 1} runs by unanswerable rejected (at 15% withheld) plus span F1
-  on the held-out articles below, so those figures are slightly optimistic; `talentqa eval` on the SQuAD 2.0
-  test half is the independent check.{(chr(10) + "- " + card["note"]) if card.get("note") else ""}
+{_reproduce(card)}{(chr(10) + "- " + card["note"]) if card.get("note") else ""}
 {_grid_table(card.get("grid", []))}
 Held out (SQuAD 2.0 calibration articles never trained on: {", ".join(card["holdout"]["articles"])};
 {m["answerable"]} answerable, {m["unanswerable"]} unanswerable questions, each given its own paragraph):
@@ -701,6 +703,46 @@ outlets and dates; the abstention threshold is calibrated separately (`talentqa 
 SciFact claims, `calibration_yes_no.json`): trained on spans, the reader is much less sure of a passage
 that settles a yes/no question.
 """
+
+
+def _reproduce(card: dict[str, Any]) -> str:
+    """How to train this reader again and how it was chosen: one run of the recipe, or a distilled student."""
+    grid = card.get("grid", [])
+    average = card.get("teachers_average")
+    checked = "`tests/answer/test_reading.py` checks the shipped model against the figures below."
+    judged = (
+        "on the held-out articles below, so those figures are slightly optimistic; `talentqa eval` on the\n"
+        "  SQuAD 2.0 test half is the independent check."
+    )
+    if average is None:
+        return (
+            "- Reproduce: `python -m talentqa.reading.train --eval-root ../shared/eval` (these\n"
+            f"  hyper-parameters; rewrites this folder); {checked}\n"
+            f"- Chosen among {len(grid) or 1} runs by unanswerable rejected (at 15% withheld) plus span\n"
+            "  F1 "
+            f"{judged}"
+        )
+    h, a, n = card["hyper_parameters"], average["holdout"], average["teachers"]
+    soft, students = h["soft_weight"], sum(1 for r in grid if r.get("role") == "student")
+    rejected = a["unanswerable_rejected_at_15pct_withheld"]
+    return (
+        f"- Distilled: a student of the average of {n} readers of the recipe (seeds 0 to {n - 1}, the\n"
+        f"  grid's teacher rows; their logits averaged): its loss is {1 - soft:g} the labels' and\n"
+        f"  {soft:g} the teachers' average (answerability probability, start and end distributions at\n"
+        f"  temperature {h['temperature']:g}). The teachers' average itself, on the held-out articles:\n"
+        f"  AUC {a['auc']:.3f},"
+        f" unanswerable rejected at 15% withheld {rejected:.3f}, span F1 {a['f1']:.3f}; {n} times this\n"
+        "  reader's cost.\n"
+        "- Reproduce: `python -m talentqa.reading.train --dump-examples examples.json.gz`, then\n"
+        f"  `python -m talentqa.reading.distil --examples examples.json.gz --teachers {n}\n"
+        f'  --grid "soft_weight={soft:g}" --work DIR` and `python -m talentqa.reading.train --export-only\n'
+        "  --work DIR` (rewrites this folder). Meant for a GPU (the teachers and one student, each read on\n"
+        "  the held-out articles, took 6 minutes on one NVIDIA H200; `--save-soft` keeps the teachers'\n"
+        "  targets for students trained later, `--soft-from`); on 2 CPU cores each run takes the time given\n"
+        f"  above. {checked}\n"
+        f"- Chosen as the best of {students} student(s) by unanswerable rejected (at 15% withheld)\n"
+        f"  plus span F1 {judged}"
+    )
 
 
 def _cpu_trials(steps: int) -> str:
@@ -736,16 +778,19 @@ def _device_words(device: str) -> str:
 def _grid_table(runs: list[dict[str, Any]]) -> str:
     if len(runs) < 2:
         return ""
+    roles = any("role" in r for r in runs)
     rows = [
-        "| seed | epochs | learning rate | answerability weight | headers | AUC | rejected at 15% withheld "
-        "| span F1 |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| {'role | ' if roles else ''}seed | epochs | learning rate | answerability weight | headers | AUC "
+        "| rejected at 15% withheld | span F1 |",
+        f"|{'---|' if roles else ''}---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         h, m = r["hyper_parameters"], r["holdout_before_export"]
+        role = f"{r.get('role', '')} | " if roles else ""
         rows.append(
-            f"| {h['seed']} | {h['epochs']} | {h['learning_rate']:g} | {h['answerability_loss_weight']:g} "
-            f"| {'yes' if h.get('read_headers') else 'no'} | {m['auc']:.3f} "
+            f"| {role}{h['seed']} | {h['epochs']} | {h['learning_rate']:g} "
+            f"| {h['answerability_loss_weight']:g} | {'yes' if h.get('read_headers') else 'no'} "
+            f"| {m['auc']:.3f} "
             f"| {m['unanswerable_rejected_at_15pct_withheld']:.3f} | {m['f1']:.3f} |"
         )
     return "\nGrid (held-out articles, before int8 export):\n\n" + "\n".join(rows) + "\n"
