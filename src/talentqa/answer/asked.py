@@ -47,6 +47,17 @@ _HOW_MANY = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\b", re.I)
 # is the passage's determiner, not a count (3 of 809 answerable SQuAD "How many" questions have such a gold
 # answer, "infinitely many" for two of them).
 _NOT_A_COUNT = frozenset(("many", "some"))
+# "How long did he work there?", "How long is the river?": a duration or a length, which a span shows by a
+# number or a unit of time ("ten years", "a decade", "6,400 km"), or as a bound ("since the Lower Paleolithic
+# period", "until the end of the current Parliament"). Of the 61 answerable SQuAD dev questions (1.1 and 2.0)
+# opening "How long" (not "How long ago", a time), every one has a gold answer that does; "January", a point
+# in time, does not ("How long did Feng Tao work at the University of Kansas?").
+_HOW_LONG = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+long\b(?!\s+ago\b)", re.I)
+_DURATION_WORDS = frozenset(
+    """second minute hour day night week fortnight month year decade century centuries millennium millennia
+    lifetime life while term season generation era moment instant since until till period long longer
+    forever briefly""".split()
+)
 _REASON_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
 )
@@ -235,8 +246,8 @@ def asked_for(question: str) -> Asked:
         return Asked.OTHER
     if _TIME_QUESTION.match(question):
         return Asked.TIME
-    if _AMOUNT_QUESTION.match(question):
-        return Asked.AMOUNT
+    if _AMOUNT_QUESTION.match(question) or _HOW_LONG.match(question):
+        return Asked.AMOUNT  # "how long" asks for a duration or a length, both amounts
     if _REASON_QUESTION.match(question):
         return Asked.REASON
     if _NAME_QUESTION.match(question):
@@ -253,6 +264,8 @@ def can_answer(question: str, span: str) -> bool:
         return bool(_WORD.search(span)) and not kind_clash(question, span)
     if asked is Asked.TIME and _YEAR_QUESTION.match(question):
         return bool(_YEAR.search(span))
+    if _HOW_LONG.match(question):
+        return _is_duration(span)
     if asked is Asked.OTHER or _DIGIT.search(span):
         return True
     words = {w.lower() for w in _WORD.findall(span)}
@@ -263,6 +276,14 @@ def can_answer(question: str, span: str) -> bool:
     if _HOW_MANY.match(question):
         counts -= _NOT_A_COUNT
     return bool(counts) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))
+
+
+def _is_duration(span: str) -> bool:
+    if _DIGIT.search(span):
+        return True
+    words = {w.lower() for w in _WORD.findall(span)}
+    words |= {w.removesuffix("s") for w in words}  # "years", "ages"
+    return bool(words & (_NUMBER_WORDS | _DURATION_WORDS))
 
 
 _YES_NO = re.compile(
