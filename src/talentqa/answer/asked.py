@@ -264,26 +264,18 @@ def can_answer(question: str, span: str) -> bool:
         return bool(_WORD.search(span)) and not kind_clash(question, span)
     if asked is Asked.TIME and _YEAR_QUESTION.match(question):
         return bool(_YEAR.search(span))
-    if _HOW_LONG.match(question):
-        return _is_duration(span)
     if asked is Asked.OTHER or _DIGIT.search(span):
         return True
     words = {w.lower() for w in _WORD.findall(span)}
     words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
     if asked is Asked.TIME:
         return bool(words & _TIME_WORDS)
+    if _HOW_LONG.match(question):
+        return bool(words & (_NUMBER_WORDS | _DURATION_WORDS))
     counts = words & _NUMBER_WORDS
     if _HOW_MANY.match(question):
         counts -= _NOT_A_COUNT
     return bool(counts) or bool(_CURRENCY.search(span)) or bool(_FOLD.search(span))
-
-
-def _is_duration(span: str) -> bool:
-    if _DIGIT.search(span):
-        return True
-    words = {w.lower() for w in _WORD.findall(span)}
-    words |= {w.removesuffix("s") for w in words}  # "years", "ages"
-    return bool(words & (_NUMBER_WORDS | _DURATION_WORDS))
 
 
 _YES_NO = re.compile(

@@ -719,12 +719,13 @@ def _reproduce(card: dict[str, Any]) -> str:
             "- Reproduce: `python -m talentqa.reading.train --eval-root ../shared/eval` (these\n"
             f"  hyper-parameters; rewrites this folder); {checked}\n"
             f"- Chosen among {len(grid) or 1} runs by unanswerable rejected (at 15% withheld) plus span\n"
-            "  F1 "
-            f"{judged}"
+            f"  F1 {judged}"
         )
     h, a, n = card["hyper_parameters"], average["holdout"], average["teachers"]
     soft, students = h["soft_weight"], sum(1 for r in grid if r.get("role") == "student")
     rejected = a["unanswerable_rejected_at_15pct_withheld"]
+    t = card["training"]
+    where = f"about {t['train_seconds']:.0f} s a run on {_device_words(t.get('device', 'cpu'))}"
     return (
         f"- Distilled: a student of the average of {n} readers of the recipe (seeds 0 to {n - 1}, the\n"
         f"  grid's teacher rows; their logits averaged): its loss is {1 - soft:g} the labels' and\n"
@@ -736,10 +737,9 @@ def _reproduce(card: dict[str, Any]) -> str:
         "- Reproduce: `python -m talentqa.reading.train --dump-examples examples.json.gz`, then\n"
         f"  `python -m talentqa.reading.distil --examples examples.json.gz --teachers {n}\n"
         f'  --grid "soft_weight={soft:g}" --work DIR` and `python -m talentqa.reading.train --export-only\n'
-        "  --work DIR` (rewrites this folder). Meant for a GPU (the teachers and one student, each read on\n"
-        "  the held-out articles, took 6 minutes on one NVIDIA H200; `--save-soft` keeps the teachers'\n"
-        "  targets for students trained later, `--soft-from`); on 2 CPU cores each run takes the time given\n"
-        f"  above. {checked}\n"
+        f"  --work DIR` (rewrites this folder). Meant for a GPU ({where}; `--save-soft` keeps the\n"
+        "  teachers' targets for students trained later, `--soft-from`); on 2 CPU cores each run takes the\n"
+        f"  time given above. {checked}\n"
         f"- Chosen as the best of {students} student(s) by unanswerable rejected (at 15% withheld)\n"
         f"  plus span F1 {judged}"
     )
