@@ -35,9 +35,18 @@ from typing import Any
 
 import numpy as np
 
+from talentqa.reading.data import ReaderExample
+from talentqa.reading.judge_labels import (
+    ANSWERED_AT,
+    example_key,
+    read_judgements,
+    without_answered_near_misses,
+)
 from talentqa.reading.train import (
     DATA_SEED,
     HYPER,
+    _batches,
+    _count_kinds,
     _device,
     _read_with_net,
     _torch_modules,
@@ -50,6 +59,29 @@ from talentqa.reading.train import (
 )
 
 DISTIL = {"soft_weight": 0.5, "temperature": 2.0}
+# With --judge-from: the share of a judged example's answerability target that is the judge's log-odds
+# (the rest the teachers'); clipped so a judge's 0.999 does not become a target of log-odds 7.
+JUDGE = {"judge_weight": 0.0}
+JUDGE_CLIP = 0.02
+
+
+def with_judgements(
+    soft: list[dict[str, Any]], batches: list[list[ReaderExample]], judged: dict[str, float], weight: float
+) -> tuple[list[dict[str, Any]], int]:
+    """The teachers' targets with each judged example's answerability log-odds moved `weight` of the way
+    to the judge's (`talentqa.reading.judge_labels`); returns them and how many examples were judged."""
+    mixed, count = [], 0
+    for targets, members in zip(soft, batches, strict=True):
+        answerable = np.array(targets["answerable"], dtype=np.float32)
+        for row, example in enumerate(members):
+            p_yes = judged.get(example_key(example))
+            if p_yes is None:
+                continue
+            p = min(max(p_yes, JUDGE_CLIP), 1 - JUDGE_CLIP)
+            answerable[row] = (1 - weight) * answerable[row] + weight * float(np.log(p / (1 - p)))
+            count += 1
+        mixed.append({**targets, "answerable": answerable})
+    return mixed, count
 
 
 def _load(torch: Any, reader_net: Any, folder: Path, base: Path | None, where: Any) -> Any:
@@ -166,12 +198,31 @@ def main(argv: list[str] | None = None) -> None:
         help="Teach from targets written by --save-soft (no teacher is trained or read): students "
         "on a CPU from teachers trained on a GPU.",
     )
+    parser.add_argument(
+        "--judge-from",
+        type=Path,
+        default=None,
+        help="Judgements from `talentqa.reading.judge_labels`: rule-made near-misses the LLM judge reads "
+        "as answered are left out (see --judged-answering), and with `judge_weight` (a grid axis, default "
+        "0) judged examples' answerability targets move that share of the way to the judge's.",
+    )
+    parser.add_argument(
+        "--judged-answering",
+        type=float,
+        default=ANSWERED_AT,
+        help="With --judge-from: a rule-made near-miss judged at least this likely to answer is left out.",
+    )
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Start no student after.")
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
     args = parser.parse_args(argv)
 
     data = load_data(args.examples, args.eval_root, DATA_SEED)
     examples = data.train[: args.limit] if args.limit else data.train
+    judgements = read_judgements(args.judge_from) if args.judge_from else {}
+    left_out: list[ReaderExample] = []
+    if judgements:
+        examples, left_out = without_answered_near_misses(examples, judgements, args.judged_answering)
+        print(f"{len(left_out)} rule-made near-misses left out: the judge reads them as answered", flush=True)
     print(f"{len(examples)} training examples, {len(data.holdout)} held out", flush=True)
     torch, reader_net = _torch_modules()
     from transformers import AutoTokenizer
@@ -214,14 +265,25 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(average), flush=True)
     if args.save_soft:
         save_soft(soft, args.save_soft)
+    judged = {k: j.p_yes for k, j in judgements.items()}
+    extra = {**JUDGE} if args.judge_from else {}
+    if args.judge_from:
+        average["judged"] = {"from": str(args.judge_from), "judgements": len(judgements),
+                             "answered_at": args.judged_answering, "left_out": len(left_out),
+                             "left_out_kinds": _count_kinds(left_out)}  # fmt: skip
 
     students: list[dict[str, Any]] = []
-    for i, hyper in enumerate(grid_runs(args.grid, {**HYPER, **DISTIL})):
+    for i, hyper in enumerate(grid_runs(args.grid, {**HYPER, **DISTIL, **extra})):
         if students and time.time() - started > args.budget_seconds:
             print(f"budget spent: {i} students trained", flush=True)
             break
+        taught = soft
+        if judged and hyper["judge_weight"] > 0:
+            members = _batches(examples, int(HYPER["batch_size"]))
+            taught, count = with_judgements(soft, members, judged, hyper["judge_weight"])
+            print(f"{count} of {len(examples)} examples judged by the LLM", flush=True)
         record = train(examples, args.work / f"student{i}", hyper, base=args.base, device=args.device,
-                       holdout=data.holdout, soft=soft)  # fmt: skip
+                       holdout=data.holdout, soft=taught)  # fmt: skip
         students.append({"role": "student", "folder": f"student{i}", "hyper_parameters": hyper, **record})
         print(json.dumps(students[-1]), flush=True)
     best = max(students, key=lambda r: selection_score(r["holdout"]))
