@@ -323,3 +323,21 @@ def test_the_fused_cpu_update_moves_the_net_where_the_unfused_one_does() -> None
     unfused_update = torch.cat([(unfused_weights[k] - base[k]).flatten() for k in base])
     assert unfused_update.norm() > 0  # the steps moved the net
     assert (fused_update - unfused_update).norm() / unfused_update.norm() < 1e-3
+
+
+def test_the_card_of_a_student_of_one_teacher_says_which_and_what_the_judge_left_out() -> None:
+    import json
+
+    from talentqa.reading.model import MODEL_DIR
+    from talentqa.reading.train import card_text
+
+    card = json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
+    card["teachers_average"] = {
+        "role": "teacher",
+        "teacher": ["the shipped int8 reader"],
+        "judged": {"from": "judged.jsonl", "judgements": 1709, "answered_at": 0.8, "left_out": 170},
+    }
+    text = card_text(card)
+    assert "a student of one teacher (the shipped int8 reader)" in text
+    assert "170 that the accurate reader's LLM judge read\n  as answered" in text
+    assert "--shipped-teacher --judge-from JUDGED.jsonl --judged-answering 0.8" in text

@@ -721,6 +721,8 @@ def _reproduce(card: dict[str, Any]) -> str:
             f"- Chosen among {len(grid) or 1} runs by unanswerable rejected (at 15% withheld) plus span\n"
             f"  F1 {judged}"
         )
+    if "teachers" not in average:
+        return _reproduce_one_teacher(card, average, checked, judged)
     h, a, n = card["hyper_parameters"], average["holdout"], average["teachers"]
     soft, students = h["soft_weight"], sum(1 for r in grid if r.get("role") == "student")
     rejected = a["unanswerable_rejected_at_15pct_withheld"]
@@ -742,6 +744,34 @@ def _reproduce(card: dict[str, Any]) -> str:
         f"  time given above. {checked}\n"
         f"- Chosen as the best of {students} student(s) by unanswerable rejected (at 15% withheld)\n"
         f"  plus span F1 {judged}"
+    )
+
+
+def _reproduce_one_teacher(card: dict[str, Any], average: dict[str, Any], checked: str, chosen: str) -> str:
+    """`_reproduce` for a student of one int8 reader (`distil --shipped-teacher`), with the examples an
+    LLM judge's labels left out (`distil --judge-from`) where it had them."""
+    h = card["hyper_parameters"]
+    soft = h["soft_weight"]
+    teacher = average.get("teacher") or ["the shipped int8 reader"]
+    named = ", ".join(teacher) if isinstance(teacher, list) else str(teacher)
+    left = average.get("judged")
+    judge_words = judge_flag = ""
+    if left:
+        judge_words = (
+            f" Of the rule-made near-misses, {left['left_out']} that the accurate reader's LLM judge read\n"
+            f"  as answered (P(YES) at least {left['answered_at']:g}, of {left['judgements']} judged) were\n"
+            "  left out."
+        )
+        judge_flag = f" --judge-from JUDGED.jsonl --judged-answering {left['answered_at']:g}"
+    return (
+        f"- Distilled: a student of one teacher ({named}): its loss is {1 - soft:g} the labels' and\n"
+        f"  {soft:g} the teacher's (temperature {h['temperature']:g}).{judge_words}\n"
+        "- Reproduce: `python -m talentqa.reading.train --dump-examples examples.json.gz`, then\n"
+        f"  `python -m talentqa.reading.distil --examples examples.json.gz --shipped-teacher{judge_flag}\n"
+        "  --work DIR` and `python -m talentqa.reading.train --export-only --work DIR` (rewrites this\n"
+        f"  folder). {checked}\n"
+        "- Chosen as the best of its student(s) by unanswerable rejected (at 15% withheld) plus span\n"
+        f"  F1 {chosen}"
     )
 
 
