@@ -26,7 +26,6 @@ the student (soft_weight 0.5) is the shipped reader v4: AUC 0.739, rejected 0.45
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import time
@@ -50,6 +49,7 @@ from talentqa.reading.train import (
     _device,
     _read_with_net,
     _torch_modules,
+    examples_parser,
     grid_runs,
     holdout_metrics,
     load_data,
@@ -162,11 +162,7 @@ def load_soft(path: Path, batches: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
-    parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
+    parser = examples_parser(__doc__)
     parser.add_argument("--base", type=Path, default=None, help="Base model folder (default: packaged).")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-distil"))

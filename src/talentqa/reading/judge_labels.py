@@ -19,7 +19,6 @@ or by hand resumes where it stopped, and a labelling shared between sessions (or
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import random
 import time
@@ -98,14 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     from talentqa.answer.llm import build_chat_model
     from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
     from talentqa.reading.llm_reader import LLMReader
-    from talentqa.reading.train import DATA_SEED, load_data
+    from talentqa.reading.train import DATA_SEED, examples_parser, load_data
     from talentqa.settings import Settings
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
-    parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
+    parser = examples_parser(__doc__)
     parser.add_argument("--out", type=Path, required=True, help="JSONL of judgements (appended to).")
     parser.add_argument(
         "--kinds",

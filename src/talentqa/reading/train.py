@@ -497,6 +497,17 @@ def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) 
     }
 
 
+def examples_parser(description: str | None) -> argparse.ArgumentParser:
+    """A command line reading the reader's examples: from `--examples` (a `--dump-examples` file) or
+    made afresh from `--eval-root`."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
+    return parser
+
+
 def load_data(
     examples: Path | None, eval_root: Path, seed: int, opposites: bool = False, lead_ins: bool = False
 ) -> ReaderData:
