@@ -22,6 +22,11 @@ on the same held-out articles: AUC 0.739, rejected 0.443, F1 0.674; a student of
 export: 0.733, 0.423, 0.672. With four trained teachers on a GPU (`--teachers 4`, 6 minutes on one H200)
 the student (soft_weight 0.5) is the shipped reader v4: AUC 0.739, rejected 0.451, F1 0.680 after export
 (v3: 0.732, 0.437, 0.654); the model card lists the teachers and their average.
+
+`--judge-from` teaches from the accurate reader's LLM judge too (`talentqa.reading.judge_labels`). Tried
+once on the CPU, a student of v4 without the 170 rule-made near-misses the judge read as answered: about
+v4 on the held-out articles (AUC 0.739, rejected 0.449, F1 0.670), better SQuAD 2.0 test quotes, fewer
+RealTimeQA abstentions: not shipped (README, "The reading model, measured").
 """
 
 from __future__ import annotations
