@@ -149,12 +149,11 @@ class TalentQA:
 
     def _local_llm(self, llm: LLMSettings) -> LLMSettings:
         """`llm` pointed at the local llama.cpp server, started on first need (callers hold the lock)."""
-        from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+        from talentqa.reading.llama_server import pointed_at, start_local_server
 
         if self._server is None:
-            model = assemble_model(llm.model_dir)
-            self._server = LlamaServer(model, threads=llm.server_threads).start()
-        return llm.model_copy(update={"base_url": self._server.base_url, "model": MODEL_ALIAS})
+            self._server = start_local_server(llm)
+        return pointed_at(llm, self._server)
 
     def accurate_answerer(self) -> ReadingAnswerer:
         """The fast reader ranking passages and an instruct LLM reading the best ones. Served by the

@@ -95,7 +95,7 @@ def judged_window(reader: Reader, example: ReaderExample) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     from talentqa.answer.llm import build_chat_model
-    from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+    from talentqa.reading.llama_server import pointed_at, start_local_server
     from talentqa.reading.llm_reader import LLMReader
     from talentqa.reading.train import DATA_SEED, examples_parser, load_data
     from talentqa.settings import Settings
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     llm = settings.llm
     server = None
     if llm.base_url is None:
-        server = LlamaServer(assemble_model(llm.model_dir), threads=llm.server_threads).start()
-        llm = llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
+        server = start_local_server(llm)
+        llm = pointed_at(llm, server)
     judge = LLMReader(build_chat_model(llm))
     reader = Reader.load()
     started = time.time()

@@ -30,6 +30,7 @@ import httpx
 from talentqa.errors import ConfigError
 from talentqa.paths import user_cache_dir
 from talentqa.processes import die_with_parent
+from talentqa.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +212,13 @@ class LlamaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_local_server(llm: LLMSettings) -> LlamaServer:
+    """A llama.cpp server on the local Qwen2.5 model, as `llm`'s settings ask (model folder, threads)."""
+    return LlamaServer(assemble_model(llm.model_dir), threads=llm.server_threads).start()
+
+
+def pointed_at(llm: LLMSettings, server: LlamaServer) -> LLMSettings:
+    """`llm` with its endpoint and model name those of the local `server`."""
+    return llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
