@@ -14,7 +14,7 @@ int8 export) and written to `runs.json` in `train.py`'s layout, the student with
 Needs torch and transformers; meant for a GPU (one run: 50-60 s on an H200, 36 minutes on 2 cores
 with `--grid attention_dropout=0`).
 
-Measured once, on the CPU, with `--shipped-teacher` (README, "A second look at the answer's window"): the
+Measured once, on the CPU, with `--shipped-teacher` (docs/measured.md, "A second look at the answer's window"): the
 student matched the shipped reader on the held-out articles (AUC 0.736 against 0.732, rejected at 15%
 withheld 0.427 against 0.437, span F1 0.666 against 0.654) and abstained on more SQuAD 2.0 test questions,
 but withheld more RealTimeQA answers: not shipped. The average of the two (`--int8-teacher` twice)
@@ -26,7 +26,7 @@ the student (soft_weight 0.5) is the shipped reader v4: AUC 0.739, rejected 0.45
 `--judge-from` teaches from the accurate reader's LLM judge too (`talentqa.reading.judge_labels`). Tried
 once on the CPU, a student of v4 without the 170 rule-made near-misses the judge read as answered: about
 v4 on the held-out articles (AUC 0.739, rejected 0.449, F1 0.670), better SQuAD 2.0 test quotes, fewer
-RealTimeQA abstentions: not shipped (README, "The reading model, measured").
+RealTimeQA abstentions: not shipped (docs/measured.md, "The reading model, measured").
 """
 
 from __future__ import annotations
