@@ -14,9 +14,10 @@ int8 export) and written to `runs.json` in `train.py`'s layout, the student with
 Needs torch and transformers; meant for a GPU (one run: 50-60 s on an H200, 36 minutes on 2 cores
 with `--grid attention_dropout=0`).
 
-Measured once, on the CPU, with `--shipped-teacher` (docs/measured.md, "A second look at the answer's window"): the
-student matched the shipped reader on the held-out articles (AUC 0.736 against 0.732, rejected at 15%
-withheld 0.427 against 0.437, span F1 0.666 against 0.654) and abstained on more SQuAD 2.0 test questions,
+Measured once, on the CPU, with `--shipped-teacher` (docs/measured.md, "A second look at the answer's
+window"): the student matched the shipped reader on the held-out articles (AUC 0.736 against 0.732,
+rejected at 15% withheld 0.427 against 0.437, span F1 0.666 against 0.654) and abstained on more SQuAD 2.0
+test questions,
 but withheld more RealTimeQA answers: not shipped. The average of the two (`--int8-teacher` twice)
 on the same held-out articles: AUC 0.739, rejected 0.443, F1 0.674; a student of that average, before
 export: 0.733, 0.423, 0.672. With four trained teachers on a GPU (`--teachers 4`, 6 minutes on one H200)
