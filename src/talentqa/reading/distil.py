@@ -27,7 +27,9 @@ the student (soft_weight 0.5) is the shipped reader v4: AUC 0.739, rejected 0.45
 `--judge-from` teaches from the accurate reader's LLM judge too (`talentqa.reading.judge_labels`). Tried
 once on the CPU, a student of v4 without the 170 rule-made near-misses the judge read as answered: about
 v4 on the held-out articles (AUC 0.739, rejected 0.449, F1 0.670), better SQuAD 2.0 test quotes, fewer
-RealTimeQA abstentions: not shipped (docs/measured.md, "The reading model, measured").
+RealTimeQA abstentions: not shipped. With all 11,235 examples judged and `judge_weight=0.5`: below v4 on
+the held-out articles (AUC 0.733, rejected 0.413, F1 0.669) and on RealTimeQA: not shipped either
+(docs/measured.md, "The reading model, measured").
 """
 
 from __future__ import annotations
