@@ -9,6 +9,7 @@ from talentqa.answer.asked import (
     Asked,
     as_read,
     asked_for,
+    asked_part,
     asks_for_money,
     can_answer,
     is_yes_no,
@@ -46,6 +47,57 @@ from talentqa.answer.asked import (
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, asked: Asked) -> None:
     assert asked_for(question) is asked
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        # a lead-in statement, then the question
+        (
+            "The fund paid 1,250 returnees this year. Which city sent the most?",
+            "Which city sent the most?",
+        ),
+        # asked in place, at the end
+        ("Sun Nan moved back to Beijing in which year?", "which year?"),
+        ("She has served as prime minister since when?", "when?"),
+        ("He was elected after how many rounds of voting?", "how many rounds of voting?"),
+        # after a fronted clause; the "when" after it opens a clause, not the question
+        ("In the study, what did returnees cite when asked?", "what did returnees cite when asked?"),
+        # a relative "whose" is not what the question asks
+        (
+            "The poet, whose birthday is in January, wrote it in what year?",
+            "what year?",
+        ),
+        # opening with a question word (after a preposition): the whole question
+        ("In which case did he lose when he moved?", "In which case did he lose when he moved?"),
+        # a statement is left as it is: its "who" is relative
+        ("Feng Tao, who was charged, was acquitted.", "Feng Tao, who was charged, was acquitted."),
+    ],
+)
+def test_the_part_of_a_question_that_says_what_it_asks_for(question: str, part: str) -> None:
+    assert asked_part(question) == part
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("NFL player Damar Hamlin collapsed this week. He is a member of which team?", Asked.NAME),
+        ("Jacinda Ardern has served as prime minister since when?", Asked.TIME),
+        ("McCarthy was elected speaker after how many rounds of voting?", Asked.AMOUNT),
+        ("In the Rankine cycle, what does water turn into when heated?", Asked.OTHER),
+    ],
+)
+def test_a_question_led_in_or_asked_in_place_asks_for_the_kind_its_question_word_names(
+    question: str, asked: Asked
+) -> None:
+    assert asked_for(question) is asked
+
+
+def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_answer_it() -> None:
+    question = "Jacinda Ardern has announced her resignation after serving as prime minister since when?"
+    assert not can_answer(question, "because of professional burnout")
+    assert can_answer(question, "2017")
+    assert not can_answer("The retailer is closing stores. Which company bought it?", "Tsinghua University")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ a clause: a span that does not open as one ("because ...", "to avoid ...", "due 
 the reason at best ("feeling anxious" for "Why are scientists leaving?"). Such a span is not shown as
 the short answer; its sentence is still quoted, so the reader sees the evidence and judges it. Every
 other question (who, what, ...) is not checked: nothing on a span's face says whether it names the
-right thing.
+right thing. The kind is read from the part of the question that asks (`asked_part`): after a lead-in
+statement, and at the end of a question asked in place ("... since when?").
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _head_kind(span: str) -> str | None:
 def kind_clash(question: str, span: str) -> bool:
     """Whether `span` names a different kind of thing than the question asks for: a university for "Which
     company ...?", a department for "Which city ...?"."""
-    asked = _ASKED_KIND.match(question)
+    asked = _ASKED_KIND.match(asked_part(question))
     if asked is None:
         return False
     head = _head_kind(span)
@@ -153,7 +154,7 @@ _TIME_WORDS = frozenset(
         _MONTHS + " monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
         "tonight now recently currently soon later earlier ago since until during after before when while "
         "year years month months week weeks weekend day days epoch decade decades century centuries "
-        "era age period "
+        "era age period time times "
         "spring summer autumn fall winter morning afternoon evening night dawn dusk midnight noon "
         "last next past previous following early late mid first second third end beginning start "
         "once never always annually yearly monthly weekly daily " + _ORDINALS
@@ -199,7 +200,7 @@ _MONEY = re.compile(
 
 def asks_for_money(question: str) -> bool:
     """Whether the question asks for a sum of money: what something costs, pays or is worth."""
-    return bool(_MONEY_QUESTION.match(question))
+    return bool(_MONEY_QUESTION.match(asked_part(question)))
 
 
 def states_money(text: str) -> bool:
@@ -241,7 +242,48 @@ def time_of_opposite(question: str, before_span: str) -> bool:
     return False
 
 
+# A sentence boundary inside a question: a lead-in statement before the question itself ("NFL player
+# Damar Hamlin suffered an emergency this week. He is a member of which team?").
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9])")
+_OPENS_ASKING = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to|since|until|during|after|before)\s+)?"
+    r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would"
+    r"|should|shall|has|have|had|may|might|must)\b",
+    re.I,
+)
+# A question asked in place, its question word where the answer would stand, at the end: "... member of
+# which team?", "... prime minister since when?", "... elected after how many rounds of voting?". "When",
+# "where", "why", "who" only bare there: followed by words they open a clause ("... turn into when heated?").
+_ASKED_IN_PLACE = re.compile(
+    r"\b(?:(?:which|what|whose|how\s+(?:many|much|long))(?:\s+[^\s?,;]+){0,4}|when|where|why|who|whom)\s*\?+\s*$",
+    re.I,
+)
+# A question after a fronted clause: "In the Rankine cycle, what does water turn into when heated?",
+# "Prior to Super Bowl 50, when were the Broncos last there?". Not "who" / "which" after a comma, which
+# mostly open a relative clause ("Robert Burns, whose birthday ..., wrote it in what year?").
+_ASKED_AFTER_COMMA = re.compile(r",\s*(?=(?:what|when|where|why|how)\b)", re.I)
+
+
+def asked_part(question: str) -> str:
+    """The part of `question` that says what kind of answer it asks for: its last sentence that is a
+    question (a lead-in statement before it says what the question is about), and within that, where it
+    does not open with a question word, the question word asked in place at its end ("which team?" of "He
+    is a member of which team?") or the one after a fronted clause ("what ..." of "In the Rankine cycle,
+    what does water turn into when heated?"). A statement, or a question of neither shape, is left as
+    it is."""
+    sentences = _SENTENCE_BREAK.split(question.strip())
+    asked = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), None)
+    if asked is None or _OPENS_ASKING.match(asked):
+        return asked or question
+    in_place = _ASKED_IN_PLACE.search(asked)
+    if in_place:
+        return asked[in_place.start() :]
+    after_comma = _ASKED_AFTER_COMMA.search(asked)
+    return asked[after_comma.end() :] if after_comma else asked
+
+
 def asked_for(question: str) -> Asked:
+    question = asked_part(question)
     if _CLAUSE_FIRST.match(question):
         return Asked.OTHER
     if _TIME_QUESTION.match(question):
@@ -257,6 +299,7 @@ def asked_for(question: str) -> Asked:
 
 def can_answer(question: str, span: str) -> bool:
     """False when the question asks for a time, an amount, a reason or a name and `span` cannot be one."""
+    question = asked_part(question)
     asked = asked_for(question)
     if asked is Asked.REASON:
         return bool(_REASON_OPENING.match(span))
