@@ -233,6 +233,12 @@ def test_a_time_is_not_the_answer_when_it_dates_the_opposite_event(
             "The Georgia Bulldogs romped past this opponent on Monday.",
             "The Georgia Bulldogs romped past this opponent on Monday.",
         ),
+        # statements leading the question in are not read; a question of its own is
+        ("The IRS began accepting returns this week. When is the deadline?", "When is the deadline?"),
+        ("Hamlin collapsed on Monday. He is a member of which team?", "He is a member of which team?"),
+        ("When did it end? I need it for an essay.", "When did it end?"),
+        # what follows the statement is no question on its own: read whole
+        ("Twelve new moons were found. True or false?", "Twelve new moons were found. True or false?"),
     ],
 )
 def test_a_question_is_read_in_the_form_the_reader_learnt_questions_in(typed: str, read: str) -> None:

@@ -264,6 +264,25 @@ _ASKED_IN_PLACE = re.compile(
 _ASKED_AFTER_COMMA = re.compile(r",\s*(?=(?:what|when|where|why|how)\b)", re.I)
 
 
+_QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
+def _asking_sentence(question: str) -> str | None:
+    """The question's last sentence that asks (ends in "?"); None for a statement."""
+    sentences = _SENTENCE_BREAK.split(question.strip())
+    return next((s for s in reversed(sentences) if s.rstrip().endswith("?")), None)
+
+
+def without_lead_in(question: str) -> str:
+    """`question` without the statements that lead it in ("The IRS started accepting returns this week.
+    When is the deadline?" -> "When is the deadline?"), where what is left is a question on its own: it
+    opens as one or holds a question word ("He is a member of which team?"; not "True or false?")."""
+    asking = _asking_sentence(question)
+    if asking is None or asking == question.strip():
+        return question
+    return asking if _OPENS_ASKING.match(asking) or _QUESTION_WORD.search(asking) else question
+
+
 def asked_part(question: str) -> str:
     """The part of `question` that says what kind of answer it asks for: its last sentence that is a
     question (a lead-in statement before it says what the question is about), and within that, where it
@@ -271,8 +290,7 @@ def asked_part(question: str) -> str:
     is a member of which team?") or the one after a fronted clause ("what ..." of "In the Rankine cycle,
     what does water turn into when heated?"). A statement, or a question of neither shape, is left as
     it is."""
-    sentences = _SENTENCE_BREAK.split(question.strip())
-    asked = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), None)
+    asked = _asking_sentence(question)
     if asked is None or _OPENS_ASKING.match(asked):
         return asked or question
     in_place = _ASKED_IN_PLACE.search(asked)
@@ -351,8 +369,11 @@ def as_read(question: str) -> str:
     "?" the fast reader is less sure of the passages that answer (on the SQuAD 2.0 dev questions that
     lack one, answerable ones passed the threshold 0.754 -> 0.807 with it added), and the threshold was
     set on questions that have one. A question that does not open as one ("Tell me about Feng Tao.") is
-    left as it is."""
-    text = _WH_CONTRACTION.sub(lambda m: f"{m.group(1)} is", question.strip())
+    left as it is. Statements leading a question in, as news quizzes and some users write them, are not
+    read (`without_lead_in`): the reader learnt from one-sentence questions, and a lead-in draws it to the
+    passage's sentence that restates the lead-in ("started accepting returns on Monday, Jan. 23" for
+    "When is the deadline?"). Retrieval still searches with the whole question."""
+    text = _WH_CONTRACTION.sub(lambda m: f"{m.group(1)} is", without_lead_in(question).strip())
     if _LEADS_A_QUESTION.match(text) and not text.endswith("?"):
         text = text.rstrip(" .!") + "?"
     return text
