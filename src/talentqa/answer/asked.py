@@ -245,6 +245,7 @@ def time_of_opposite(question: str, before_span: str) -> bool:
 # A sentence boundary inside a question: a lead-in statement before the question itself ("NFL player
 # Damar Hamlin suffered an emergency this week. He is a member of which team?").
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9])")
+# How a question opens (after a preposition too: "In which city ...?").
 _OPENS_ASKING = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to|since|until|during|after|before)\s+)?"
     r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would"
@@ -262,8 +263,6 @@ _ASKED_IN_PLACE = re.compile(
 # "Prior to Super Bowl 50, when were the Broncos last there?". Not "who" / "which" after a comma, which
 # mostly open a relative clause ("Robert Burns, whose birthday ..., wrote it in what year?").
 _ASKED_AFTER_COMMA = re.compile(r",\s*(?=(?:what|when|where|why|how)\b)", re.I)
-
-
 _QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
@@ -356,11 +355,6 @@ def is_yes_no(question: str) -> bool:
 
 # "who's", "what's": the reader's tokenizer reads "who", "'", "s", a form its training questions never had.
 _WH_CONTRACTION = re.compile(r"\b(what|who|where|when|how|why)['’]s\b", re.I)
-_LEADS_A_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did"
-    r"|can|could|will|would|should|shall|has|have|had|may|might|must)\b",
-    re.I,
-)
 
 
 def as_read(question: str) -> str:
@@ -374,6 +368,6 @@ def as_read(question: str) -> str:
     passage's sentence that restates the lead-in ("started accepting returns on Monday, Jan. 23" for
     "When is the deadline?"). Retrieval still searches with the whole question."""
     text = _WH_CONTRACTION.sub(lambda m: f"{m.group(1)} is", without_lead_in(question).strip())
-    if _LEADS_A_QUESTION.match(text) and not text.endswith("?"):
+    if _OPENS_ASKING.match(text) and not text.endswith("?"):
         text = text.rstrip(" .!") + "?"
     return text
