@@ -300,7 +300,10 @@ def asked_part(question: str) -> str:
 
 
 def asked_for(question: str) -> Asked:
-    question = asked_part(question)
+    return _kind_asked(asked_part(question))
+
+
+def _kind_asked(question: str) -> Asked:
     if _CLAUSE_FIRST.match(question):
         return Asked.OTHER
     if _TIME_QUESTION.match(question):
@@ -317,7 +320,7 @@ def asked_for(question: str) -> Asked:
 def can_answer(question: str, span: str) -> bool:
     """False when the question asks for a time, an amount, a reason or a name and `span` cannot be one."""
     question = asked_part(question)
-    asked = asked_for(question)
+    asked = _kind_asked(question)
     if asked is Asked.REASON:
         return bool(_REASON_OPENING.match(span))
     if asked is Asked.NAME:
