@@ -1,5 +1,6 @@
 """What the second look costs: the reader alone against the reader with its second look
-(`talentqa.reading.second_look`: the window around each passage's span read again), over the passages
+(`talentqa.reading.second_look`: the window around each passage's span read again, by the window reader
+as shipped, and by the reader itself as before the window reader), over the passages
 that real questions retrieve. The two are replayed alternately on the same recorded inputs, so both run
 under the same load; the plain reader is the baseline.
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
 
-    from talentqa.answer.reading import shared_reader, shared_second_look
+    from talentqa.answer.reading import shared_own_second_look, shared_reader, shared_second_look
 
     spec = build_store(10_000, "torch", args.pool_docs)
     asked = questions(args.limit)
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     ways: dict[str, Any] = {
         "reader alone (baseline)": shared_reader(),
         "with the second look (default)": shared_second_look(),
+        "second look by the reader itself (window_reader off)": shared_own_second_look(),
     }
     times: dict[str, list[list[float]]] = {name: [] for name in ways}
     before = load_avg()

@@ -86,7 +86,7 @@ class AnswerSettings(BaseModel):
     )
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
     abstain_threshold: float = Field(
-        default=0.5285,
+        default=0.6018,
         ge=0.0,
         le=1.0,
         description="The reader's answer probability below which the answer abstains. Calibrated with "
@@ -100,6 +100,13 @@ class AnswerSettings(BaseModel):
         "log-odds: a sentence that only looked right because the passage around it is on topic loses "
         "(`talentqa.reading.second_look`; yes/no questions keep the first reading). abstain_threshold is "
         "calibrated on the combined probability; with this off, calibrate again.",
+    )
+    window_reader: bool = Field(
+        default=True,
+        description="The second look reads the windows with the window reader, a model of the fast "
+        "reader's size trained on those windows with the accurate reader's LLM judge as a teacher "
+        "(`talentqa.reading.window_train`); false: with the fast reader itself, as before it. "
+        "abstain_threshold is calibrated with it on; with this off, calibrate again.",
     )
     short_answer_min_span_probability: float = Field(
         default=0.16,

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from talentqa.answer.reading import ReadingAnswerer, default_reader, shared_reader, shared_second_look
+from talentqa.answer.reading import (
+    ReadingAnswerer,
+    default_reader,
+    shared_own_second_look,
+    shared_reader,
+    shared_second_look,
+)
 from talentqa.reading.model import Reader, ReaderOutput
 from talentqa.reading.second_look import SecondLook, both_views
 from talentqa.settings import AnswerSettings
@@ -62,6 +68,13 @@ def test_the_window_around_the_span_is_read_again_under_the_same_header() -> Non
     assert PASSAGE[output.start : output.end] == "Sue Gove"  # the first reading's span, in the passage
 
 
+def test_a_window_reader_reads_the_windows_and_the_first_reader_the_passages() -> None:
+    first, windows = WindowAware(alone=0.99), WindowAware(alone=0.2)
+    [output] = SecondLook(first, window_reader=windows).read("Who runs the grocer?", [PASSAGE])
+    assert first.texts == [[PASSAGE]] and len(windows.texts) == 1 and windows.texts[0][0] != PASSAGE
+    assert output.probability == pytest.approx(both_views(0.9, 0.2))
+
+
 def test_a_window_that_does_not_answer_alone_lowers_the_passage_below_one_that_does() -> None:
     sure = SecondLook(WindowAware(alone=0.9)).read("Who runs the grocer?", [PASSAGE])[0]
     topical = SecondLook(WindowAware(alone=0.05)).read("Who runs the grocer?", [PASSAGE])[0]
@@ -78,6 +91,7 @@ def test_questions_it_does_not_apply_to_keep_the_first_reading() -> None:
 
 def test_the_answerer_takes_a_second_look_unless_switched_off() -> None:
     assert default_reader(AnswerSettings()) is shared_second_look
+    assert default_reader(AnswerSettings(window_reader=False)) is shared_own_second_look
     assert default_reader(AnswerSettings(second_look=False)) is shared_reader
     # a reader handed to the answerer is used as it is (the tests' fakes, the accurate cascade)
     fake = WindowAware(alone=0.1)

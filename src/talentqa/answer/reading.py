@@ -1,8 +1,9 @@
 """The offline default answerer: a trained reader decides which passage answers, where, and when none does.
 
 For every retrieved passage the reader (`talentqa.reading`) gives the probability that the passage answers
-the question and the most likely answer span; by default it then reads the window around each span again,
-alone, and the passage's probability combines both readings (`talentqa.reading.second_look`). The answer
+the question and the most likely answer span; by default the window around each span is then read again,
+alone, by the window reader (`talentqa.reading.window_train`), and the passage's probability combines both
+readings (`talentqa.reading.second_look`). The answer
 quotes the sentence(s) holding the best span, verbatim, and leads with the span itself ("Sue Gove [1]");
 passages nearly as likely add their own quotes.
 When no passage's probability reaches the threshold (calibrated with `talentqa calibrate` on calibration
@@ -40,7 +41,14 @@ from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
-from talentqa.reading.model import PassageReader, Reader, ReaderOutput, SequentialReader, SpanRefiner
+from talentqa.reading.model import (
+    WINDOW_MODEL_DIR,
+    PassageReader,
+    Reader,
+    ReaderOutput,
+    SequentialReader,
+    SpanRefiner,
+)
 from talentqa.reading.model import passage_header as reader_header
 from talentqa.reading.second_look import SecondLook
 from talentqa.retrieval import Passage
@@ -63,15 +71,35 @@ def shared_reader() -> Reader:
 
 
 @lru_cache(maxsize=1)
+def shared_window_reader() -> Reader:
+    """The second look's own reader of answer windows (`talentqa.reading.window_train`), one per process."""
+    return Reader.load(WINDOW_MODEL_DIR)
+
+
+@lru_cache(maxsize=1)
 def shared_second_look() -> SecondLook:
-    """The shared reader taking a second look at its answer windows (`talentqa.reading.second_look`),
-    except for yes/no questions, whose threshold is fitted on the passage's own probability."""
-    return SecondLook(shared_reader(), applies=lambda question: not is_yes_no(question))
+    """The shared reader taking a second look at its answer windows with the window reader
+    (`talentqa.reading.second_look`), except for yes/no questions, whose threshold is fitted on the
+    passage's own probability."""
+    return SecondLook(shared_reader(), applies=_not_yes_no, window_reader=shared_window_reader())
+
+
+@lru_cache(maxsize=1)
+def shared_own_second_look() -> SecondLook:
+    """The second look with the fast reader reading the windows itself (`window_reader` off)."""
+    return SecondLook(shared_reader(), applies=_not_yes_no)
+
+
+def _not_yes_no(question: str) -> bool:
+    return not is_yes_no(question)
 
 
 def default_reader(settings: AnswerSettings) -> Callable[[], PassageReader]:
-    """The fast reader the settings ask for: with or without the second look."""
-    return shared_second_look if settings.second_look else shared_reader
+    """The fast reader the settings ask for: with the second look (by the window reader or by itself) or
+    without it."""
+    if not settings.second_look:
+        return shared_reader
+    return shared_second_look if settings.window_reader else shared_own_second_look
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from talentqa.errors import ConfigError
 from talentqa.eval.evaluation import EvalQuestion, contains_answer
-from talentqa.reading.model import MODEL_DIR
+from talentqa.reading.model import MODEL_DIR, WINDOW_MODEL_DIR
 
 if TYPE_CHECKING:
     from talentqa.app import TalentQA
@@ -56,12 +56,16 @@ class CalibrationResult(BaseModel):
 
 
 def trained_articles() -> set[str]:
-    """Articles whose questions the shipped reader learned from (its card says which)."""
-    try:
-        card = json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    return set(card.get("training", {}).get("articles", []))
+    """Articles whose questions the shipped reader or its window reader learned from (their cards say
+    which): both readings make the probability that is calibrated."""
+    articles: set[str] = set()
+    for folder in (MODEL_DIR, WINDOW_MODEL_DIR):
+        try:
+            card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        articles |= set(card.get("training", {}).get("articles", []))
+    return articles
 
 
 def unseen(questions: Sequence[EvalQuestion]) -> tuple[list[EvalQuestion], int]:

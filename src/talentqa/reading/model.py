@@ -22,6 +22,8 @@ from talentqa.errors import ConfigError
 from talentqa.text import split_sentences
 
 MODEL_DIR = Path(__file__).parent / "model"
+# The second look's own reader of answer windows (`talentqa.reading.window_train`), read by `Reader` too.
+WINDOW_MODEL_DIR = Path(__file__).parent / "window_model"
 MAX_LENGTH = 256  # tokens per window in training
 # A stored chunk (at most ~240 tokens), its header and a long question fit one window. At 320 a question
 # naming outlets and dates (MultiHop-RAG's run 60-100 tokens) spilled a full chunk into a second window,

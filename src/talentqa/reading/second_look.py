@@ -14,6 +14,10 @@ trained on, replayed on the held-out sets at that threshold (non-yes/no question
 - RealTimeQA (240): abstained 0.433 -> 0.467, withheld 0.305 -> 0.276, gold in the top quote 0.343 -> 0.357;
 - NewsQA pilot (42): withheld 0.048 -> 0.071, gold in the top quote 0.524 -> 0.548.
 
+Since then the window is read by a model of its own (`talentqa.reading.window_train`, `window_model/`),
+trained on such windows with the accurate reader's LLM judge as a teacher; the fast reader reads it itself
+where none is given (`TALENTQA_ANSWER__WINDOW_READER=false`). Figures: docs/measured.md.
+
 Yes/no questions keep the passage's own probability: their threshold is fitted on it (SciFact claims),
 and a yes/no question's evidence is often a whole passage rather than a window. A window costs one more
 reader call over short texts (about a fifth of the first read's tokens).
@@ -49,8 +53,9 @@ def both_views(passage: float, window_alone: float) -> float:
 class SecondLook:
     """A `PassageReader` that reads every passage, then the window around the answer span of the `most`
     passages it found likeliest, and gives each passage both views' probability (`both_views`; a window
-    not read counts as 0.5); spans are the first read's. Questions for which `applies` is false keep the
-    first read alone."""
+    not read counts as 0.5); spans are the first read's. The windows are read by `window_reader` (the
+    window reader trained for this view, `talentqa.reading.window_train`), or by `reader` itself where none
+    is given. Questions for which `applies` is false keep the first read alone."""
 
     def __init__(
         self,
@@ -58,8 +63,10 @@ class SecondLook:
         applies: Callable[[str], bool] = lambda question: True,
         sentences: tuple[int, int] = WINDOW_SENTENCES,
         most: int = SECOND_LOOKS,
+        window_reader: PassageReader | None = None,
     ) -> None:
         self.reader = reader
+        self.window_reader = window_reader if window_reader is not None else reader
         self.applies = applies
         self.sentences = sentences
         self.most = most
@@ -76,7 +83,7 @@ class SecondLook:
             start, end = window(passages[i], first[i].start, first[i].end, self.sentences)
             windows.append(passages[i][start:end])
         heads = [headers[i] for i in looked] if headers is not None else None
-        second = self.reader.read(question, windows, heads)
+        second = self.window_reader.read(question, windows, heads)
         alone = {i: output.probability for i, output in zip(looked, second, strict=True)}
         # A window not read counts as undecided: the passage keeps its place below those looked at.
         return [
