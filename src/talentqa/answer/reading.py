@@ -3,9 +3,8 @@
 For every retrieved passage the reader (`talentqa.reading`) gives the probability that the passage answers
 the question and the most likely answer span; by default the window around each span is then read again,
 alone, by the window reader (`talentqa.reading.window_train`), and the passage's probability combines both
-readings (`talentqa.reading.second_look`). The answer
-quotes the sentence(s) holding the best span, verbatim, and leads with the span itself ("Sue Gove [1]");
-passages nearly as likely add their own quotes.
+readings (`talentqa.reading.second_look`). The answer quotes the sentence(s) holding the best span,
+verbatim, and leads with the span itself ("Sue Gove [1]"); passages nearly as likely add their own quotes.
 When no passage's probability reaches the threshold (calibrated with `talentqa calibrate` on calibration
 questions the reader never trained on), the answer abstains and lists the passages the reader found most
 nearly answering as related.
