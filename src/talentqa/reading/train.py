@@ -473,6 +473,17 @@ def auc(positives: list[float], negatives: list[float]) -> float:
     return float(greater / (len(pos) * len(neg)))
 
 
+def separation(positives: list[float], negatives: list[float]) -> dict[str, float]:
+    """How well probabilities tell answerable from unanswerable: AUC, and the share of unanswerable
+    rejected at the threshold that withholds 15% of answerable."""
+    cut = float(np.quantile(positives, 0.15)) if positives else 0.0
+    return {
+        "auc": round(auc(positives, negatives), 4),
+        "threshold_at_15pct_withheld": round(cut, 4),
+        "unanswerable_rejected_at_15pct_withheld": round(float(np.mean(np.array(negatives) < cut)), 4),
+    }
+
+
 def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) -> dict[str, float]:
     """Given-paragraph figures: answerability AUC, the share of unanswerable rejected when at most 15% of
     answerable are, and span exact match / F1 on answerable questions."""
@@ -480,7 +491,6 @@ def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) 
 
     pos = [o.probability for o, e in zip(outputs, examples, strict=True) if e.answerable]
     neg = [o.probability for o, e in zip(outputs, examples, strict=True) if not e.answerable]
-    cut = float(np.quantile(pos, 0.15)) if pos else 0.0
     exact, f1 = [], []
     for o, e in zip(outputs, examples, strict=True):
         if e.answerable:
@@ -489,9 +499,7 @@ def holdout_metrics(outputs: list[ReaderOutput], examples: list[ReaderExample]) 
     return {
         "answerable": len(pos),
         "unanswerable": len(neg),
-        "auc": round(auc(pos, neg), 4),
-        "threshold_at_15pct_withheld": round(cut, 4),
-        "unanswerable_rejected_at_15pct_withheld": round(float(np.mean(np.array(neg) < cut)), 4),
+        **separation(pos, neg),
         "exact_match": round(float(np.mean(exact)), 4),
         "f1": round(float(np.mean(f1)), 4),
     }

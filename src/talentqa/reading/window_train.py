@@ -39,8 +39,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from talentqa.reading.data import ReaderExample
 from talentqa.reading.model import MODEL_DIR, WINDOW_MODEL_DIR, Reader, encoder_path, passage_header
 from talentqa.text import WINDOW_SENTENCES, split_sentences, window
@@ -137,16 +135,14 @@ def both_views_metrics(
     """AUC and unanswerable rejected at 15% withheld of the second look's probability (the passage's and
     the window's log-odds averaged), by the passage examples' labels."""
     from talentqa.reading.second_look import both_views
-    from talentqa.reading.train import auc
+    from talentqa.reading.train import separation
 
     both = [both_views(p, w) for p, w in zip(passage, alone, strict=True)]
-    pos = [b for b, e in zip(both, examples, strict=True) if e.answerable]
-    neg = [b for b, e in zip(both, examples, strict=True) if not e.answerable]
-    cut_at = float(np.quantile(pos, 0.15))
-    return {
-        "auc": round(auc(pos, neg), 4),
-        "unanswerable_rejected_at_15pct_withheld": round(float(np.mean(np.array(neg) < cut_at)), 4),
-    }
+    found = separation(
+        [b for b, e in zip(both, examples, strict=True) if e.answerable],
+        [b for b, e in zip(both, examples, strict=True) if not e.answerable],
+    )
+    return {k: found[k] for k in ("auc", "unanswerable_rejected_at_15pct_withheld")}
 
 
 def main(argv: list[str] | None = None) -> None:
