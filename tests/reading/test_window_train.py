@@ -4,13 +4,14 @@ them, labelled by whether they hold the whole answer, and its committed card and
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
 from talentqa.reading.data import ReaderExample
 from talentqa.reading.judge_labels import example_key
 from talentqa.reading.model import WINDOW_MODEL_DIR
-from talentqa.reading.window_train import card_text, cut, span_window, window_examples
+from talentqa.reading.window_train import card_text, cut, relation_swapped, span_window, window_examples
 
 CONTEXT = (
     "The grocer opened ten stores last year. Its chief executive, Sue Gove, said sales grew. "
@@ -67,6 +68,25 @@ def test_a_span_window_missing_the_answer_brings_the_answers_window_and_others_n
     assert ANSWER not in by_kind["squad/other"].context and not by_kind["squad/other"].answerable
     # the judge's verdict was on the span window: it is that window's target, and no other's
     assert judged == {example_key(by_kind["squad/span"]): 0.3}
+
+
+def test_relation_swapped_windows_are_added_unanswerable_and_judged_no_leaving_the_rest_unchanged() -> None:
+    example = _example().model_copy(update={"question": "Who did the grocer hire?"})
+    reads = [_read_at(ANSWER)]
+    without, _ = window_examples([example], reads, {}, other_share=0.5, relation_share=0.0)
+    with_them, judged = window_examples([example], reads, {}, other_share=0.5, relation_share=1.0)
+    swapped = [w for w in with_them if w.kind == "squad/relation"]
+    assert len(swapped) == 1 and not swapped[0].answerable
+    assert swapped[0].context == span_window(example, reads[0]).context
+    assert swapped[0].question != example.question and "grocer" in swapped[0].question
+    assert judged == {example_key(swapped[0]): 0.0}
+    assert sorted(w.id + w.kind for w in with_them if w.kind != "squad/relation") == sorted(
+        w.id + w.kind for w in without
+    )
+
+
+def test_a_window_whose_question_has_no_listed_verb_gets_no_relation_swap() -> None:
+    assert relation_swapped(span_window(_example(), _read_at(ANSWER)), random.Random(0)) is None
 
 
 def test_window_examples_are_the_same_for_the_same_seed() -> None:

@@ -25,6 +25,9 @@ Trained once more without the judge (`--judge-weight 0`), the held-out second lo
 within noise (AUC 0.765 against 0.767, rejected 0.502 against 0.492, before export): the gain is the
 window view, not the judge (docs/measured.md).
 
+`--relation-share` adds relation near-misses (`talentqa.reading.relation_swaps`): tried, not in the
+shipped model (docs/measured.md).
+
 Measured on the held-out calibration articles, each question's window cut around the shipped reader's
 span of its own paragraph, and written to the card: the window reader alone, and the second look's
 probability (`second_look.both_views`) with the shipped reader's passage reading.
@@ -41,11 +44,20 @@ from typing import Any
 
 from talentqa.reading.data import ReaderExample
 from talentqa.reading.model import MODEL_DIR, WINDOW_MODEL_DIR, Reader, encoder_path, passage_header
+from talentqa.reading.relation_swaps import swapped_relation
 from talentqa.text import WINDOW_SENTENCES, split_sentences, window
 
 SEED = 0
 OTHER_SHARE = 0.5
 JUDGE_WEIGHT = 0.5
+# Of the answerable span windows whose question holds a listed verb, the share that also go in with the
+# verb swapped (`relation_swaps`), unanswerable; drawn from a stream of their own, so the other windows
+# stay as they were without them.
+RELATION_SHARE = 0.0
+RELATION_SEED_OFFSET = 1
+# The swapped windows' teacher: a judge saying NO (clipped as every judgement is), so that the shipped
+# reader, which reads the same names and kind of answer and says YES, does not teach them as answers.
+RELATION_P_YES = 0.0
 # The fast reader's recipe, run on the CPU without attention dropout (its CPU way), on windows: a window
 # with its header and question is under 256 tokens.
 WINDOW_HYPER: dict[str, Any] = {"attention_dropout": 0.0, "max_length": 256}
@@ -92,13 +104,16 @@ def window_examples(
     judged: dict[str, float],
     *,
     other_share: float = OTHER_SHARE,
+    relation_share: float = RELATION_SHARE,
     seed: int = SEED,
 ) -> tuple[list[ReaderExample], dict[str, float]]:
     """The window reader's training examples (see the module's doc), shuffled, and the judge's P(YES) by
-    window example key for the span windows of judged examples (`judged`: by the passage example's key)."""
+    window example key for the span windows of judged examples (`judged`: by the passage example's key)
+    and for the relation-swapped windows (`RELATION_P_YES`)."""
     from talentqa.reading.judge_labels import example_key
 
     rng = random.Random(seed)
+    relation_rng = random.Random(seed + RELATION_SEED_OFFSET)
     windows: list[ReaderExample] = []
     judged_windows: dict[str, float] = {}
     for example, read in zip(examples, reads, strict=True):
@@ -107,6 +122,11 @@ def window_examples(
         p_yes = judged.get(example_key(example))
         if p_yes is not None:
             judged_windows[example_key(own)] = p_yes
+        if own.answer_start is not None and relation_rng.random() < relation_share:
+            swapped = relation_swapped(own, relation_rng)
+            if swapped is not None:
+                windows.append(swapped)
+                judged_windows[example_key(swapped)] = RELATION_P_YES
         if example.answer_start is not None and own.answer_start is None:
             answer_end = example.answer_start + len(example.answer_text)
             start, end = window(example.context, example.answer_start, answer_end, WINDOW_SENTENCES)
@@ -127,6 +147,24 @@ def window_examples(
                     windows.append(other)
     rng.shuffle(windows)
     return windows, judged_windows
+
+
+def relation_swapped(own: ReaderExample, rng: random.Random) -> ReaderExample | None:
+    """An answerable window with its question's verb swapped for one the window never uses
+    (`relation_swaps.swapped_relation`): the same names and kind of answer, a relation not stated."""
+    question = swapped_relation(own.question, own.context, rng)
+    if question is None:
+        return None
+    kind = own.kind.removesuffix("/span") + "/relation"
+    return own.model_copy(
+        update={
+            "id": f"{own.id}:relation",
+            "question": question,
+            "answer_start": None,
+            "answer_text": "",
+            "kind": kind,
+        }
+    )
 
 
 def both_views_metrics(
@@ -168,6 +206,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=Path(".cache/window-reader"))
     parser.add_argument("--other-share", type=float, default=OTHER_SHARE)
     parser.add_argument("--judge-weight", type=float, default=JUDGE_WEIGHT)
+    parser.add_argument(
+        "--relation-share",
+        type=float,
+        default=RELATION_SHARE,
+        help="Share of answerable span windows added again with the question's verb swapped (unanswerable).",
+    )
+    parser.add_argument(
+        "--no-export", action="store_true", help="Train and measure; leave the shipped model."
+    )
     parser.add_argument("--epochs", type=int, default=HYPER["epochs"])
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
@@ -179,7 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     reads = shipped_reads(shipped, data.train)
     held_reads = shipped_reads(shipped, data.holdout)
     judged = {k: j.p_yes for k, j in read_judgements(args.judge_from).items()}
-    examples, judged_windows = window_examples(data.train, reads, judged, other_share=args.other_share)
+    examples, judged_windows = window_examples(
+        data.train, reads, judged, other_share=args.other_share, relation_share=args.relation_share
+    )
     holdout = [span_window(e, r) for e, r in zip(data.holdout, held_reads, strict=True)]
     print(
         f"{len(examples)} windows, {len(judged_windows)} judged ({time.time() - started:.0f} s)", flush=True
@@ -191,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         "epochs": args.epochs,
         "judge_weight": args.judge_weight,
         "other_share": args.other_share,
+        "relation_share": args.relation_share,
     }
     record_file = args.work / "record.json"
     if not args.export_only:
@@ -206,6 +256,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{count} windows' targets moved toward the judge's", flush=True)
         record = train(examples, args.work, hyper, device="cpu", holdout=holdout, soft=soft)
         record_file.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if args.no_export:
+        return
     record = json.loads(record_file.read_text(encoding="utf-8"))
     export(args.work, WINDOW_MODEL_DIR)
     window_reader = Reader.load(WINDOW_MODEL_DIR)
@@ -238,12 +290,24 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(card["holdout"], indent=2))
 
 
+def relation_text(share: float) -> str:
+    """The card's words for the relation-swapped windows, where there are any."""
+    if not share:
+        return ""
+    return (
+        f"; for {share:.0%} of the answerable span windows whose question holds a listed verb, the same"
+        " window under the question with that verb swapped for another of its group that the window never"
+        ' uses ("relation", unanswerable, `talentqa.reading.relation_swaps`; their teacher a judge saying NO)'
+    )
+
+
 def card_text(card: dict[str, Any]) -> str:
     """The window reader's human-readable card, written from the same figures as card.json."""
     h, t, held = card["hyper_parameters"], card["training"], card["holdout"]
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(t["kinds"].items()))
     alone, both = held["window_alone"], held["second_look"]
     v4_alone, v4_both = held["shipped_reader_window_alone"], held["shipped_reader_second_look"]
+    rel = relation_text(h.get("relation_share", 0.0))
     return f"""# talentqa window reader
 
 What it does: the second look's model (`talentqa.reading.second_look`). Given a question and the window
@@ -257,7 +321,7 @@ reader's reading of the whole passage. Same inputs, heads and runtime as the fas
   (`talentqa.reading.data`, data seed 0; never the SQuAD 2.0 test half): the window around the shipped
   reader's span of each ("span"), answerable where it holds the whole gold answer; the answer's window
   where that one misses it ("gold"); for a share of examples another sentence's window ("other",
-  unanswerable). Targets: half the labels, half the shipped reader's reading of the same window moved
+  unanswerable){rel}. Targets: half the labels, half the shipped reader's reading of the same window moved
   {h["judge_weight"]} of the way in log-odds to the accurate reader's LLM judge's P(YES), which judged
   exactly these span windows ({t["judged_windows"]:,} of them, `{t["judged_from"]}`).
 - Hyper-parameters: {", ".join(f"{k} {v}" for k, v in h.items())}; {t["steps"]} steps in
