@@ -12,6 +12,7 @@ from talentqa.answer.asked import (
     asked_part,
     asks_for_money,
     can_answer,
+    cannot_be_short_answer,
     is_yes_no,
     states_money,
     time_of_opposite,
@@ -243,3 +244,22 @@ def test_a_time_is_not_the_answer_when_it_dates_the_opposite_event(
 )
 def test_a_question_is_read_in_the_form_the_reader_learnt_questions_in(typed: str, read: str) -> None:
     assert as_read(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "ruled_out"),
+    [
+        ("What kind of organisation is the academy?", "Tianjin Normal University", True),
+        ("What kind of organisation is the academy?", "think tank", False),
+        ("What kind of university is the University of Chicago?", "a private research university", False),
+        ("What type of Lord is Doctor Who?", "Time Lord", False),  # a capitalised kind, no institution
+        ("What share of the fund's grantees were returnees?", "1,250", True),
+        ("What share of the fund's grantees were returnees?", "about half", False),
+        ("What percentage of students go to Catholic schools?", "61", False),
+        ("How many returnees did the study count?", "1,250", False),
+    ],
+)
+def test_a_named_institution_is_no_kind_and_a_count_above_100_no_share(
+    question: str, span: str, ruled_out: bool
+) -> None:
+    assert cannot_be_short_answer(question, span) is ruled_out

@@ -128,6 +128,39 @@ def kind_clash(question: str, span: str) -> bool:
     return head is not None and head != _KIND_OF_ASKED[asked.group(1).lower()]
 
 
+# "What kind of organisation is the academy?" asks for a kind, of which a named institution ("Tianjin
+# Normal University") is an instance, not an answer. Of the 317 answerable SQuAD dev questions (1.1 and
+# 2.0) asking what kind or type, no gold answer is a capitalised name with an institution's head word
+# (those with such a head are descriptions: "a private research university").
+_KIND_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\b", re.I
+)
+# "What share of the grantees ...?": a proportion, which a bare count above 100 cannot be ("1,250" for
+# the share of grantees who returned). None of the 43 answerable SQuAD dev share or percentage
+# questions has one for a gold answer ("61" and "9" answer "What percentage ...?").
+_SHARE_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?what\s+(?:share|percentage|percent|proportion|fraction)\b", re.I
+)
+_BARE_COUNT = re.compile(
+    r"\s*(?:about|around|roughly|nearly|some|over|almost|more\s+than)?\s*(\d[\d,]*(?:\.\d+)?)\s*", re.I
+)
+_NAME_LINKS = frozenset(("of", "the", "and", "for", "de"))
+
+
+def cannot_be_short_answer(question: str, span: str) -> bool:
+    """Whether `span` may well sit in the answering sentence but cannot stand above it as the answer: a
+    named institution for a question asking what kind of thing something is, a bare count above 100 for
+    one asking what share or percentage."""
+    asked = asked_part(question)
+    if _KIND_QUESTION.match(asked):
+        words = [w for w in _WORD.findall(span) if w.lower() not in _NAME_LINKS]
+        return bool(words) and all(w[0].isupper() for w in words) and _head_kind(span) is not None
+    if _SHARE_QUESTION.match(asked):
+        count = _BARE_COUNT.fullmatch(span)
+        return count is not None and float(count.group(1).replace(",", "")) > 100
+    return False
+
+
 # How a reason opens when a span holds one whole.
 _REASON_OPENING = re.compile(
     r"^\s*(?:because|since|as\s+a\s+result|due\s+to|owing\s+to|thanks\s+to|in\s+order\s+to|so\s+that"

@@ -23,6 +23,7 @@ from talentqa.answer.asked import (
     asked_for,
     asks_for_money,
     can_answer,
+    cannot_be_short_answer,
     is_yes_no,
     states_money,
     time_of_opposite,
@@ -600,6 +601,8 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     words = span.split()
     if not words or len(words) > SHORT_ANSWER_MAX_WORDS or not can_answer(question, span):
         return None
+    if cannot_be_short_answer(question, span):
+        return None  # "Tianjin Normal University" for what kind of organisation: the quote alone
     if "\n" in span:
         return None  # across a line break: a headline's end and the body's start ("France\n\nArgentina")
     start, end = reading.quote_span()
