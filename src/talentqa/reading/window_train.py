@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> None:
         help="Share of answerable span windows added again with the question's verb swapped (unanswerable).",
     )
     parser.add_argument(
-        "--no-export", action="store_true", help="Train and measure; leave the shipped model."
+        "--no-export",
+        action="store_true",
+        help="Train only (held-out window figures in WORK/record.json); leave the shipped model as it is.",
     )
     parser.add_argument("--epochs", type=int, default=HYPER["epochs"])
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
