@@ -103,7 +103,7 @@ _DETERMINERS = frozenset("the a an its his her their this that these those our y
 _AUXILIARIES = frozenset("did does do to will would can could should must may might".split())
 
 
-def _as_verb(question: str, words: list[re.Match[str]], i: int, form: str) -> bool:
+def _as_verb(words: list[re.Match[str]], i: int, form: str) -> bool:
     if form != "base":
         return i == 0 or words[i - 1].group().lower() not in _DETERMINERS
     before = [w.group().lower() for w in words[max(0, i - 4) : i]]
@@ -119,7 +119,7 @@ def swapped_relation(question: str, passage: str, rng: random.Random) -> str | N
     found = [
         (m, _FORM_OF[m.group()])
         for i, m in enumerate(words)
-        if i > 0 and m.group() in _FORM_OF and _as_verb(question, words, i, _FORM_OF[m.group()][1])
+        if i > 0 and m.group() in _FORM_OF and _as_verb(words, i, _FORM_OF[m.group()][1])
     ]
     if not found:
         return None
