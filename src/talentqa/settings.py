@@ -119,6 +119,14 @@ class AnswerSettings(BaseModel):
         "DATASET --short-answers` on the SQuAD 2.0 calibration articles the reader never trained on "
         "(0.1635). 0 shows every span.",
     )
+    agreement: bool = Field(
+        default=True,
+        description="A question asking for a name (who, which company ...) is answered by the name that "
+        "two or more articles' quoted sentences agree on, where their passages' probabilities combined as "
+        "independent evidence (1 - the product of 1 - p) pass the threshold and beat every single passage: "
+        "questions that describe their answer by several reports, none of which states it all "
+        "(`talentqa.answer.agreement`). The fast reader only.",
+    )
     other_sentence_gap: float = Field(
         default=4.0,
         ge=0.0,

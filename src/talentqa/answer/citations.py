@@ -136,12 +136,16 @@ def latest_date(citations: Sequence[Citation]) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def compose_text(citations: Sequence[Citation], *, short_answer: str | None = None) -> str:
-    """The answer text: the short answer when there is one ("Sue Gove [1]"), then the quotes themselves,
+def compose_text(
+    citations: Sequence[Citation], *, short_answer: str | None = None, short_answer_sources: int = 1
+) -> str:
+    """The answer text: the short answer when there is one ("Sue Gove [1]"; cited by the first
+    `short_answer_sources` quotes where several state it: "Google [1][2]"), then the quotes themselves,
     each followed by its citation number, then "as of" the newest cited source."""
     body = " ".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
     if short_answer and citations:
-        body = f"{short_answer} [{citations[0].n}]\n\n{body}"
+        marks = "".join(f"[{c.n}]" for c in citations[: max(1, short_answer_sources)])
+        body = f"{short_answer} {marks}\n\n{body}"
     as_of = latest_date(citations)
     if as_of:
         body += as_of_note(as_of)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from talentqa.answer.agreement import Agreement, agreeing_reports
 from talentqa.answer.asked import (
     Asked,
     as_read,
@@ -283,11 +284,16 @@ class ReadingAnswerer:
         stop_at = threshold if self.settings.accurate_stop_early else None
         readings = self.read(question, passages, stop_at=stop_at, read_first=read_first)
         best = readings[0].probability if readings else 0.0
-        debug = {
+        agreement = self._agreement(question, readings)
+        if agreement is not None:
+            best = agreement.probability
+        debug: dict[str, object] = {
             "confidence": round(best, 4),
             "threshold": threshold,
             "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
         }
+        if agreement is not None:
+            debug["agreement"] = {"name": agreement.name, "articles": len(agreement.supports)}
         asked = self._statement_asked(question, passages)
         unquoted = False
         if asked is not None:
@@ -304,6 +310,9 @@ class ReadingAnswerer:
         if not readings or best < threshold or unquoted:
             speaker = asked.speaker if asked is not None and unquoted else None
             return self._abstention(question, readings, threshold, text_of, debug, speaker=speaker)
+        if agreement is not None:
+            agreeing = _agreeing(agreement)[: self.settings.max_quotes]
+            return self._quoting(question, agreeing, text_of, debug, agreed=True)
         if read_first:
             readings = prefer_read_first(readings, threshold, read_first)
         outlets = self.settings.read_headers and names_an_outlet(question, [p.chunk for p in passages])
@@ -337,6 +346,14 @@ class ReadingAnswerer:
             debug["other_sentence_gap"] = round(gap, 3)
             chosen = [chosen[0], other, *chosen[1:]][: self.settings.max_quotes - len(named)]
         return self._quoting(question, chosen + named, text_of, debug)
+
+    def _agreement(self, question: str, readings: Sequence[Reading]) -> Agreement | None:
+        """Articles agreeing on the asked-for name (`talentqa.answer.agreement`), where the setting is on
+        and the reader is the fast one: the accurate reader's LLM judges only the best passages, and its
+        probabilities are on another scale than the rest."""
+        if not self.settings.agreement or isinstance(self._reader(), SpanRefiner):
+            return None
+        return agreeing_reports(question, readings)
 
     def _other_sentence(self, question: str, first: Reading) -> Reading | None:
         """The first quoted passage's best span in another sentence, as a reading to quote beside the first,
@@ -381,9 +398,12 @@ class ReadingAnswerer:
         chosen: Sequence[Reading],
         text_of: Callable[[str], str],
         debug: dict[str, object],
+        *,
+        agreed: bool = False,
     ) -> Answer:
         """The answer quoting `chosen` (the first leads), or "the sources don't say" where no quote can be
-        verified any more."""
+        verified any more. `agreed`: every quote names the short answer (`talentqa.answer.agreement`),
+        so each cites it."""
         citations = _citations(chosen, text_of)
         if not citations:
             return Answer(
@@ -398,7 +418,9 @@ class ReadingAnswerer:
             short = None  # the stored text changed under the quote: never show unverified words
         return Answer(
             question=question,
-            text=compose_text(citations, short_answer=short),
+            text=compose_text(
+                citations, short_answer=short, short_answer_sources=len(citations) if agreed else 1
+            ),
             abstained=False,
             citations=citations,
             short_answer=short,
@@ -611,6 +633,25 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     if _dates_the_opposite(question, reading):
         return None  # "2018" from "launched in 2018" for "When did it end?": the quote alone
     return span
+
+
+def _agreeing(agreement: Agreement) -> list[Reading]:
+    """The agreeing articles' readings, each with its span moved to where its quote names the agreed
+    name, so the answer leads with that name and quotes each article's sentence."""
+    moved: list[Reading] = []
+    for support in agreement.supports:
+        reading = support.reading
+        text = reading.passage.chunk.text
+        output = replace(
+            reading.output,
+            start=support.start,
+            end=support.end,
+            span=text[support.start : support.end],
+            span_probability=None,
+            other=None,
+        )
+        moved.append(Reading(reading.passage, reading.rank, output))
+    return moved
 
 
 def _an_outlet(asked: ReportedSpeech, passages: Sequence[Passage]) -> bool:

@@ -1,0 +1,141 @@
+"""Articles agreeing on the asked-for name: a question describing its answer by several reports is
+answered by the name their quotes share, each article's sentence quoted; single-fact questions, one
+article's paragraphs and names the question gives are left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from talentqa.answer.agreement import agreeing_reports
+from talentqa.answer.reading import ReadingAnswerer
+from talentqa.models import Chunk
+from talentqa.reading.model import ReaderOutput
+from talentqa.retrieval import Passage
+from talentqa.settings import AnswerSettings
+
+ARTICLES = {
+    "deals": "Regulators met on Monday. Google pays Apple billions to be the default search engine, "
+    "the filing says.",
+    "ads": "A former staffer says Google manipulates search results to maximise ad revenue.",
+    "trial": "The trial resumes next week in Washington, where Microsoft testified.",
+}
+QUESTION = (
+    "Which company, reported by one outlet for its default-search deals and by another for manipulating "
+    "search results, is on trial?"
+)
+
+
+class FakeReader:
+    """Reads by lookup: each passage's probability and span, as the test sets them."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]], texts: dict[str, str]) -> None:
+        self.verdicts = verdicts
+        self.texts = texts
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        outputs = []
+        for text in passages:
+            key = next(k for k, t in self.texts.items() if t == text)
+            p, span = self.verdicts.get(key, (0.0, ""))
+            start = text.find(span) if span else 0
+            outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
+        return outputs
+
+
+def _passages(texts: dict[str, str], titles: dict[str, str] | None = None) -> list[Passage]:
+    """One passage per entry; each its own article unless `titles` gives two the same title."""
+    return [
+        Passage(
+            Chunk(
+                id=f"{key}:0",
+                doc_id=key,
+                n=0,
+                start=0,
+                end=len(text),
+                text=text,
+                title=(titles or {}).get(key, key.title()),
+            ),
+            1.0 / (i + 1),
+        )
+        for i, (key, text) in enumerate(texts.items())
+    ]
+
+
+def _answerer(
+    verdicts: dict[str, tuple[float, str]], texts: dict[str, str] = ARTICLES, **settings: object
+) -> ReadingAnswerer:
+    reader = FakeReader(verdicts, texts)
+    return ReadingAnswerer(
+        AnswerSettings(abstain_threshold=0.5, second_look=False, **settings), reader=lambda: reader
+    )
+
+
+AGREEING = {"deals": (0.45, "Google"), "ads": (0.4, "Google manipulates"), "trial": (0.3, "Microsoft")}
+
+
+def test_two_articles_naming_the_same_company_answer_together_where_neither_passes_alone() -> None:
+    answer = _answerer(AGREEING).answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert not answer.abstained
+    assert answer.short_answer == "Google"
+    assert answer.text.startswith("Google [1][2]\n")  # both quotes state it
+    assert [c.doc_id for c in answer.citations] == ["deals", "ads"]  # the surer article first
+    assert answer.citations[1].quote == ARTICLES["ads"]  # each article's own sentence naming it
+    for citation in answer.citations:
+        assert ARTICLES[citation.doc_id][citation.start : citation.end] == citation.quote
+    assert answer.debug["confidence"] == round(1 - 0.55 * 0.6, 4)
+    assert answer.debug["agreement"] == {"name": "Google", "articles": 2}
+
+
+def test_without_agreement_the_same_readings_abstain() -> None:
+    off = _answerer(AGREEING, agreement=False).answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert off.abstained and off.debug["confidence"] == 0.45
+
+
+def test_a_name_only_one_article_quotes_is_no_agreement() -> None:
+    texts = dict(ARTICLES, ads="A former staffer says the search giant manipulates results.")
+    verdicts = {"deals": (0.45, "Google"), "ads": (0.4, "the search giant"), "trial": (0.3, "Microsoft")}
+    answer = _answerer(verdicts, texts).answer(QUESTION, _passages(texts), texts.__getitem__)
+    assert answer.abstained and "agreement" not in answer.debug
+
+
+def test_an_article_agrees_by_its_quote_whatever_span_its_reading_chose() -> None:
+    """The reader often picks another phrase of the sentence that names the answer ("Bankman-Fried" in one
+    article, "the former CEO" in the next): the quote naming the candidate is the evidence."""
+    verdicts = {"deals": (0.45, "Google"), "ads": (0.4, "former staffer"), "trial": (0.3, "Microsoft")}
+    answer = _answerer(verdicts).answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert answer.short_answer == "Google" and [c.doc_id for c in answer.citations] == ["deals", "ads"]
+
+
+def test_paragraphs_of_one_article_are_one_report() -> None:
+    same = {"deals": "Wikipedia", "ads": "Wikipedia", "trial": "Other"}
+    answer = _answerer(AGREEING).answer(QUESTION, _passages(ARTICLES, same), ARTICLES.__getitem__)
+    assert answer.abstained and "agreement" not in answer.debug
+
+
+def test_a_name_the_question_gives_is_not_its_answer() -> None:
+    asked = "Which company did Google pay to be the default search engine and accuse of manipulation?"
+    answer = _answerer(AGREEING).answer(asked, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert answer.abstained and "agreement" not in answer.debug
+
+
+def test_only_questions_asking_for_a_name_are_aggregated() -> None:
+    why = "Why are search results manipulated, according to the reports?"
+    answer = _answerer(AGREEING).answer(why, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert answer.abstained and "agreement" not in answer.debug
+
+
+def test_one_sure_passage_outweighs_a_weaker_agreement() -> None:
+    sure = {"deals": (0.3, "Google"), "ads": (0.2, "Google"), "trial": (0.9, "Microsoft")}
+    answer = _answerer(sure).answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert answer.short_answer == "Microsoft" and [c.doc_id for c in answer.citations] == ["trial"]
+    assert "agreement" not in answer.debug
+
+
+def test_agreement_is_found_on_the_reader_spans_only() -> None:
+    """The candidates are the reader's own short spans: a name no reading chose is never proposed, and a
+    sentence-long span is no name."""
+    answerer = _answerer({"deals": (0.45, "Regulators met on Monday"), "ads": (0.4, "A former staffer")})
+    readings = answerer.read(QUESTION, _passages(ARTICLES))
+    assert agreeing_reports(QUESTION, readings) is None
