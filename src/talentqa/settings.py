@@ -121,10 +121,10 @@ class AnswerSettings(BaseModel):
     )
     agreement: bool = Field(
         default=True,
-        description="A question asking for a name (who, which company ...) is answered by the name that "
-        "two or more articles' quoted sentences agree on, where their passages' probabilities combined as "
-        "independent evidence (1 - the product of 1 - p) pass the threshold and beat every single passage: "
-        "questions that describe their answer by several reports, none of which states it all "
+        description="A question asking for a name (who, which company ...) that no passage answers alone "
+        "is answered by the name that two or more articles' quoted sentences agree on, where their "
+        "passages' probabilities combined as independent evidence (1 - the product of 1 - p) pass the "
+        "threshold: questions that describe their answer by several reports, none of which states it all "
         "(`talentqa.answer.agreement`). The fast reader only.",
     )
     other_sentence_gap: float = Field(

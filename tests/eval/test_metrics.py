@@ -30,6 +30,7 @@ from tests.fake_service import FakeQAService
 TEXTS = {
     "d1": "The Harbour Point lighthouse was built by Margaret Ellison in 1874.",
     "d2": "The lamp is bright. Loaves rise for 36 hours.",
+    "d3": "The keeper did not know the builder.",
 }
 
 
@@ -144,6 +145,22 @@ def test_answer_in_passages_is_the_share_whose_gold_answer_the_answerer_was_hand
     # Without the passages (the baseline, old reports) the figure is unknown, not zero.
     unknown = score_answer(found, abstain, ["d1"], 1.0, TEXTS.__getitem__)
     assert compute_metrics([unknown]).figures()["answer_in_passages"] is None
+
+
+def test_yes_no_gold_answers_count_out_of_the_answer_string_figures() -> None:
+    """"no" is a verdict, not text a quote holds, and as a substring it is in "not" and "know"."""
+    named = EvalQuestion(id="a", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"])
+    verdict = EvalQuestion(id="b", question="Did he know the builder?", answers=["No"], doc_ids=["d3"])
+    quoted = Answer(question="q", text="x", citations=[cite(1, "d3", TEXTS["d3"])])
+    assert contains_answer(TEXTS["d3"], ["No"])  # the string match a verdict would get
+    results = [
+        score_answer(named, quoted, ["d3"], 1.0, TEXTS.__getitem__, [TEXTS["d3"]]),
+        score_answer(verdict, quoted, ["d3"], 1.0, TEXTS.__getitem__, [TEXTS["d3"]]),
+    ]
+    figures = compute_metrics(results).figures()
+    assert figures["answer_in_quotes"] == 0.0  # the named answer's question alone counts
+    assert figures["answer_in_passages"] == 0.0
+    assert figures["citation_recall"] == 0.5 and figures["wrongly_abstained"] == 0.0  # both still count
 
 
 def test_figures_without_a_denominator_are_none() -> None:

@@ -5,7 +5,10 @@ default-search deals and by The Age for manipulating search results, ...?") is a
 each article states one part, and the reader, which reads one passage at a time, is only half sure of
 each. Where two or more articles' quoted sentences name the same candidate answer, the reports agree, and
 the passage probabilities combine as independent evidence (noisy-or): 1 - the product of (1 - p) over
-the agreeing articles, each counted once by its best passage.
+the agreeing articles, each counted once by its best passage. The answerer asks for agreement only where
+no passage answers alone (`talentqa.answer.reading`): a passage sure of its answer keeps it, since news
+repeats a popular name ("New Orleans" in three Mardi Gras reports) where one report states the asked fact
+("first held in Mobile, Alabama").
 
 Only questions asking for a name (who, which company, ...) are aggregated: a name is the one kind of
 answer whose agreement across articles is unlikely by chance, and the candidates are the reader's own short

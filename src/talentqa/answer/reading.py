@@ -284,7 +284,9 @@ class ReadingAnswerer:
         stop_at = threshold if self.settings.accurate_stop_early else None
         readings = self.read(question, passages, stop_at=stop_at, read_first=read_first)
         best = readings[0].probability if readings else 0.0
-        agreement = self._agreement(question, readings)
+        # Only where no passage answers alone: a passage sure of its answer keeps it, as news repeats a
+        # popular name ("New Orleans" in three Mardi Gras reports) where one report states the asked fact.
+        agreement = self._agreement(question, readings) if best < threshold else None
         if agreement is not None:
             best = agreement.probability
         debug: dict[str, object] = {

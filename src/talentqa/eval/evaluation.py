@@ -376,9 +376,20 @@ def _share(flags: Sequence[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
+def quotable(answers: Sequence[str]) -> bool:
+    """Whether a gold answer is a string a quote can hold: "yes" or "no" (MultiHop-RAG's comparison
+    questions) is a verdict, not text of the article, and as a substring "no" is in "not" and "know"."""
+    return any(fold(a).strip(" .!") not in _VERDICTS for a in answers if fold(a))
+
+
+_VERDICTS = frozenset(("yes", "no"))
+
+
 def compute_metrics(results: Sequence[QuestionResult]) -> Metrics:
     with_docs = [r for r in results if r.answerable and r.gold_docs]
-    with_answers = [r for r in results if r.answerable and r.answers]
+    # Answer-string figures count the questions whose gold answers are text; yes/no verdicts count in the
+    # abstention and citation figures.
+    with_answers = [r for r in results if r.answerable and quotable(r.answers)]
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     ranks = [r.gold_rank for r in with_docs]
