@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from talentqa.answer.agreement import agreeing_reports
+from talentqa.answer.clues import clues
 from talentqa.answer.reading import ReadingAnswerer
 from talentqa.models import Chunk
 from talentqa.reading.model import ReaderOutput
@@ -85,7 +86,7 @@ def test_two_articles_naming_the_same_company_answer_together_where_neither_pass
     for citation in answer.citations:
         assert ARTICLES[citation.doc_id][citation.start : citation.end] == citation.quote
     assert answer.debug["confidence"] == round(1 - 0.55 * 0.6, 4)
-    assert answer.debug["agreement"] == {"name": "Google", "articles": 2}
+    assert answer.debug["agreement"] == {"name": "Google", "articles": 2, "clues": 0}
 
 
 def test_without_agreement_the_same_readings_abstain() -> None:
@@ -139,3 +140,76 @@ def test_agreement_is_found_on_the_reader_spans_only() -> None:
     answerer = _answerer({"deals": (0.45, "Regulators met on Monday"), "ads": (0.4, "A former staffer")})
     readings = answerer.read(QUESTION, _passages(ARTICLES))
     assert agreeing_reports(QUESTION, readings) is None
+
+
+LONG = (
+    "Which company, reported by TechCrunch and The Age, pays billions to be the default search engine on "
+    "other makers' phones, is said by a former staffer to manipulate search results for ad revenue, and "
+    "faces a trial in Washington?"
+)
+
+
+def test_a_long_question_of_several_clues_is_asked_clue_by_clue() -> None:
+    assert clues(LONG) == [
+        "Which company pays billions to be the default search engine on other makers' phones?",
+        "Which company is said by a former staffer to manipulate search results for ad revenue?",
+        "Which company faces a trial in Washington?",
+    ]  # "reported by TechCrunch and The Age" says where, not what: no clue
+    individual = (
+        "Who is the individual that, before the collapse of a crypto exchange, was portrayed as its "
+        "trustworthy face, and is accused by prosecutors of fraud and conspiracy, as reported by Fortune?"
+    )
+    assert clues(individual) == [
+        "Who is the individual before the collapse of a crypto exchange?",
+        "Who is the individual was portrayed as its trustworthy face?",
+        "Who is the individual is accused by prosecutors of fraud and conspiracy?",
+    ]
+
+
+def test_short_questions_and_single_clue_questions_are_not_split() -> None:
+    assert clues("What is another word for long, planar igneous intrusions?") == []  # a list, not clues
+    assert clues("Which company, reported by TechCrunch, " + "has " + "very " * 25 + "big deals?") == []
+    assert clues("Between the report from The Verge and the one from Wired, is there consistency " * 2) == []
+
+
+class ClueReader(FakeReader):
+    """Sure of a passage only when the question is asked by the clue it states."""
+
+    def __init__(self, texts: dict[str, str], clue_of: dict[str, tuple[str, str]]) -> None:
+        super().__init__({}, texts)
+        self.clue_of = clue_of
+        self.questions: list[str] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.questions.append(question)
+        self.verdicts = {
+            key: (0.45 if words in question and question != LONG else 0.15, span)
+            for key, (words, span) in self.clue_of.items()
+        }
+        return super().read(question, passages, headers)
+
+
+def test_clues_read_alone_find_the_name_the_whole_question_leaves_unsure() -> None:
+    reader = ClueReader(
+        ARTICLES,
+        {
+            "deals": ("default search engine", "Google"),
+            "ads": ("manipulate search results", "Google"),
+            "trial": ("trial in Washington", "Microsoft"),
+        },
+    )
+    answerer = ReadingAnswerer(
+        AnswerSettings(abstain_threshold=0.5, second_look=False), reader=lambda: reader
+    )
+    answer = answerer.answer(LONG, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert reader.questions == [LONG, *clues(LONG)]
+    assert not answer.abstained and answer.short_answer == "Google"
+    assert answer.debug["agreement"] == {"name": "Google", "articles": 2, "clues": 3}
+    assert answer.debug["confidence"] == round(1 - 0.55 * 0.55, 4)
+    # Without agreement (and the clue reading that feeds it) each passage is only 0.15 likely.
+    whole = ReadingAnswerer(
+        AnswerSettings(abstain_threshold=0.5, second_look=False, agreement=False), reader=lambda: reader
+    ).answer(LONG, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert whole.abstained

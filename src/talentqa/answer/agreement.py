@@ -54,13 +54,20 @@ class Agreement:
     name: str
     probability: float
     supports: tuple[Support, ...]
+    # How many clues of the question were read as questions of their own (`talentqa.answer.clues`).
+    clues: int = 0
+
+
+def asks_for_a_name(question: str) -> bool:
+    """Whether agreement can answer the question: it asks for a name and is no yes/no question."""
+    return not is_yes_no(question) and asked_for(question) is Asked.NAME
 
 
 def agreeing_reports(question: str, readings: Sequence[Reading]) -> Agreement | None:
     """The name that the most evidence across two or more articles supports, where its combined
     probability is above every single passage's; None for questions not asking for a name, and where
     no candidate is named by two articles' quotes."""
-    if is_yes_no(question) or asked_for(question) is not Asked.NAME:
+    if not asks_for_a_name(question):
         return None
     single = max((r.probability for r in readings), default=0.0)
     best: Agreement | None = None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from talentqa.answer.agreement import Agreement, agreeing_reports
+from talentqa.answer.agreement import Agreement, agreeing_reports, asks_for_a_name
 from talentqa.answer.asked import (
     Asked,
     as_read,
@@ -38,6 +38,7 @@ from talentqa.answer.attribution import (
     reported_speech,
 )
 from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
+from talentqa.answer.clues import clues
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_text, no_statement_text
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
@@ -286,7 +287,9 @@ class ReadingAnswerer:
         best = readings[0].probability if readings else 0.0
         # Only where no passage answers alone: a passage sure of its answer keeps it, as news repeats a
         # popular name ("New Orleans" in three Mardi Gras reports) where one report states the asked fact.
-        agreement = self._agreement(question, readings) if best < threshold else None
+        agreement = None
+        if best < threshold:
+            agreement = self._agreement(question, passages, readings, read_first)
         if agreement is not None:
             best = agreement.probability
         debug: dict[str, object] = {
@@ -295,7 +298,11 @@ class ReadingAnswerer:
             "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
         }
         if agreement is not None:
-            debug["agreement"] = {"name": agreement.name, "articles": len(agreement.supports)}
+            debug["agreement"] = {
+                "name": agreement.name,
+                "articles": len(agreement.supports),
+                "clues": agreement.clues,
+            }
         asked = self._statement_asked(question, passages)
         unquoted = False
         if asked is not None:
@@ -349,13 +356,28 @@ class ReadingAnswerer:
             chosen = [chosen[0], other, *chosen[1:]][: self.settings.max_quotes - len(named)]
         return self._quoting(question, chosen + named, text_of, debug)
 
-    def _agreement(self, question: str, readings: Sequence[Reading]) -> Agreement | None:
-        """Articles agreeing on the asked-for name (`talentqa.answer.agreement`), where the setting is on
-        and the reader is the fast one: the accurate reader's LLM judges only the best passages, and its
-        probabilities are on another scale than the rest."""
+    def _agreement(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        readings: Sequence[Reading],
+        read_first: ReadFirst | None,
+    ) -> Agreement | None:
+        """Articles agreeing on the asked-for name (`talentqa.answer.agreement`), the passages read for
+        the whole question and, for a long question of several clues, for each clue (`clues`), where the
+        setting is on and the reader is the fast one: the accurate reader's LLM judges only the best
+        passages, and its probabilities are on another scale than the rest."""
         if not self.settings.agreement or isinstance(self._reader(), SpanRefiner):
             return None
-        return agreeing_reports(question, readings)
+        if not asks_for_a_name(question):
+            return None
+        asked = clues(question)
+        pool = list(readings)
+        for clue in asked:
+            pool.extend(self.read(clue, passages, read_first=read_first))
+        pool.sort(key=lambda r: (-r.probability, r.rank))
+        agreement = agreeing_reports(question, pool)
+        return replace(agreement, clues=len(asked)) if agreement is not None else None
 
     def _other_sentence(self, question: str, first: Reading) -> Reading | None:
         """The first quoted passage's best span in another sentence, as a reading to quote beside the first,
