@@ -125,7 +125,8 @@ class AnswerSettings(BaseModel):
         "is answered by the name that two or more articles' quoted sentences agree on, where their "
         "passages' probabilities combined as independent evidence (1 - the product of 1 - p) pass the "
         "threshold: questions that describe their answer by several reports, none of which states it all "
-        "(`talentqa.answer.agreement`). The fast reader only.",
+        "(`talentqa.answer.agreement`); a question of 25 words or more is also read clue by clue for it "
+        "(`talentqa.answer.clues`). The fast reader only.",
     )
     other_sentence_gap: float = Field(
         default=4.0,
