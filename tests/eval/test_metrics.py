@@ -148,7 +148,7 @@ def test_answer_in_passages_is_the_share_whose_gold_answer_the_answerer_was_hand
 
 
 def test_yes_no_gold_answers_count_out_of_the_answer_string_figures() -> None:
-    """ "no" is a verdict, not text a quote holds, and as a substring it is in "not" and "know"."""
+    """A yes/no verdict is not text a quote holds, and as a substring "no" is in "not" and "know"."""
     named = EvalQuestion(id="a", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"])
     verdict = EvalQuestion(id="b", question="Did he know the builder?", answers=["No"], doc_ids=["d3"])
     quoted = Answer(question="q", text="x", citations=[cite(1, "d3", TEXTS["d3"])])
