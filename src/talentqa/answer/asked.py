@@ -71,7 +71,8 @@ _NAME_QUESTION = re.compile(
     r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
     r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"
-    r"|singer|scientist|researcher|professor|startup|start-up|individual)s?\b)",
+    r"|singer|scientist|researcher|professor|startup|start-up|individual|platform|club|app|website|exchange"
+    r"|airline|studio|league)s?\b)",
     re.I,
 )
 # Kinds of named thing a span can show by its head word ("Tsinghua University", "Acme Corp", "Department of
