@@ -32,16 +32,16 @@ def _check(name: str, texts: dict[str, str]) -> None:
     records = _records(name)
     assert len({r["id"] for r in records}) == len(records)
     assert len({r["question"].casefold() for r in records}) == len(records)
-    assert all(r["round"] in range(1, 9) for r in records)
+    assert all(r["round"] in range(1, 10) for r in records)
     questions = read_questions(OWN / name)
     answerable = [q for q in questions if q.answerable]
     near_misses = [q for q in questions if not q.answerable]
     assert len(answerable) >= 30 and len(near_misses) >= 25
     assert all(not q.answers and not q.doc_ids for q in near_misses)
     for question in answerable:
-        (doc_id,) = question.doc_ids
-        assert question.answers
-        assert all(answer in texts[doc_id] for answer in question.answers), question.id
+        assert question.answers and question.doc_ids
+        for doc_id in question.doc_ids:  # a question about several articles: each states the answer
+            assert all(answer in texts[doc_id] for answer in question.answers), question.id
 
 
 def test_sample_questions_gold_answers_are_in_the_stored_sample_articles() -> None:
