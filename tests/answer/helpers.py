@@ -4,7 +4,7 @@ LangChain's fake chat models, a recorder of the prompts a model was sent, and th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage
 
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer
+from talentqa.reading.model import ReaderOutput
 from talentqa.retrieval import Passage
 
 # Written for these tests. The curly quotes, the em dash and the injected instruction are deliberate.
@@ -92,3 +93,26 @@ def key_of(passages: list[Passage], needle: str) -> str:
         if needle in passage.chunk.text:
             return f"S{i}"
     raise AssertionError(f"no passage contains {needle!r}")
+
+
+class LookupReader:
+    """A reader that reads by lookup: for each passage (found by its text among `articles`), the
+    probability and answer span the test sets in `verdicts`; a passage without one is read as not
+    answering."""
+
+    def __init__(self, verdicts: dict[str, tuple[float, str]], articles: dict[str, str]) -> None:
+        self.verdicts = verdicts
+        self.articles = articles
+        self.calls = 0
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.calls += 1
+        outputs = []
+        for text in passages:
+            key = next(k for k, t in self.articles.items() if t == text)
+            p, span = self.verdicts.get(key, (0.0, ""))
+            start = text.find(span) if span else 0
+            outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
+        return outputs

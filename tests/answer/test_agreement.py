@@ -13,6 +13,7 @@ from talentqa.models import Chunk
 from talentqa.reading.model import ReaderOutput
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
+from tests.answer.helpers import LookupReader
 
 ARTICLES = {
     "deals": "Regulators met on Monday. Google pays Apple billions to be the default search engine, "
@@ -24,25 +25,6 @@ QUESTION = (
     "Which company, reported by one outlet for its default-search deals and by another for manipulating "
     "search results, is on trial?"
 )
-
-
-class FakeReader:
-    """Reads by lookup: each passage's probability and span, as the test sets them."""
-
-    def __init__(self, verdicts: dict[str, tuple[float, str]], texts: dict[str, str]) -> None:
-        self.verdicts = verdicts
-        self.texts = texts
-
-    def read(
-        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
-    ) -> list[ReaderOutput]:
-        outputs = []
-        for text in passages:
-            key = next(k for k, t in self.texts.items() if t == text)
-            p, span = self.verdicts.get(key, (0.0, ""))
-            start = text.find(span) if span else 0
-            outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
-        return outputs
 
 
 def _passages(texts: dict[str, str], titles: dict[str, str] | None = None) -> list[Passage]:
@@ -67,7 +49,7 @@ def _passages(texts: dict[str, str], titles: dict[str, str] | None = None) -> li
 def _answerer(
     verdicts: dict[str, tuple[float, str]], texts: dict[str, str] = ARTICLES, **settings: object
 ) -> ReadingAnswerer:
-    reader = FakeReader(verdicts, texts)
+    reader = LookupReader(verdicts, texts)
     return ReadingAnswerer(
         AnswerSettings(abstain_threshold=0.5, second_look=False, **settings), reader=lambda: reader
     )
@@ -172,7 +154,7 @@ def test_short_questions_and_single_clue_questions_are_not_split() -> None:
     assert clues("Between the report from The Verge and the one from Wired, is there consistency " * 2) == []
 
 
-class ClueReader(FakeReader):
+class ClueReader(LookupReader):
     """Sure of a passage only when the question is asked by the clue it states."""
 
     def __init__(self, texts: dict[str, str], clue_of: dict[str, tuple[str, str]]) -> None:

@@ -35,6 +35,7 @@ from talentqa.reading.model import (
 )
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, ChunkSettings
+from tests.answer.helpers import LookupReader
 
 ARTICLES = {
     "retail": "Shares rose on Monday. The chief executive of Target is Brian Cornell, the company said. "
@@ -43,25 +44,11 @@ ARTICLES = {
 }
 
 
-class FakeReader:
+class FakeReader(LookupReader):
     """Reads by lookup: for each passage, the probability and answer span the test sets."""
 
     def __init__(self, verdicts: dict[str, tuple[float, str]], articles: dict[str, str] = ARTICLES) -> None:
-        self.verdicts = verdicts
-        self.articles = articles
-        self.calls = 0
-
-    def read(
-        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
-    ) -> list[ReaderOutput]:
-        self.calls += 1
-        outputs = []
-        for text in passages:
-            doc = next(d for d, t in self.articles.items() if t == text)
-            p, span = self.verdicts.get(doc, (0.0, ""))
-            start = text.find(span) if span else 0
-            outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
-        return outputs
+        super().__init__(verdicts, articles)
 
 
 def one_chunk(text: str, **meta: Any) -> Chunk:

@@ -74,7 +74,8 @@ _NOT_A_MODIFIER = (
 # ("which article", "what yard line", "which mission": SQuAD answers "66", "50", "17").
 _NAME_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
-    r"(?:which|what)\s+(?:(?!(?:" + _NOT_A_MODIFIER + r")\b)[\w.&'-]+\s+){0,3}?(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
+    r"(?:which|what)\s+(?:(?!(?:" + _NOT_A_MODIFIER + r")\b)[\w.&'-]+\s+){0,3}?"
+    r"(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
     r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
     r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"

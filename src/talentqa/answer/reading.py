@@ -388,14 +388,7 @@ class ReadingAnswerer:
         other = first.output.other
         if other is None or other.gap >= self.settings.other_sentence_gap:
             return None
-        output = replace(
-            first.output,
-            start=other.start,
-            end=other.end,
-            span=first.passage.chunk.text[other.start : other.end],
-            span_probability=None,
-            other=None,
-        )
+        output = respanned(first.output, first.passage.chunk.text, other.start, other.end)
         reading = Reading(first.passage, first.rank, output)
         if _planted(first.passage, output) or _overlaps(reading, first):
             return None
@@ -495,14 +488,7 @@ def _quote_statements(
             return
         if instruction_like(text, sentence.start, sentence.end):
             continue
-        output = replace(
-            reading.output,
-            start=sentence.start,
-            end=sentence.end,
-            span=text[sentence.start : sentence.end],
-            span_probability=None,
-            other=None,
-        )
+        output = respanned(reading.output, text, sentence.start, sentence.end)
         statements.append(Reading(passage, reading.rank, output))
 
 
@@ -659,21 +645,19 @@ def short_answer(question: str, reading: Reading, min_span_probability: float = 
     return span
 
 
+def respanned(output: ReaderOutput, text: str, start: int, end: int) -> ReaderOutput:
+    """`output` with its span moved to `text[start:end]` (passage offsets), a span the heads did not
+    choose: no span probability, no other sentence."""
+    return replace(output, start=start, end=end, span=text[start:end], span_probability=None, other=None)
+
+
 def _agreeing(agreement: Agreement) -> list[Reading]:
     """The agreeing articles' readings, each with its span moved to where its quote names the agreed
     name, so the answer leads with that name and quotes each article's sentence."""
     moved: list[Reading] = []
     for support in agreement.supports:
         reading = support.reading
-        text = reading.passage.chunk.text
-        output = replace(
-            reading.output,
-            start=support.start,
-            end=support.end,
-            span=text[support.start : support.end],
-            span_probability=None,
-            other=None,
-        )
+        output = respanned(reading.output, reading.passage.chunk.text, support.start, support.end)
         moved.append(Reading(reading.passage, reading.rank, output))
     return moved
 
