@@ -16,12 +16,14 @@ warm-up questions; caches stay warm as in a running bot. Then the same number of
 cleared) by 4 threads over one `TalentQA`, as the bot's bounded concurrency does.
 
     .venv/bin/python benchmarks/query.py [--sizes 10000,100000] [--limit N] [--json FILE] [--threads 4]
+        [--agreement on|off|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import random
 import shutil
@@ -357,17 +359,19 @@ def measure(
     profile: int = 0,
     keyword_slot: bool = True,
     length_batches: bool = True,
+    agreement: bool = True,
 ) -> dict[str, Any]:
     from talentqa.app import TalentQA
     from talentqa.embeddings.int8 import prepare
     from talentqa.reading import model as reader_model
-    from talentqa.settings import EmbeddingSettings, RetrievalSettings, Settings
+    from talentqa.settings import AnswerSettings, EmbeddingSettings, RetrievalSettings, Settings
 
     result: dict[str, Any] = {
         "size": size,
         "store": spec,
         "keyword_slot": keyword_slot,
         "length_batches": length_batches,
+        "agreement": agreement,
         "load_avg_before": load_avg(),
     }
     batching = reader_model.length_batches
@@ -380,6 +384,7 @@ def measure(
         store=Path(spec["folder"]),
         embedding=EmbeddingSettings(backend="torch"),
         retrieval=RetrievalSettings(keyword_slot=keyword_slot),
+        answer=AnswerSettings(agreement=agreement),
     )
     qa = TalentQA.open(settings)
     qa.embedder._model = prepare(qa.embedder.model, backend)  # the question model only
@@ -428,10 +433,15 @@ def measure(
 TARGETS_P95_MS = {100_000: 250.0, 500_000: 300.0}
 
 
-def variant(keyword_slot: bool, length_batches: bool) -> str:
+def label_of(result: dict[str, Any]) -> str:
+    return variant(result["keyword_slot"], result["length_batches"], result.get("agreement", True))
+
+
+def variant(keyword_slot: bool, length_batches: bool, agreement: bool = True) -> str:
     return (
         f"keyword slot {'on' if keyword_slot else 'off'}, "
         f"{'length batches' if length_batches else 'one padded batch'}"
+        f"{'' if agreement else ', no agreement'}"
     )
 
 
@@ -467,7 +477,15 @@ def main(argv: list[str] | None = None) -> int:
         help="read the passages' windows in batches by length (the default, on); off: one batch "
         "padded to the longest window; both: each store measured with one batch first, as the baseline",
     )
+    parser.add_argument(
+        "--agreement",
+        choices=["on", "off", "both"],
+        default="on",
+        help="articles' agreement on a name, with long questions read clue by clue (the default, on); "
+        "both: each store measured without it first, as the baseline, then with it",
+    )
     args = parser.parse_args(argv)
+    agreements = {"on": [True], "off": [False], "both": [False, True]}[args.agreement]
     slots = {"on": [True], "off": [False], "both": [False, True]}[args.keyword_slot]
     batchings = {"on": [True], "off": [False], "both": [False, True]}[args.length_batches]
 
@@ -489,21 +507,22 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"{len(asked)} questions per store, then {len(asked)} with {args.threads} threads")
     results = []
     for size in sizes:
-        for slot in slots:
-            for batching in batchings:
-                console.print(f"[bold]{specs[size]['chunks']:,} chunks[/bold], {variant(slot, batching)} ...")
-                results.append(
-                    measure(
-                        size,
-                        specs[size],
-                        asked,
-                        args.threads,
-                        args.backend,
-                        args.profile,
-                        keyword_slot=slot,
-                        length_batches=batching,
-                    )
+        for slot, batching, agreeing in itertools.product(slots, batchings, agreements):
+            label = variant(slot, batching, agreeing)
+            console.print(f"[bold]{specs[size]['chunks']:,} chunks[/bold], {label} ...")
+            results.append(
+                measure(
+                    size,
+                    specs[size],
+                    asked,
+                    args.threads,
+                    args.backend,
+                    args.profile,
+                    keyword_slot=slot,
+                    length_batches=batching,
+                    agreement=agreeing,
                 )
+            )
 
     rows = []
     for r in results:
@@ -511,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         target = TARGETS_P95_MS.get(r["size"])
         rows.append(
             [
-                f"{r['store']['chunks']:,} ({variant(r['keyword_slot'], r['length_batches'])})",
+                f"{r['store']['chunks']:,} ({label_of(r)})",
                 total["p50"],
                 total["p95"],
                 total["p99"],
@@ -545,8 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         console.print(
             table(
-                f"stages at {r['store']['chunks']:,} chunks, "
-                f"{variant(r['keyword_slot'], r['length_batches'])} (ms)",
+                f"stages at {r['store']['chunks']:,} chunks, {label_of(r)} (ms)",
                 ["stage", "mean", "p50", "p95", "p99", "max"],
                 [
                     [stage.removesuffix("_ms"), *[v[key] for key in ("mean", "p50", "p95", "p99", "max")]]
