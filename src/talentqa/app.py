@@ -230,6 +230,13 @@ class TalentQA:
                 threshold=threshold,
                 read_first=retrieved.read_first,
             )
+            if result.abstained:
+                # No one passage answers for the LLM; several articles may, together (the fast reader's
+                # agreement on a name, by its own threshold).
+                agreed = self.extractive.agreed_answer(
+                    standalone, retrieved.passages, self.store.text, read_first=retrieved.read_first
+                )
+                result = agreed if agreed is not None else result
         else:
             # a threshold given for the accurate reader is on its LLM's scale, not the fast reader's
             own = None if mode == "accurate" else threshold

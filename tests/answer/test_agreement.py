@@ -195,3 +195,14 @@ def test_clues_read_alone_find_the_name_the_whole_question_leaves_unsure() -> No
         AnswerSettings(abstain_threshold=0.5, second_look=False, agreement=False), reader=lambda: reader
     ).answer(LONG, _passages(ARTICLES), ARTICLES.__getitem__)
     assert whole.abstained
+
+
+def test_agreed_answer_answers_only_where_no_passage_does_alone() -> None:
+    """What the accurate mode asks where its LLM abstains: the agreement, never a single passage's answer
+    the LLM turned down."""
+    agreed = _answerer(AGREEING).agreed_answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert agreed is not None and agreed.short_answer == "Google" and len(agreed.citations) == 2
+    sure = {"deals": (0.8, "Google"), "ads": (0.4, "Google"), "trial": (0.3, "Microsoft")}
+    assert _answerer(sure).agreed_answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__) is None
+    why = "Why are search results manipulated, according to the reports?"
+    assert _answerer(AGREEING).agreed_answer(why, _passages(ARTICLES), ARTICLES.__getitem__) is None

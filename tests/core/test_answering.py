@@ -546,3 +546,45 @@ def test_a_question_saying_this_week_is_answered_from_that_weeks_article_when_on
     finally:
         sample_qa.extractive = fast
     assert_verbatim(sample_qa, answer.citations)
+
+
+class _NamingReader:
+    """Stands in for a reader: unsure of every passage (0.45), its span `name` where the passage holds it."""
+
+    def __init__(self, name: str, probability: float = 0.45) -> None:
+        self.name = name
+        self.probability = probability
+
+    def read(self, question: str, passages: Any, headers: Any = None) -> list[ReaderOutput]:
+        outputs = []
+        for text in passages:
+            at = text.find(self.name)
+            if at < 0:
+                outputs.append(ReaderOutput(0.0, 0, 0, "", 0.0))
+            else:
+                outputs.append(ReaderOutput(self.probability, at, at + len(self.name), self.name, 1.0))
+        return outputs
+
+
+def test_where_the_accurate_reader_finds_no_one_passage_the_articles_agreement_still_answers(
+    sample_qa: TalentQA,
+) -> None:
+    """The LLM judges one passage at a time; a name two articles agree on answers all the same, quoted
+    from each article, by the fast reader's own threshold."""
+    settings = sample_qa.settings.answer.model_copy(update={"second_look": False})
+    sample_qa._accurate = ReadingAnswerer(settings, reader=lambda: _NamingReader("China Initiative", 0.0))
+    fast = sample_qa.extractive
+    sample_qa.extractive = ReadingAnswerer(settings, reader=lambda: _NamingReader("China Initiative"))
+    question = "Which organization's effort, cited as one reason scientists left, led to a professor's trial?"
+    try:
+        answer = sample_qa.ask(question, answerer="accurate")
+        assert not answer.abstained and answer.answerer == "reader"
+        assert answer.short_answer == "China Initiative"
+        assert len({c.doc_id for c in answer.citations}) == 2
+        assert_verbatim(sample_qa, answer.citations)
+        off = sample_qa.extractive.settings.model_copy(update={"agreement": False})
+        sample_qa.extractive = ReadingAnswerer(off, reader=lambda: _NamingReader("China Initiative"))
+        assert sample_qa.ask(question, answerer="accurate").abstained
+    finally:
+        sample_qa._accurate = None
+        sample_qa.extractive = fast

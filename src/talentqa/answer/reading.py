@@ -298,11 +298,7 @@ class ReadingAnswerer:
             "readings": [{"doc_id": r.passage.chunk.doc_id, "p": round(r.probability, 4)} for r in readings],
         }
         if agreement is not None:
-            debug["agreement"] = {
-                "name": agreement.name,
-                "articles": len(agreement.supports),
-                "clues": agreement.clues,
-            }
+            debug["agreement"] = _described(agreement)
         asked = self._statement_asked(question, passages)
         unquoted = False
         if asked is not None:
@@ -355,6 +351,35 @@ class ReadingAnswerer:
             debug["other_sentence_gap"] = round(gap, 3)
             chosen = [chosen[0], other, *chosen[1:]][: self.settings.max_quotes - len(named)]
         return self._quoting(question, chosen + named, text_of, debug)
+
+    def agreed_answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        text_of: Callable[[str], str],
+        *,
+        read_first: ReadFirst | None = None,
+    ) -> Answer | None:
+        """The answer of articles agreeing on the asked-for name (`talentqa.answer.agreement`) where no
+        passage answers alone by this reader's threshold; None where one does, or where none agree enough.
+        The accurate reader's LLM judges one passage at a time and so says no to each article of a
+        question that several articles answer together: `TalentQA.ask` asks this where it abstains."""
+        if not asks_for_a_name(question):
+            return None
+        threshold = self.settings.abstain_threshold
+        readings = self.read(question, passages, read_first=read_first)
+        if not readings or readings[0].probability >= threshold:
+            return None
+        agreement = self._agreement(question, passages, readings, read_first)
+        if agreement is None or agreement.probability < threshold:
+            return None
+        debug: dict[str, object] = {
+            "confidence": round(agreement.probability, 4),
+            "threshold": threshold,
+            "agreement": _described(agreement),
+        }
+        agreeing = _agreeing(agreement)[: self.settings.max_quotes]
+        return self._quoting(question, agreeing, text_of, debug, agreed=True)
 
     def _agreement(
         self,
@@ -649,6 +674,11 @@ def respanned(output: ReaderOutput, text: str, start: int, end: int) -> ReaderOu
     """`output` with its span moved to `text[start:end]` (passage offsets), a span the heads did not
     choose: no span probability, no other sentence."""
     return replace(output, start=start, end=end, span=text[start:end], span_probability=None, other=None)
+
+
+def _described(agreement: Agreement) -> dict[str, object]:
+    """What an answer's debug says of the agreement that answered it."""
+    return {"name": agreement.name, "articles": len(agreement.supports), "clues": agreement.clues}
 
 
 def _agreeing(agreement: Agreement) -> list[Reading]:
