@@ -157,6 +157,7 @@ def test_yes_no_gold_answers_count_out_of_the_answer_string_figures() -> None:
         score_answer(named, quoted, ["d3"], 1.0, TEXTS.__getitem__, [TEXTS["d3"]]),
         score_answer(verdict, quoted, ["d3"], 1.0, TEXTS.__getitem__, [TEXTS["d3"]]),
     ]
+    assert results[0].answerer == "reader"  # who answered is kept for each question
     figures = compute_metrics(results).figures()
     assert figures["answer_in_quotes"] == 0.0  # the named answer's question alone counts
     assert figures["answer_in_passages"] == 0.0

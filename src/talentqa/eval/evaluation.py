@@ -267,6 +267,7 @@ class QuestionResult(BaseModel):
     citations: list[QuoteCheck]
     related: list[QuoteCheck] = Field(default_factory=list)
     confidence: float | None = None
+    answerer: str | None = Field(default=None, description="Who answered: `Answer.answerer`.")
     latency_ms: float
     answer_in_passages: bool | None = Field(
         default=None,
@@ -313,6 +314,7 @@ def score_answer(
         citations=[_check(c.doc_id, c.quote, c.start, c.end, text_of) for c in answer.citations],
         related=[_check(c.doc_id, c.quote, c.start, c.end, text_of) for c in answer.related],
         confidence=float(confidence) if isinstance(confidence, int | float) else None,
+        answerer=answer.answerer,
         latency_ms=latency_ms,
         answer_in_passages=(
             any(contains_answer(p, question.answers) for p in passages)
