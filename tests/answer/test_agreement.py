@@ -206,3 +206,14 @@ def test_agreed_answer_answers_only_where_no_passage_does_alone() -> None:
     assert _answerer(sure).agreed_answer(QUESTION, _passages(ARTICLES), ARTICLES.__getitem__) is None
     why = "Why are search results manipulated, according to the reports?"
     assert _answerer(AGREEING).agreed_answer(why, _passages(ARTICLES), ARTICLES.__getitem__) is None
+
+
+def test_clues_are_read_only_where_two_articles_already_name_a_candidate() -> None:
+    """Each clue costs a reading of every passage: a long question whose readings show no name quoted by
+    two articles is answered (here: abstained on) from its one reading."""
+    reader = LookupReader({"deals": (0.3, "Regulators met on Monday"), "trial": (0.2, "Microsoft")}, ARTICLES)
+    answerer = ReadingAnswerer(
+        AnswerSettings(abstain_threshold=0.5, second_look=False), reader=lambda: reader
+    )
+    answer = answerer.answer(LONG, _passages(ARTICLES), ARTICLES.__getitem__)
+    assert answer.abstained and reader.calls == 1

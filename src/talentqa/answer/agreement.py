@@ -84,6 +84,12 @@ def agreeing_reports(question: str, readings: Sequence[Reading]) -> Agreement | 
     return best
 
 
+def in_sight(question: str, readings: Sequence[Reading]) -> bool:
+    """Whether two or more articles' quotes already name one of the readings' candidates, however unsure
+    the reader is of them: agreement is in sight, and reading the question's clues may firm it up."""
+    return any(len(_supports(name, readings)) >= 2 for name in _candidates(question, readings))
+
+
 def _candidates(question: str, readings: Sequence[Reading]) -> list[str]:
     """The readers' short name-like spans, most probable reading first, once each."""
     folded_question = fold(question)
