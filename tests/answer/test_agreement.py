@@ -186,10 +186,11 @@ def test_clues_read_alone_find_the_name_the_whole_question_leaves_unsure() -> No
         AnswerSettings(abstain_threshold=0.5, second_look=False), reader=lambda: reader
     )
     answer = answerer.answer(LONG, _passages(ARTICLES), ARTICLES.__getitem__)
-    assert reader.questions == [LONG, *clues(LONG)]
+    longest = max(clues(LONG), key=len)  # the one clue read: the one that says most
+    assert reader.questions == [LONG, longest] and "manipulate search results" in longest
     assert not answer.abstained and answer.short_answer == "Google"
-    assert answer.debug["agreement"] == {"name": "Google", "articles": 2, "clues": 3}
-    assert answer.debug["confidence"] == round(1 - 0.55 * 0.55, 4)
+    assert answer.debug["agreement"] == {"name": "Google", "articles": 2, "clues": 1}
+    assert answer.debug["confidence"] == round(1 - 0.55 * 0.85, 4)  # ads read by its clue, deals not
     # Without agreement (and the clue reading that feeds it) each passage is only 0.15 likely.
     whole = ReadingAnswerer(
         AnswerSettings(abstain_threshold=0.5, second_look=False, agreement=False), reader=lambda: reader
