@@ -125,8 +125,9 @@ class AnswerSettings(BaseModel):
         "is answered by the name that two or more articles' quoted sentences agree on, where their "
         "passages' probabilities combined as independent evidence (1 - the product of 1 - p) pass the "
         "threshold: questions that describe their answer by several reports, none of which states it all "
-        "(`talentqa.answer.agreement`); a question of 25 words or more is also read clue by clue for it "
-        "(`talentqa.answer.clues`). The fast reader only.",
+        "(`talentqa.answer.agreement`); a question of 25 words or more has its longest clue read as a "
+        "question of its own too where two articles already name a candidate (`talentqa.answer.clues`). "
+        "The fast reader, and the accurate reader where its LLM finds no one passage answering.",
     )
     other_sentence_gap: float = Field(
         default=4.0,
