@@ -445,6 +445,14 @@ def variant(keyword_slot: bool, length_batches: bool, agreement: bool = True) ->
     )
 
 
+# What an on / off / both option measures: both is off first (the baseline), then on.
+SWITCHED = {"on": [True], "off": [False], "both": [False, True]}
+
+
+def switch(parser: argparse.ArgumentParser, flag: str, what: str) -> None:
+    parser.add_argument(flag, choices=list(SWITCHED), default="on", help=what)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -463,31 +471,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N questions per store, print top")
     parser.add_argument("--pool-docs", type=int, default=None, help="sentence pool from N articles (tests)")
-    parser.add_argument(
+    switch(
+        parser,
         "--keyword-slot",
-        choices=["on", "off", "both"],
-        default="on",
-        help="read the keyword search's best passage too (the default, on); both: each store measured "
-        "without it first, as the baseline, then with it",
+        "read the keyword search's best passage too (the default, on); both: "
+        "each store measured without it first, as the baseline, then with it",
     )
-    parser.add_argument(
+    switch(
+        parser,
         "--length-batches",
-        choices=["on", "off", "both"],
-        default="on",
-        help="read the passages' windows in batches by length (the default, on); off: one batch "
-        "padded to the longest window; both: each store measured with one batch first, as the baseline",
+        "read the passages' windows in batches by length (the default, on); "
+        "off: one batch padded to the longest window; both: each store measured with one batch first, "
+        "as the baseline",
     )
-    parser.add_argument(
+    switch(
+        parser,
         "--agreement",
-        choices=["on", "off", "both"],
-        default="on",
-        help="articles' agreement on a name, with long questions read clue by clue (the default, on); "
-        "both: each store measured without it first, as the baseline, then with it",
+        "articles' agreement on a name, with a long question's longest clue read "
+        "too (the default, on); both: each store measured without it first, as the baseline, then with it",
     )
     args = parser.parse_args(argv)
-    agreements = {"on": [True], "off": [False], "both": [False, True]}[args.agreement]
-    slots = {"on": [True], "off": [False], "both": [False, True]}[args.keyword_slot]
-    batchings = {"on": [True], "off": [False], "both": [False, True]}[args.length_batches]
+    agreements = SWITCHED[args.agreement]
+    slots = SWITCHED[args.keyword_slot]
+    batchings = SWITCHED[args.length_batches]
 
     if args.backend is None:
         from talentqa.settings import EmbeddingSettings
