@@ -391,10 +391,11 @@ class ReadingAnswerer:
         read_first: ReadFirst | None,
         threshold: float,
     ) -> Agreement | None:
-        """Articles agreeing on the asked-for name (`talentqa.answer.agreement`), the passages read for
-        the whole question and, for a long question of several clues, for each clue (`clues`), where the
-        setting is on and the reader is the fast one: the accurate reader's LLM judges only the best
-        passages, and its probabilities are on another scale than the rest."""
+        """Articles agreeing on the asked-for name (`talentqa.answer.agreement`) in the passages as read for
+        the whole question and, where that falls short of `threshold` for a long question of several
+        clues, as read for its longest clue too (`clues`); where the setting is on and the reader is the
+        fast one: the accurate reader's LLM judges only the best passages, and its probabilities are on
+        another scale than the rest."""
         if not self.settings.agreement or isinstance(self._reader(), SpanRefiner):
             return None
         if not asks_for_a_name(question):
