@@ -63,14 +63,12 @@ def asks_for_a_name(question: str) -> bool:
     return not is_yes_no(question) and asked_for(question) is Asked.NAME
 
 
-def agreeing_reports(question: str, readings: Sequence[Reading]) -> Agreement | None:
-    """The name that the most evidence across two or more articles supports, where its combined
-    probability is above every single passage's; None for questions not asking for a name, and where
-    no candidate is named by two articles' quotes."""
+def agreements(question: str, readings: Sequence[Reading]) -> list[Agreement]:
+    """Every candidate name that two or more articles' quotes name, however unsure the reader is of
+    them, with its combined probability, the strongest first; [] for questions not asking for a name."""
     if not asks_for_a_name(question):
-        return None
-    single = max((r.probability for r in readings), default=0.0)
-    best: Agreement | None = None
+        return []
+    found: list[Agreement] = []
     for name in _candidates(question, readings):
         supports = _supports(name, readings)
         if len(supports) < 2:
@@ -78,16 +76,22 @@ def agreeing_reports(question: str, readings: Sequence[Reading]) -> Agreement | 
         doubt = 1.0
         for support in supports:
             doubt *= 1.0 - support.reading.probability
-        probability = 1.0 - doubt
-        if probability > max(single, best.probability if best else 0.0):
-            best = Agreement(name=name, probability=probability, supports=supports)
-    return best
+        found.append(Agreement(name=name, probability=1.0 - doubt, supports=supports))
+    found.sort(key=lambda a: -a.probability)  # stable: ties keep the more probable reading's name first
+    return found
 
 
-def in_sight(question: str, readings: Sequence[Reading]) -> bool:
-    """Whether two or more articles' quotes already name one of the readings' candidates, however unsure
-    the reader is of them: agreement is in sight, and reading the question's clues may firm it up."""
-    return any(len(_supports(name, readings)) >= 2 for name in _candidates(question, readings))
+def strongest(found: Sequence[Agreement], readings: Sequence[Reading]) -> Agreement | None:
+    """The strongest of `found` where its combined probability is above every single passage's."""
+    single = max((r.probability for r in readings), default=0.0)
+    return found[0] if found and found[0].probability > single else None
+
+
+def agreeing_reports(question: str, readings: Sequence[Reading]) -> Agreement | None:
+    """The name that the most evidence across two or more articles supports, where its combined
+    probability is above every single passage's; None for questions not asking for a name, and where
+    no candidate is named by two articles' quotes."""
+    return strongest(agreements(question, readings), readings)
 
 
 def _candidates(question: str, readings: Sequence[Reading]) -> list[str]:

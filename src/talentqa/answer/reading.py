@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from talentqa.answer.agreement import Agreement, agreeing_reports, asks_for_a_name, in_sight
+from talentqa.answer.agreement import Agreement, agreeing_reports, agreements, asks_for_a_name, strongest
 from talentqa.answer.asked import (
     Asked,
     as_read,
@@ -400,18 +400,15 @@ class ReadingAnswerer:
             return None
         if not asks_for_a_name(question):
             return None
-        agreement = agreeing_reports(question, readings)
+        found = agreements(question, readings)
+        agreement = strongest(found, readings)
         if agreement is not None and agreement.probability >= threshold:
             return agreement
         # Each clue costs a reading of every passage (about 100 ms here): only where two articles already
         # name one candidate, and only the longest clue, the one that says most (benchmarks/query.py at 10k
         # chunks, p95: every clue of every long question 289 -> 651 ms; every clue where in sight 197 ->
         # 234 ms; MultiHop-RAG gains kept, replayed: 29, 17 and 10 more gold names of 144).
-        asked = (
-            sorted(clues(question), key=len, reverse=True)[:CLUES_READ]
-            if in_sight(question, readings)
-            else []
-        )
+        asked = sorted(clues(question), key=len, reverse=True)[:CLUES_READ] if found else []
         if not asked:
             return agreement
         pool = list(readings)
