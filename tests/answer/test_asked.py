@@ -143,6 +143,10 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("Which university did she attend?", "Harvard Medical School", True),
         ("In which city did returnees settle?", "Department of Commerce", False),
         ("Which organization ran it?", "Tsinghua University", True),  # any kind of organisation
+        ("Which university does she teach at?", "AAPI Equity Alliance", False),  # a body, no university
+        ("Which university does he teach at?", "the Brennan Center", False),
+        ("Which agency sued the company?", "Federal Trade Commission", True),
+        ("Which company funds the prize?", "Gates Foundation", False),
         ("Who is the individual accused of fraud?", "2023", False),
         ("Which platform pays video makers most?", "YouTube", True),
         ("Which platform pays video makers most?", "2021", False),

@@ -28,6 +28,8 @@ from talentqa.settings import AnswerSettings
         ("What did MacroPolo's report find?", "MacroPolo"),
         ("so what did the researchers say about the China Initiative?", "researchers"),
         ("What else did Kathy Hochul say?", "Hochul"),  # a follow-up, rewritten: her statements again
+        ("What did Russell Jeung call the land purchase proposals?", "Jeung"),  # the words he used
+        ("How did Michael German describe the China Initiative?", "German"),
     ],
 )
 def test_a_question_asking_for_someones_statement_names_its_speaker(question: str, key: str) -> None:
@@ -44,6 +46,7 @@ def test_a_question_asking_for_someones_statement_names_its_speaker(question: st
         "What does the word prime generally suggest?",  # no source says it
         "What does the treaty article not state?",
         "What did he say?",  # a pronoun is the follow-up rewriter's
+        "What did the company call its new phone?",  # the phone's name, not a statement
         "Who said the China Initiative had ended?",
         "When did the China Initiative end?",
     ],
@@ -124,6 +127,28 @@ def test_a_speaker_named_with_their_organisation_before_the_verb_is_attributed()
     ]
     assert _attributed("What did Michael German say?", passage) == [
         "Michael German of the Brennan Center said the program failed."
+    ]
+
+
+def test_a_speaker_described_between_commas_after_their_organisation_is_attributed() -> None:
+    passage = (
+        "Michael German of the Brennan Center, who previously worked as an FBI special agent, has called "
+        "the program a failure. German of course was not alone."
+    )
+    assert _attributed("What did Michael German call the program?", passage) == [
+        "Michael German of the Brennan Center, who previously worked as an FBI special agent, has called "
+        "the program a failure."
+    ]
+
+
+def test_what_a_speaker_called_something_is_any_statement_of_theirs_whatever_it_names() -> None:
+    passage = (
+        "Critics say the laws hark back to the early 1900s. \"It's a resurrection of the 'Yellow Peril',\" "
+        "said Russell Jeung, a professor of Asian American studies."
+    )
+    assert _attributed("What did Russell Jeung call the land purchase proposals?", passage) == [
+        "\"It's a resurrection of the 'Yellow Peril',\" said Russell Jeung, a professor of Asian American "
+        "studies."
     ]
 
 

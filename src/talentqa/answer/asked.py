@@ -101,7 +101,10 @@ _KIND_OF_HEAD = {
     **dict.fromkeys("inc corp corporation company co ltd llc plc gmbh".split(), "firm"),
     **dict.fromkeys("city county".split(), "place"),
     **dict.fromkeys("journal magazine newspaper".split(), "publication"),
-    **dict.fromkeys("department ministry agency bureau".split(), "agency"),
+    **dict.fromkeys("department ministry agency bureau commission administration".split(), "agency"),
+    # Bodies that are none of the asked kinds: a think tank, an advocacy group, a foundation ("Brennan
+    # Center" for "Which university does he teach at?", "AAPI Equity Alliance" for "Which university ...").
+    **dict.fromkeys("center centre alliance foundation association society coalition federation".split(), "body"),
     "party": "party",
 }
 

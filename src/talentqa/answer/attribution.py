@@ -27,14 +27,15 @@ _REPORTING = (
     "cautions observed observes recalled recalls confirmed confirms described describes urged urges "
     "highlighted highlights indicated indicates pointed points cited cites identified identifies expressed "
     "discussed discusses asserted asserts contended contends maintained maintains recounted recounts "
-    "admitted admits"
+    "admitted admits called calls"
 ).split()
 # The verbs a question asks with: "What did X say / find / report ...?"
 _ASKING_VERBS = (
     "say said tell told find found report reported write wrote argue argued warn warned conclude "
     "concluded claim claimed announce announced reveal revealed show showed state stated predict predicted "
     "estimate estimated testify testified note noted add added explain explained suggest suggested "
-    "discover discovered"
+    "discover discovered call called describe described characterize characterized characterise "
+    "characterised"
 )
 _QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:what(?:\s+else)?|how)\s+(?:did|does|do|has|have|had)\s+(?P<body>[^?]+)\?*\s*$",
@@ -145,6 +146,10 @@ def _asking(speaker: str, verb: str, rest: str) -> ReportedSpeech | None:
     # A name is found by its last word (a surname, "MacroPolo"); a description by its head ("the study").
     name = tuple(named or content[-1:])
     topic = tuple(w.lower() for w in _WORD.findall(rest) if w.lower() not in _TOPIC_FILLER and len(w) > 2)
+    if verb.lower() in _NAMING:
+        if not named:
+            return None  # "What did the company call its new phone?" asks for the phone's name
+        topic = ()  # what is called something is seldom named again beside it: "It's a resurrection of ..."
     alias = name[0] if len(named) == 2 else None
     return ReportedSpeech(speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias)
 
@@ -157,6 +162,11 @@ _TOPIC_OPENERS = frozenset("about on regarding concerning in at during after bef
 _ABOUT = frozenset("about regarding concerning on".split())
 # Verbs whose object is the audience: "tell reporters", "told the court".
 _TELLING = frozenset("tell told".split())
+# Verbs whose object is what the speaker characterised: "What did Jeung call the proposals?", "How did
+# German describe the program?" ask for the words the speaker used, whatever follows the verb.
+_NAMING = frozenset(
+    "call called describe described characterize characterized characterise characterised".split()
+)
 # What a description of a source is headed by ("the study", "officials"): a description that is not one
 # ("the word prime generally") is no speaker.
 _SOURCES = frozenset(
@@ -180,7 +190,7 @@ def _open_statement(verb: str, rest: str) -> bool:
         return True
     if set(words) & _CLAUSE_MARKERS:
         return False
-    if words[0] in _ABOUT:
+    if words[0] in _ABOUT or verb.lower() in _NAMING:
         return True
     if words[0] in _TOPIC_OPENERS:  # an occasion: "in his email", "at the hearing", "on Monday"
         return len(words) <= 3
@@ -349,7 +359,9 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
     if len(parts[-1].split()) > 2:  # the verb right after the appositive, not "..., met ... and told"
         return False
     if len(parts) == 3:  # over an appositive: "MacroPolo, a think tank based in Chicago, found"
-        return not parts[0].strip() and not _opens_clause(parts[1])
+        # and after an affiliation: "Michael German of the Brennan Center, who ..., has called"
+        affiliated = _AFFILIATION.fullmatch(parts[0] + " ") is not None
+        return (not parts[0].strip() or affiliated) and not _opens_clause(parts[1])
     # closing an appositive the speaker stands in: "the farmer, Mark Leukam of Albany, reported"
     if len(parts) != 2 or len(parts[0].split()) > 3:
         return False
