@@ -104,7 +104,9 @@ _KIND_OF_HEAD = {
     **dict.fromkeys("department ministry agency bureau commission administration".split(), "agency"),
     # Bodies that are none of the asked kinds: a think tank, an advocacy group, a foundation ("Brennan
     # Center" for "Which university does he teach at?", "AAPI Equity Alliance" for "Which university ...").
-    **dict.fromkeys("center centre alliance foundation association society coalition federation".split(), "body"),
+    **dict.fromkeys(
+        "center centre alliance foundation association society coalition federation".split(), "body"
+    ),
     "party": "party",
 }
 
