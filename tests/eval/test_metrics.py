@@ -54,6 +54,13 @@ def test_normalisation_and_f1() -> None:
     assert answer_text(answer.model_copy(update={"abstained": True})) == ""
 
 
+def test_a_gold_answer_is_found_whatever_quotation_marks_either_side_prints() -> None:
+    assert contains_answer("the screening of \u201cAmerican Graffiti\u201d", ['"American Graffiti"'])
+    assert contains_answer("his autobiography Spare tomorrow", ["\u201cSpare\u201d"])
+    assert contains_answer("undercut Russia's innovative potential", ["Russia\u2019s innovative potential"])
+    assert not contains_answer("a spare tyre", ['"Spare part"'])
+
+
 def test_metrics_worked_by_hand() -> None:
     questions = [
         EvalQuestion(id="q1", question="Who built it?", answers=["Margaret Ellison"], doc_ids=["d1"]),

@@ -201,14 +201,28 @@ _PUNCT = set(string.punctuation) | {"\u2018", "\u2019", "\u201c", "\u201d", "\u2
 _MARKERS = re.compile(r"\[\d+\]")
 
 
+# Typographic quotation marks and apostrophes written plain: a gold answer typed '"American Graffiti"'
+# is in a quote printing “American Graffiti”, and "Russia's" in "Russia’s".
+_PLAIN_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
+
+
 def fold(text: str) -> str:
     """Case-insensitive, whitespace-normalised form for answer-in-quote containment."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+    return _WS.sub(" ", unicodedata.normalize("NFC", text).translate(_PLAIN_QUOTES)).strip().casefold()
+
+
+def gold_form(answer: str) -> str:
+    """A gold answer as a quote must hold it: folded, without the quotation marks around a title
+    (RealTimeQA's '“Spare”' is answered by "his autobiography Spare")."""
+    folded = fold(answer)
+    if len(folded) > 2 and folded[0] == folded[-1] == '"':
+        return folded[1:-1].strip()
+    return folded
 
 
 def contains_answer(text: str, answers: Iterable[str]) -> bool:
     folded = fold(text)
-    return any(fold(a) and fold(a) in folded for a in answers)
+    return any(gold_form(a) and gold_form(a) in folded for a in answers)
 
 
 def squad_normalize(text: str) -> str:
