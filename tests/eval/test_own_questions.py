@@ -28,15 +28,17 @@ def _stored_texts(path: Path) -> dict[str, str]:
     }
 
 
-def _check(name: str, texts: dict[str, str]) -> None:
+def _check(
+    name: str, texts: dict[str, str], *, answerable_at_least: int = 30, near_misses_at_least: int = 25
+) -> None:
     records = _records(name)
     assert len({r["id"] for r in records}) == len(records)
     assert len({r["question"].casefold() for r in records}) == len(records)
-    assert all(r["round"] in range(1, 10) for r in records)
+    assert all(r["round"] in range(1, 11) for r in records)
     questions = read_questions(OWN / name)
     answerable = [q for q in questions if q.answerable]
     near_misses = [q for q in questions if not q.answerable]
-    assert len(answerable) >= 30 and len(near_misses) >= 25
+    assert len(answerable) >= answerable_at_least and len(near_misses) >= near_misses_at_least
     assert all(not q.answers and not q.doc_ids for q in near_misses)
     for question in answerable:
         assert question.answers and question.doc_ids
@@ -50,3 +52,17 @@ def test_sample_questions_gold_answers_are_in_the_stored_sample_articles() -> No
 
 def test_seed_questions_gold_answers_are_in_the_stored_seed_article() -> None:
     _check("seed.jsonl", _stored_texts(shared_path("corpus", "seed")))
+
+
+def test_news_questions_gold_answers_are_in_the_stored_news_articles(tmp_path: Path) -> None:
+    records = _records("news.jsonl")
+    wanted = {doc_id for r in records for doc_id in r["doc_ids"]}
+    documents = shared_path("eval", "realtimeqa_news") / "documents.jsonl"
+    picked = tmp_path / "articles.jsonl"
+    with documents.open(encoding="utf-8") as lines:
+        picked.write_text(
+            "".join(line for line in lines if json.loads(line)["id"] in wanted), encoding="utf-8"
+        )
+    texts = _stored_texts(picked)
+    assert wanted <= set(texts)
+    _check("news.jsonl", texts, answerable_at_least=25, near_misses_at_least=10)
