@@ -370,3 +370,13 @@ def test_attributed_statements_can_be_switched_off() -> None:
     answerer = _answerer({"party": (0.97, "the board would meet again in May")}, attributed_statements=False)
     answer = answerer.answer("What did Jon Ruby say?", _passages(), ARTICLES.__getitem__)
     assert answer.citations[0].quote == "Cotto said the board would meet again in May."
+
+
+def test_what_someone_called_something_is_left_to_the_reader_where_no_statement_names_it() -> None:
+    # Jon Ruby "hosted" and "said", but called nothing anything: the reader's span answers, or nothing.
+    answerer = _answerer({"party": (0.91, "a turning point")})
+    answer = answerer.answer("What did Jon Ruby call the vote?", _passages(), ARTICLES.__getitem__)
+    assert not answer.abstained and "attributed_to" not in answer.debug
+    assert answer.citations[0].quote == "Ruby said the vote was a turning point for the town."
+    doubted = _answerer({"party": (0.12, "a turning point")})
+    assert doubted.answer("What did Jon Ruby call the vote?", _passages(), ARTICLES.__getitem__).abstained

@@ -65,14 +65,19 @@ _REASON_QUESTION = re.compile(
 # "Who ...?", "Which journal ...?": a name, which a bare number or year cannot be ("2023" for "Which journal
 # did MacroPolo publish its report in?"). The nouns are kinds of named things, never ones a number names
 # ("which article", "what yard line", "which mission": SQuAD answers "66", "50", "17").
+# One capitalised word may stand before the kind: "Which TikTok spokesperson", "Which Chinese university".
+# (Any words there were tried: "which South Asian country" then agreed on the wrong country.)
+_MODIFIER = r"(?:(?-i:[A-Z][\w.&'’-]*)\s+)?"
 _NAME_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
-    r"(?:which|what)\s+(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
+    r"(?:which|what)\s+"
+    + _MODIFIER
+    + r"(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
     r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
     r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"
     r"|singer|scientist|researcher|professor|startup|start-up|individual|platform|club|app|website|exchange"
-    r"|airline|studio|league)s?\b)",
+    r"|airline|studio|league|spokesperson|spokesman|spokeswoman|executive|ceo)s?\b)",
     re.I,
 )
 # Kinds of named thing a span can show by its head word ("Tsinghua University", "Acme Corp", "Department of
@@ -89,9 +94,20 @@ _KIND_OF_ASKED = {
     **dict.fromkeys("journal journals newspaper newspapers magazine magazines".split(), "publication"),
     **dict.fromkeys("party parties".split(), "party"),
     **dict.fromkeys("agency agencies".split(), "agency"),
+    # People, whom no institution's name answers ("Federal Communications Commission" for "Which TikTok
+    # spokesperson responded?"): no head word names a person, so any institution's head clashes.
+    **dict.fromkeys(
+        """person people man men woman women individual official officials spokesperson spokesman spokeswoman
+        executive executives ceo politician politicians leader leaders player players actor actors actress
+        actresses artist artists singer singers scientist scientists researcher researchers professor
+        professors author authors writer writers""".split(),
+        "person",
+    ),
 }
 _ASKED_KIND = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+("
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
+    + _MODIFIER
+    + r"("
     + "|".join(sorted(_KIND_OF_ASKED, key=len, reverse=True))
     + r")\b",
     re.I,

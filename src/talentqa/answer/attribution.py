@@ -81,6 +81,7 @@ class ReportedSpeech:
     key: str
     topic: tuple[str, ...]
     alias: str | None = None
+    naming: bool = False
 
     @property
     def is_description(self) -> bool:
@@ -151,7 +152,9 @@ def _asking(speaker: str, verb: str, rest: str) -> ReportedSpeech | None:
             return None  # "What did the company call its new phone?" asks for the phone's name
         topic = ()  # what is called something is seldom named again beside it: "It's a resurrection of ..."
     alias = name[0] if len(named) == 2 else None
-    return ReportedSpeech(speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias)
+    return ReportedSpeech(
+        speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias, naming=verb.lower() in _NAMING
+    )
 
 
 # What may follow the verb of a question that asks for a statement: its topic ("about the mandate"), its
@@ -238,6 +241,8 @@ def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
             for m in speaker.finditer(text)
         ):
             continue
+        if asked.naming and not _NAMES_SOMETHING.search(text):
+            continue  # "Marco Polo, who wrote the most influential account" calls nothing anything
         if asked.topic:
             context = text
             if i > 0 and _continues_quotation(text):  # '"... mandate. It ends in March," Hochul said.'
@@ -249,6 +254,13 @@ def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
 
 
 _VERB = re.compile(rf"\b(?:{'|'.join(_REPORTING)})\b", re.I)
+# What a sentence answering "What did X call Y?" shows: X's own words in quotation marks, or a verb of
+# naming ("has called the program a failure", "dubbed it", "described it as").
+_NAMES_SOMETHING = re.compile(
+    r"[“”\"]|\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|describ(?:e|es|ed|ing)|label(?:s|ed|led|ing)?"
+    r"|term(?:s|ed)?|brand(?:s|ed|ing)?)\b",
+    re.I,
+)
 # "according to MacroPolo", "according to the group's leader, Ann Lee", and over a longer description:
 # "according to a 2023 report on global AI talent published by Chicago-based think tank MacroPolo" (no
 # comma in that one). Never across a clause: "according to police, who arrested MacroPolo's director"

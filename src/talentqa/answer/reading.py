@@ -311,7 +311,9 @@ class ReadingAnswerer:
             # Asked what someone named said, the reader's surest statement is almost always another
             # speaker's when no passage quotes them (39 of 41 template questions from news): the sources
             # don't say. A description ("the study", "officials") goes by too many names: the reader decides.
-            unquoted = not asked.is_description
+            # Asked what X called something, X may have coined a name in no statement ("He called it
+            # packet switching"): the reader decides there too.
+            unquoted = not asked.is_description and not asked.naming
             if unquoted:
                 debug["no_statement_of"] = asked.speaker
         if not readings or best < threshold or unquoted:
