@@ -380,3 +380,11 @@ def test_what_someone_called_something_is_left_to_the_reader_where_no_statement_
     assert answer.citations[0].quote == "Ruby said the vote was a turning point for the town."
     doubted = _answerer({"party": (0.12, "a turning point")})
     assert doubted.answer("What did Jon Ruby call the vote?", _passages(), ARTICLES.__getitem__).abstained
+
+
+def test_calling_something_reports_it_only_to_a_question_about_what_was_called() -> None:
+    passage = "Ricketts calls on the state to act. Ricketts called the rescuers flood heroes."
+    assert _attributed("What did Pete Ricketts say?", passage) == []
+    assert _attributed("What did Pete Ricketts call the rescuers?", passage) == [
+        "Ricketts called the rescuers flood heroes."
+    ]

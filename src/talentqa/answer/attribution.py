@@ -27,7 +27,7 @@ _REPORTING = (
     "cautions observed observes recalled recalls confirmed confirms described describes urged urges "
     "highlighted highlights indicated indicates pointed points cited cites identified identifies expressed "
     "discussed discusses asserted asserts contended contends maintained maintains recounted recounts "
-    "admitted admits called calls"
+    "admitted admits"
 ).split()
 # The verbs a question asks with: "What did X say / find / report ...?"
 _ASKING_VERBS = (
@@ -237,7 +237,8 @@ def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
     for i, sentence in enumerate(sentences):
         text = passage[sentence.start : sentence.end]
         if not any(
-            _same_speaker(asked, text, m.start(), m.end()) and _attributes(text, m.start(), m.end())
+            _same_speaker(asked, text, m.start(), m.end())
+            and _attributes(text, m.start(), m.end(), _NAMING_VERB if asked.naming else _VERB)
             for m in speaker.finditer(text)
         ):
             continue
@@ -254,11 +255,18 @@ def attributions(asked: ReportedSpeech, passage: str) -> list[Attribution]:
 
 
 _VERB = re.compile(rf"\b(?:{'|'.join(_REPORTING)})\b", re.I)
+# ("calls on the state to act", "called for a vote" urge, and name nothing.)
+_NOT_NAMING = r"(?!\s+(?:on|for|off|up|back|in)\b)"
+# Asked what X called something, X "has called the program a failure" reports it too; asked what X said,
+# "X calls on ..." (a headline's urging) and "the president of the United States calls anyone ..." do not.
+_NAMING_VERB = re.compile(
+    rf"\b(?:{'|'.join(_REPORTING)}|(?:called|calls|dubbed|termed)\b{_NOT_NAMING})\b", re.I
+)
 # What a sentence answering "What did X call Y?" shows: X's own words in quotation marks, or a verb of
 # naming ("has called the program a failure", "dubbed it", "described it as").
 _NAMES_SOMETHING = re.compile(
-    r"[“”\"]|\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|describ(?:e|es|ed|ing)|label(?:s|ed|led|ing)?"
-    r"|term(?:s|ed)?|brand(?:s|ed|ing)?)\b",
+    r"[“”\"]|\b(?:call(?:s|ed|ing)?\b" + _NOT_NAMING + r"|dub(?:s|bed|bing)?|describ(?:e|es|ed|ing)"
+    r"|label(?:s|ed|led|ing)?|term(?:s|ed)?|brand(?:s|ed|ing)?)\b",
     re.I,
 )
 # "according to MacroPolo", "according to the group's leader, Ann Lee", and over a longer description:
@@ -336,7 +344,7 @@ def _same_speaker(asked: ReportedSpeech, sentence: str, start: int, end: int) ->
     return word in own or word in _NOT_NAMES
 
 
-def _attributes(sentence: str, start: int, end: int) -> bool:
+def _attributes(sentence: str, start: int, end: int, verbs: re.Pattern[str] = _VERB) -> bool:
     """Whether the speaker named at sentence[start:end] is the one reporting: "X said", "X, a think tank,
     found", "said X", "a report by X found", "according to X"."""
     before = sentence[max(0, start - _BEFORE_SPEAKER) : start]
@@ -353,7 +361,7 @@ def _attributes(sentence: str, start: int, end: int) -> bool:
     after = sentence[end : end + _AFTER_SPEAKER]
     if _PUBLISHED_FINDING.match(sentence, end):
         return True
-    verb = _VERB.search(after)
+    verb = verbs.search(after)
     if not verb or _REFLEXIVE.match(after, verb.end()):
         return False  # "Singer found herself face to face with ..." reports nothing
     between = after[: verb.start()]
