@@ -147,14 +147,13 @@ def _asking(speaker: str, verb: str, rest: str) -> ReportedSpeech | None:
     # A name is found by its last word (a surname, "MacroPolo"); a description by its head ("the study").
     name = tuple(named or content[-1:])
     topic = tuple(w.lower() for w in _WORD.findall(rest) if w.lower() not in _TOPIC_FILLER and len(w) > 2)
-    if verb.lower() in _NAMING:
+    naming = verb.lower() in _NAMING
+    if naming:
         if not named:
             return None  # "What did the company call its new phone?" asks for the phone's name
         topic = ()  # what is called something is seldom named again beside it: "It's a resurrection of ..."
     alias = name[0] if len(named) == 2 else None
-    return ReportedSpeech(
-        speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias, naming=verb.lower() in _NAMING
-    )
+    return ReportedSpeech(speaker=speaker, name=name, key=name[-1], topic=topic, alias=alias, naming=naming)
 
 
 # What may follow the verb of a question that asks for a statement: its topic ("about the mandate"), its
