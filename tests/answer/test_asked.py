@@ -150,6 +150,8 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("Which TikTok spokesperson responded?", "Federal Communications Commission", False),
         ("Which official announced the plan?", "Department of Homeland Security", False),
         ("Which official announced the plan?", "Alejandro Mayorkas", True),
+        ("Which FCC commissioner called for a ban?", "Federal Communications Commission", False),
+        ("Which president signed the law?", "2019", False),  # a person's name, not a number
         ("Who is the individual accused of fraud?", "2023", False),
         ("Which platform pays video makers most?", "YouTube", True),
         ("Which platform pays video makers most?", "2021", False),

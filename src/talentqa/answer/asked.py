@@ -65,6 +65,12 @@ _REASON_QUESTION = re.compile(
 # "Who ...?", "Which journal ...?": a name, which a bare number or year cannot be ("2023" for "Which journal
 # did MacroPolo publish its report in?"). The nouns are kinds of named things, never ones a number names
 # ("which article", "what yard line", "which mission": SQuAD answers "66", "50", "17").
+# People named by their office: "Which FCC commissioner called for a ban?" asks for a person.
+_TITLES = (
+    "commissioner|senator|governor|minister|president|director|secretary|judge|lawmaker|chairman"
+    "|chairwoman|mayor|ambassador|diplomat|lawyer|attorney|prosecutor|coach|founder|journalist|reporter"
+    "|economist|analyst|activist|candidate|athlete|musician|rapper|comedian"
+)
 # One capitalised word may stand before the kind: "Which TikTok spokesperson", "Which Chinese university".
 # (Any words there were tried: "which South Asian country" then agreed on the wrong country.)
 _MODIFIER = r"(?:(?-i:[A-Z][\w.&'’-]*)\s+)?"
@@ -77,7 +83,7 @@ _NAME_QUESTION = re.compile(
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
     r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"
     r"|singer|scientist|researcher|professor|startup|start-up|individual|platform|club|app|website|exchange"
-    r"|airline|studio|league|spokesperson|spokesman|spokeswoman|executive|ceo)s?\b)",
+    r"|airline|studio|league|spokesperson|spokesman|spokeswoman|executive|ceo|" + _TITLES + r")s?\b)",
     re.I,
 )
 # Kinds of named thing a span can show by its head word ("Tsinghua University", "Acme Corp", "Department of
@@ -100,7 +106,8 @@ _KIND_OF_ASKED = {
         """person people man men woman women individual official officials spokesperson spokesman spokeswoman
         executive executives ceo politician politicians leader leaders player players actor actors actress
         actresses artist artists singer singers scientist scientists researcher researchers professor
-        professors author authors writer writers""".split(),
+        professors author authors writer writers""".split()
+        + [title + suffix for title in _TITLES.split("|") for suffix in ("", "s")],
         "person",
     ),
 }
