@@ -194,6 +194,8 @@ def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str
         ("How much did the deal cost?", True),
         ("What is the fund's annual budget?", True),
         ("What was the price of a ticket?", True),
+        ("How much cash do local governments give families for a third child?", True),
+        ("How much funding went to the program?", True),
         ("How much time was left in the quarter?", False),
         ("How much of the budget went to laboratories?", False),
         ("What is the comparison in price between private and public schools?", False),
