@@ -7,6 +7,7 @@ import pytest
 
 from talentqa.answer.asked import (
     Asked,
+    Measure,
     as_read,
     asked_for,
     asked_part,
@@ -14,6 +15,8 @@ from talentqa.answer.asked import (
     can_answer,
     cannot_be_short_answer,
     is_yes_no,
+    measure_asked,
+    states_measure,
     states_money,
     time_of_opposite,
 )
@@ -212,6 +215,34 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
     assert states_money("The university gave her a grant of 2.4 million euros.")
     assert states_money("It was sold for $30m.") and states_money("Entry is free.")
     assert not states_money("It counted roughly 1,250 returnees among the fund's grantees.")
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How much does each grantee receive?", Measure.MONEY),
+        ("How much did the object shot down over Alaska weigh?", Measure.WEIGHT),
+        ("How heavy was the payload?", Measure.WEIGHT),
+        ("What was the balloon's weight?", Measure.WEIGHT),
+        ("What is the weight of a bushel of coal in pounds?", Measure.WEIGHT),
+        ("How much weight did the team give the report?", Measure.WEIGHT),
+        ("How much of the budget went to laboratories?", None),
+        ("How big was the object?", None),
+    ],
+)
+def test_a_question_asks_for_a_measure_whose_unit_the_answer_must_name(
+    question: str, measure: Measure | None
+) -> None:
+    assert measure_asked(question) is measure
+
+
+def test_a_weight_is_named_by_its_unit() -> None:
+    assert states_measure(Measure.WEIGHT, "Its payload weighed about 2,000 pounds.")
+    assert states_measure(Measure.WEIGHT, "The module weighed 5,560 kg fully fueled.")
+    assert not states_measure(Measure.WEIGHT, "It was described as the size of a small car.")
+    assert states_measure(Measure.MONEY, "It cost $30m.") and not states_measure(
+        Measure.MONEY, "It cost a lot."
+    )
 
 
 @pytest.mark.parametrize(

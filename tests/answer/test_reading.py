@@ -361,6 +361,22 @@ def test_a_question_asking_for_money_is_not_answered_by_a_quote_naming_no_sum() 
     ).abstained
 
 
+def test_a_question_asking_for_a_weight_is_not_answered_by_a_quote_naming_no_unit_of_weight() -> None:
+    articles = {
+        "size": "The object shot down over Alaska was described as the size of a small car.",
+        "payload": "Officials said the balloon's payload weighed about 2,000 pounds.",
+    }
+    answerer = _answerer({"size": (0.97, "the size of a small car")}, articles)
+    answer = answerer.answer("How much did the object weigh?", _passages(articles), articles.__getitem__)
+    assert answer.abstained and "small car" in answer.related[0].quote
+    both = _answerer(
+        {"size": (0.97, "the size of a small car"), "payload": (0.7, "about 2,000 pounds")}, articles
+    )
+    answer = both.answer("How heavy was the payload?", _passages(articles), articles.__getitem__)
+    assert answer.short_answer == "about 2,000 pounds"
+    assert not answerer.answer("How big was the object?", _passages(articles), articles.__getitem__).abstained
+
+
 class OtherSpan(FakeReader):
     """A FakeReader whose span heads also put a span of another sentence `gap` below the best one."""
 

@@ -274,6 +274,42 @@ def states_money(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
+# "How much did the object weigh?", "How heavy is it?": a weight, which a passage states with a unit of
+# weight. Each of the 6 answerable SQuAD dev questions of this shape has one in its gold answer's sentence;
+# "the size of a small car" does not answer it.
+_WEIGHT_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+much\b(?=.*\bweigh(?:s|ed|t)?\b)|how\s+heavy\b"
+    r"|what\s+(?:is|was|are|were)\s+(?:the|its|his|her|their)\s+(?:[\w'’]+\s+)?weight\b)",
+    re.I,
+)
+_WEIGHT = re.compile(
+    r"\b(?:pounds?|lbs?|ounces?|oz|kilo(?:gram)?s?|kilogrammes?|kg|grams?|grammes?|mg|milligrams?|tons?|"
+    r"tonnes?|stones?|weightless)\b",
+    re.I,
+)
+
+
+class Measure(Enum):
+    """A quantity whose unit a passage must name to answer: a sum of money, a weight."""
+
+    MONEY = "money"
+    WEIGHT = "weight"
+
+
+def measure_asked(question: str) -> Measure | None:
+    """The quantity the question asks for, where only a passage naming its unit can answer."""
+    if asks_for_money(question):
+        return Measure.MONEY
+    if _WEIGHT_QUESTION.match(asked_part(question)):
+        return Measure.WEIGHT
+    return None
+
+
+def states_measure(measure: Measure, text: str) -> bool:
+    """Whether `text` names a quantity of the measure: a currency (or "free"), a unit of weight."""
+    return states_money(text) if measure is Measure.MONEY else bool(_WEIGHT.search(text))
+
+
 # Events and their opposites: the time of one is not the time of the other ("When did the China
 # Initiative end?" is not answered by "launched in 2018").
 _OPPOSITE_EVENTS = (

@@ -20,13 +20,14 @@ from functools import lru_cache
 from talentqa.answer.agreement import Agreement, agreeing_reports, agreements, asks_for_a_name, strongest
 from talentqa.answer.asked import (
     Asked,
+    Measure,
     as_read,
     asked_for,
-    asks_for_money,
     can_answer,
     cannot_be_short_answer,
     is_yes_no,
-    states_money,
+    measure_asked,
+    states_measure,
     time_of_opposite,
 )
 from talentqa.answer.attribution import (
@@ -181,8 +182,9 @@ class ReadingAnswerer:
             for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
             if not _planted(p, o)
         ]
-        if asks_for_money(question):
-            readings = [_money_read(r) for r in readings]
+        measure = measure_asked(question)
+        if measure is not None:
+            readings = [_measure_read(measure, r) for r in readings]
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
@@ -433,7 +435,8 @@ class ReadingAnswerer:
         reading = Reading(first.passage, first.rank, output)
         if _planted(first.passage, output) or _overlaps(reading, first):
             return None
-        if asks_for_money(question) and _money_read(reading).probability == 0.0:
+        measure = measure_asked(question)
+        if measure is not None and _measure_read(measure, reading).probability == 0.0:
             return None  # a sentence naming no sum cannot answer a money question
         return reading
 
@@ -714,14 +717,15 @@ def _an_outlet(asked: ReportedSpeech, passages: Sequence[Passage]) -> bool:
     return any(asked.key in outlet for outlet in outlets)
 
 
-def _money_read(reading: Reading) -> Reading:
-    """A reading of a passage asked for a sum of money ("How much does each grantee receive?"): a quote
-    that names no sum cannot be the answer, however sure the reader is of it (the reader quoted "roughly
-    1,250 returnees among the fund's grantees" at 0.985). Checked on the SQuAD dev sets: of the 57 answerable
-    questions asking for money, the sentence of the gold answer names a currency in every one."""
+def _measure_read(measure: Measure, reading: Reading) -> Reading:
+    """A reading of a passage asked for a sum of money ("How much does each grantee receive?") or a weight:
+    a quote that names no such quantity cannot be the answer, however sure the reader is of it (the reader
+    quoted "roughly 1,250 returnees among the fund's grantees" at 0.985, "the size of a small car" for how
+    much an object weighed). Checked on the SQuAD dev sets: of the 57 answerable questions asking for
+    money, the sentence of the gold answer names a currency in every one (a weight: 6 of 6)."""
     start, end = reading.quote_span()
     chunk = reading.passage.chunk
-    if states_money(chunk.text[start - chunk.start : end - chunk.start]):
+    if states_measure(measure, chunk.text[start - chunk.start : end - chunk.start]):
         return reading
     return _ruled_out(reading)
 
