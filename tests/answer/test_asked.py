@@ -8,6 +8,7 @@ import pytest
 from talentqa.answer.asked import (
     Asked,
     Measure,
+    another_office,
     as_read,
     asked_for,
     asked_part,
@@ -243,6 +244,25 @@ def test_a_weight_is_named_by_its_unit() -> None:
     assert states_measure(Measure.MONEY, "It cost $30m.") and not states_measure(
         Measure.MONEY, "It cost a lot."
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "another"),
+    [
+        ("Which governor ordered the ban?", "Also at the federal level, Sen. ", True),
+        ("Which governor ordered the ban?", "Also at the federal level, Sen. Josh ", True),
+        ("Which governor ordered the ban?", "In Texas, Gov. Greg ", False),
+        ("Which US president visited the city?", "it was said by Prime Minister ", True),
+        ("Which Senator backed the act?", "a strong advocate in Senator ", False),
+        ("Which governor ordered the ban?", "the senator said ", False),
+        ("Which governor ordered the ban?", "The ban was ordered by ", False),
+        ("Who ordered the ban?", "Sen. ", False),
+    ],
+)
+def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
+    question: str, before: str, another: bool
+) -> None:
+    assert another_office(question, before) is another
 
 
 @pytest.mark.parametrize(

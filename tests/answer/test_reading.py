@@ -377,6 +377,22 @@ def test_a_question_asking_for_a_weight_is_not_answered_by_a_quote_naming_no_uni
     assert not answerer.answer("How big was the object?", _passages(articles), articles.__getitem__).abstained
 
 
+def test_a_name_the_passage_gives_another_office_does_not_answer_a_question_asking_for_one() -> None:
+    articles = {
+        "senate": "Also at the federal level, Sen. Josh Hawley introduced legislation to ban the app.",
+        "state": "In Texas, Gov. Greg Abbott ordered state agencies to ban the app.",
+    }
+    answerer = _answerer({"senate": (0.95, "Josh Hawley")}, articles)
+    answer = answerer.answer("Which governor ordered the ban?", _passages(articles), articles.__getitem__)
+    assert answer.abstained
+    both = _answerer({"senate": (0.95, "Josh Hawley"), "state": (0.8, "Greg Abbott")}, articles)
+    answer = both.answer("Which governor ordered the ban?", _passages(articles), articles.__getitem__)
+    assert answer.short_answer == "Greg Abbott"
+    assert not answerer.answer(
+        "Who introduced legislation?", _passages(articles), articles.__getitem__
+    ).abstained
+
+
 class OtherSpan(FakeReader):
     """A FakeReader whose span heads also put a span of another sentence `gap` below the best one."""
 

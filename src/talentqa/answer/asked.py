@@ -344,6 +344,47 @@ def time_of_opposite(question: str, before_span: str) -> bool:
     return False
 
 
+# Offices a person is named by, as questions ask for them and as passages write them before a name ("Sen.
+# Josh Hawley, R-Mo."): a name the passage gives one office is no answer to a question asking for another
+# ("Which governor ordered the ban?"). On the SQuAD 1.1 / 2.0, RealTimeQA and NewsQA dev questions asking
+# "which senator / governor / president ...", every gold answer preceded by an office is preceded by the
+# asked one (20 questions).
+_OFFICE_OF = {
+    **dict.fromkeys("senator sen".split(), "senator"),
+    **dict.fromkeys("governor gov".split(), "governor"),
+    **dict.fromkeys("representative rep congressman congresswoman".split(), "representative"),
+    **dict.fromkeys("president".split(), "president"),
+    **dict.fromkeys("mayor".split(), "mayor"),
+    **dict.fromkeys("judge justice".split(), "judge"),
+    **dict.fromkeys("minister premier".split(), "minister"),
+    **dict.fromkeys("chancellor".split(), "chancellor"),
+    **dict.fromkeys("ambassador".split(), "ambassador"),
+    **dict.fromkeys("commissioner".split(), "commissioner"),
+}
+_OFFICE_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
+    + _MODIFIER
+    + r"(senator|governor|representative|congressman|congresswoman|president|mayor|judge|justice|minister"
+    r"|premier|chancellor|ambassador|commissioner)\b(?![-\w])",
+    re.I,
+)
+
+
+def another_office(question: str, before_span: str) -> bool:
+    """Whether the span answering a "Which governor ...?" question names a person the words just before it
+    give another office ("Sen." before "Josh Hawley")."""
+    asked = _OFFICE_QUESTION.match(asked_part(question))
+    if asked is None:
+        return False
+    # The office stands right before the name or before its first name ("Gov. Greg" before "Abbott").
+    words = before_span.split()[-2:]
+    offices = [_OFFICE_OF.get(word.strip("\"“'‘([").rstrip(".").lower()) for word in reversed(words)]
+    office = next((o for o in offices if o is not None), None)
+    if len(words) == 2 and office is not None and offices[0] is None and not words[1][:1].isupper():
+        return False  # "the governor said" before a name: not the name's office
+    return office is not None and office != _OFFICE_OF[asked.group(1).lower()]
+
+
 # A sentence boundary inside a question: a lead-in statement before the question itself ("NFL player
 # Damar Hamlin suffered an emergency this week. He is a member of which team?").
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9])")

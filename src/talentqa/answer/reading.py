@@ -21,6 +21,7 @@ from talentqa.answer.agreement import Agreement, agreeing_reports, agreements, a
 from talentqa.answer.asked import (
     Asked,
     Measure,
+    another_office,
     as_read,
     asked_for,
     can_answer,
@@ -738,8 +739,13 @@ def _kind_read(question: str, reading: Reading) -> Reading:
     half this moved one question each way (abstained 0.340 -> 0.342, withheld 0.089 -> 0.091), the news
     sets not at all. A reader that copies its span later (the accurate reader's LLM) is not held to its
     first span. A time that dates the opposite event ("2018" out of "launched in 2018" for "When did the
-    China Initiative end?") is not what was asked either."""
-    if can_answer(question, reading.output.span) and not _dates_the_opposite(question, reading):
+    China Initiative end?") is not what was asked either, nor a name given another office than the one
+    asked."""
+    if (
+        can_answer(question, reading.output.span)
+        and not _dates_the_opposite(question, reading)
+        and not _another_office(question, reading)
+    ):
         return reading
     return _ruled_out(reading)
 
@@ -747,6 +753,13 @@ def _kind_read(question: str, reading: Reading) -> Reading:
 def _dates_the_opposite(question: str, reading: Reading) -> bool:
     text, offset = reading.passage.chunk.text, reading.output.start
     return time_of_opposite(question, text[max(0, offset - 60) : offset])
+
+
+def _another_office(question: str, reading: Reading) -> bool:
+    """A name the passage gives another office than the one asked ("Sen. Josh Hawley" for "Which governor
+    ordered the ban?")."""
+    text, offset = reading.passage.chunk.text, reading.output.start
+    return another_office(question, text[max(0, offset - 60) : offset])
 
 
 def _ruled_out(reading: Reading) -> Reading:
