@@ -226,7 +226,7 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
         ("How heavy was the payload?", Measure.WEIGHT),
         ("What was the balloon's weight?", Measure.WEIGHT),
         ("What is the weight of a bushel of coal in pounds?", Measure.WEIGHT),
-        ("How much weight did the team give the report?", Measure.WEIGHT),
+        ("How much weight can the rocket lift into orbit?", Measure.WEIGHT),
         ("How much of the budget went to laboratories?", None),
         ("How big was the object?", None),
     ],

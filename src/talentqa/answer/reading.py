@@ -438,7 +438,7 @@ class ReadingAnswerer:
             return None
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
-            return None  # a sentence naming no sum cannot answer a money question
+            return None  # a sentence naming no sum (no weight) cannot answer a money (weight) question
         return reading
 
     def _statement_asked(self, question: str, passages: Sequence[Passage]) -> ReportedSpeech | None:
