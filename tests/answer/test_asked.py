@@ -15,8 +15,10 @@ from talentqa.answer.asked import (
     asks_for_money,
     can_answer,
     cannot_be_short_answer,
+    dates_other_years,
     is_yes_no,
     measure_asked,
+    names_asked_year,
     states_measure,
     states_money,
     time_of_opposite,
@@ -263,6 +265,32 @@ def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
     question: str, before: str, another: bool
 ) -> None:
     assert another_office(question, before) is another
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "other_years", "asked_year"),
+    [
+        ("How much did China's GDP grow in 2020?", "In 2021, its GDP hit nearly $18 trillion.", True, False),
+        ("How much did China's GDP grow in 2020?", "In 2020, GDP grew 2.3%.", False, True),
+        ("How much did it grow?", "In 2021, its GDP hit nearly $18 trillion.", False, False),
+        ("How much did China's GDP grow in 2020?", "Its GDP grew 2.3%.", False, False),
+        ("Where did France lose a war in the 1950's?", "It lost a war in Vietnam in the 1950s.", False, True),
+        ("Where did France lose a war in the 1950s?", "In 1954 France lost in Vietnam.", False, True),
+        ("Where did France lose a war in 1954?", "It lost a war in Vietnam in the 1950s.", False, True),
+        (
+            "Feinstein will not run in 2024. What year was she first elected?",
+            "Elected in 1992.",
+            False,
+            False,
+        ),
+        ("Did China's GDP grow in 2020?", "In 2021, its GDP grew.", False, False),
+    ],
+)
+def test_a_sentence_naming_only_other_years_than_the_asked_one_dates_another_fact(
+    question: str, context: str, other_years: bool, asked_year: bool
+) -> None:
+    assert dates_other_years(question, context) is other_years
+    assert names_asked_year(question, context) is asked_year
 
 
 @pytest.mark.parametrize(

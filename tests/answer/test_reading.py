@@ -452,6 +452,42 @@ def test_another_sentence_naming_no_sum_is_not_quoted_for_a_money_question() -> 
     assert [c.quote for c in answer.citations] == ["Each grantee receives 2 million yuan."]
 
 
+def test_a_sentence_dating_its_fact_to_another_year_does_not_answer_a_question_about_one_year() -> None:
+    articles = {
+        "growth": "China's economy grew fast for a decade. In 2021, its GDP hit nearly $18 trillion.",
+        "year": "Officials said GDP grew 2.3% in 2020, the slowest pace in decades.",
+    }
+    answerer = _answerer({"growth": (0.98, "$18 trillion")}, articles)
+    answer = answerer.answer(
+        "How much did China's GDP grow in 2020?", _passages(articles), articles.__getitem__
+    )
+    assert answer.abstained and "2021" in answer.related[0].quote
+    both = _answerer({"growth": (0.98, "$18 trillion"), "year": (0.7, "2.3%")}, articles)
+    answer = both.answer("How much did China's GDP grow in 2020?", _passages(articles), articles.__getitem__)
+    assert answer.short_answer == "2.3%"
+    # A question about no year, or a yes/no question, is the reader's alone.
+    assert not answerer.answer("How big is China's GDP?", _passages(articles), articles.__getitem__).abstained
+    yes_no = answerer.answer("Did China's GDP grow in 2020?", _passages(articles), articles.__getitem__)
+    assert not yes_no.abstained
+
+
+def test_a_wrong_year_sentence_gives_way_to_the_span_heads_runner_up_naming_the_asked_year() -> None:
+    articles = {
+        "pool": "Before 2016, the pool of eligible men was about 110,000. Since then it has declined every "
+        "year, and it would likely be as low as 74,000 by 2025."
+    }
+    question = "How low could the pool of eligible men fall by 2025?"
+    reader = OtherSpan({"pool": (0.92, "about 110,000")}, "74,000", 0.2, articles)
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    answer = answerer.answer(question, _passages(articles), articles.__getitem__)
+    assert answer.short_answer == "74,000"
+    assert [c.quote for c in answer.citations] == [
+        "Since then it has declined every year, and it would likely be as low as 74,000 by 2025."
+    ]
+    alone = _answerer({"pool": (0.92, "about 110,000")}, articles)  # no runner-up: nothing answers
+    assert alone.answer(question, _passages(articles), articles.__getitem__).abstained
+
+
 def test_the_other_sentence_span_lies_wholly_before_or_after_the_best_spans_sentence() -> None:
     passage = "Alpha one. Beta two here. Gamma three."
     # One token per word; token 2 ("Beta") is best. A span straddling "Beta two here." scores higher than

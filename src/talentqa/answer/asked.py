@@ -415,6 +415,55 @@ def _asking_sentence(question: str) -> str | None:
     return next((s for s in reversed(sentences) if s.rstrip().endswith("?")), None)
 
 
+# A year, or a decade ("1950s", "1950's"): a question asking about one year is not answered by a sentence
+# dating its fact to another ("How much did China's GDP grow in 2020?" of "In 2021, its GDP hit nearly $18
+# trillion"), a near-miss of the commonest kind in news, which the reader answers at 0.99.
+_YEAR_NAMED = re.compile(r"\b(1[5-9]\d\d|20\d\d)('?s\b)?")
+
+
+def _years(text: str) -> tuple[set[str], set[str]]:
+    """The years and the decades (their first three digits) that `text` names."""
+    years: set[str] = set()
+    decades: set[str] = set()
+    for match in _YEAR_NAMED.finditer(text):
+        (decades if match.group(2) else years).add(
+            match.group(1) if not match.group(2) else match.group(1)[:3]
+        )
+    return years, decades
+
+
+def dates_other_years(question: str, context: str) -> bool:
+    """Whether `context` (an answer's sentence and the one before it) names years, none of them a year
+    the question asks about. Only the asking sentence counts (not a lead-in: "Feinstein will not run in
+    2024. What year was she first elected?"), and a yes/no question is answered by its evidence either
+    way."""
+    return _year_match(question, context) is False
+
+
+def names_asked_year(question: str, context: str) -> bool:
+    """Whether `context` names a year (or decade) the question asks about."""
+    return _year_match(question, context) is True
+
+
+def _year_match(question: str, context: str) -> bool | None:
+    """None where the question asks about no year or `context` names none; else whether one matches."""
+    if is_yes_no(question):
+        return None
+    asking = _asking_sentence(question) or _SENTENCE_BREAK.split(question.strip())[-1]
+    asked_years, asked_decades = _years(asking)
+    if not asked_years and not asked_decades:
+        return None
+    years, decades = _years(context)
+    if not years and not decades:
+        return None
+    return bool(
+        asked_years & years
+        or asked_decades & decades
+        or any(y[:3] in asked_decades for y in years)
+        or any(y[:3] in decades for y in asked_years)
+    )
+
+
 def without_lead_in(question: str) -> str:
     """`question` without the statements that lead it in ("The IRS started accepting returns this week.
     When is the deadline?" -> "When is the deadline?"), where what is left is a question on its own: it
