@@ -284,6 +284,7 @@ def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
             False,
         ),
         ("Did China's GDP grow in 2020?", "In 2021, its GDP grew.", False, False),
+        ("How many died in 2020?", "More than 2000 people died, at $1999 each.", False, False),
     ],
 )
 def test_a_sentence_naming_only_other_years_than_the_asked_one_dates_another_fact(

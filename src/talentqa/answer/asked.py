@@ -418,17 +418,23 @@ def _asking_sentence(question: str) -> str | None:
 # A year, or a decade ("1950s", "1950's"): a question asking about one year is not answered by a sentence
 # dating its fact to another ("How much did China's GDP grow in 2020?" of "In 2021, its GDP hit nearly $18
 # trillion"), a near-miss of the commonest kind in news, which the reader answers at 0.99.
-_YEAR_NAMED = re.compile(r"\b(1[5-9]\d\d|20\d\d)('?s\b)?")
+# A number of that size is a count or a sum, not a year, beside a currency, a percent sign or a plural
+# noun ("$2000", "1500 soldiers", "2000 people").
+_YEAR_NAMED = re.compile(
+    r"(?<![$€£¥\d.,])\b(1[5-9]\d\d|20\d\d)('?s\b)?"
+    r"(?!\s*(?:%|percent\b)|\s+(?:people|men|women|children|[a-z]{3,}s)\b|[.,]\d)"
+)
 
 
 def _years(text: str) -> tuple[set[str], set[str]]:
-    """The years and the decades (their first three digits) that `text` names."""
+    """The years and the decades (by their first three digits) that `text` names."""
     years: set[str] = set()
     decades: set[str] = set()
     for match in _YEAR_NAMED.finditer(text):
-        (decades if match.group(2) else years).add(
-            match.group(1) if not match.group(2) else match.group(1)[:3]
-        )
+        if match.group(2):
+            decades.add(match.group(1)[:3])
+        else:
+            years.add(match.group(1))
     return years, decades
 
 
