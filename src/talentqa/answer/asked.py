@@ -418,11 +418,17 @@ def _asking_sentence(question: str) -> str | None:
 # A year, or a decade ("1950s", "1950's"): a question asking about one year is not answered by a sentence
 # dating its fact to another ("How much did China's GDP grow in 2020?" of "In 2021, its GDP hit nearly $18
 # trillion"), a near-miss of the commonest kind in news, which the reader answers at 0.99.
-# A number of that size is a count or a sum, not a year, beside a currency, a percent sign or a plural
-# noun ("$2000", "1500 soldiers", "2000 people").
+# A number of that size is a count or a sum, not a year, beside a currency, a percent sign or a noun of
+# what is counted ("$2000", "1500 soldiers", "2000 people"; not "2012 extends").
+_COUNTED = (
+    "people|persons|men|women|children|residents|citizens|soldiers|troops|students|workers|employees|staff"
+    "|jobs|members|users|voters|votes|cases|deaths|patients|homes|houses|units|cars|vehicles|miles|km"
+    "|kilometers|kilometres|acres|tons|tonnes|feet|meters|metres|dollars|euros|pounds|yuan|yen|points"
+    "|seats|companies|firms|schools|scientists|researchers|words|pages|copies"
+)
 _YEAR_NAMED = re.compile(
     r"(?<![$€£¥\d.,])\b(1[5-9]\d\d|20\d\d)('?s\b)?"
-    r"(?!\s*(?:%|percent\b)|\s+(?:people|men|women|children|[a-z]{3,}s)\b|[.,]\d)"
+    r"(?!\s*(?:%|percent\b)|\s+(?:" + _COUNTED + r")\b|[.,]\d)"
 )
 
 
