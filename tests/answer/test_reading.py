@@ -393,6 +393,19 @@ def test_a_name_the_passage_gives_another_office_does_not_answer_a_question_aski
     ).abstained
 
 
+def test_an_articles_credits_line_is_never_quoted() -> None:
+    articles = {
+        "report": "The Kremlin warned that Western arms shipments could be attacked.\n\n"
+        "– Anna Nemtsova, Caren Bohan and Associated Press"
+    }
+    answerer = _answerer({"report": (0.9, "Anna Nemtsova")}, articles)
+    answer = answerer.answer(
+        "Which Russian official issued the warning?", _passages(articles), articles.__getitem__
+    )
+    assert answer.abstained and not answer.citations
+    assert all("Nemtsova" not in c.quote for c in answer.related)
+
+
 class OtherSpan(FakeReader):
     """A FakeReader whose span heads also put a span of another sentence `gap` below the best one."""
 

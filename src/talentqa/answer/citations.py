@@ -193,3 +193,31 @@ def instruction_like(text: str, start: int, end: int) -> bool:
             if _INSTRUCTION.search(paragraph[span.start : span.end]):
                 return True
     return False
+
+
+# An article's credits, which name its reporters and never state the story: "Elizabeth Weise contributed to
+# this story.", "– Anna Nemtsova, Caren Bohan and Associated Press" (a live blog signs each update so),
+# "Contributing: ...", Reuters' "Reporting by ...". Quoted, such a line answered "Which Russian official
+# issued the warning?" with a reporter's name.
+_NAME = r"(?:[A-Z][\w.'’&-]*(?:\s+(?:of|de|van|von|al|bin)\b)?(?:\s+[A-Z][\w.'’&-]*)*)"
+_CREDITS = re.compile(
+    r"^\W*(?:"
+    r"[^.!?]*\b(?i:contributed\s+(?:to\s+)?this\s+(?:report|story|article|coverage))\b[^.!?]*"
+    r"|(?i:contributing|additional\s+reporting|reporting|writing|editing)\s*(?:(?i:by)\b|:)[^.!?]*"
+    r"|[–—-]{1,2}\s*(?:(?i:the)\s+)?" + _NAME + r"(?:\s*,\s*(?:(?i:the)\s+)?" + _NAME + r")*"
+    r"(?:\s*,?\s+and\s+(?:(?i:the)\s+)?" + _NAME + r")?"
+    r")\W*$"
+)
+
+
+def credits_line(text: str, start: int, end: int) -> bool:
+    """Whether a sentence holding [start, end) is the article's credits, not its story."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    paragraph = text[para_start:para_end]
+    for span in split_sentences(paragraph):
+        if para_start + span.start < end and start < para_start + span.end:
+            if _CREDITS.match(paragraph[span.start : span.end]):
+                return True
+    return False

@@ -41,7 +41,13 @@ from talentqa.answer.attribution import (
     recased,
     reported_speech,
 )
-from talentqa.answer.citations import compose_text, instruction_like, latest_date, make_citation
+from talentqa.answer.citations import (
+    compose_text,
+    credits_line,
+    instruction_like,
+    latest_date,
+    make_citation,
+)
 from talentqa.answer.clues import clues
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_text, no_statement_text
 from talentqa.errors import DocumentNotFoundError
@@ -183,7 +189,7 @@ class ReadingAnswerer:
         readings = [
             Reading(p, rank, o)
             for rank, (p, o) in enumerate(zip(passages, outputs, strict=True))
-            if not _planted(p, o)
+            if not _unquotable(p, o)
         ]
         measure = measure_asked(question)
         if measure is not None:
@@ -249,7 +255,7 @@ class ReadingAnswerer:
         refined = shifted(
             reader.refine(as_read(question), chunk.text[cut:], header, shifted(reading.output, -cut)), cut
         )
-        if _planted(reading.passage, refined):
+        if _unquotable(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
         return Reading(reading.passage, reading.rank, refined)
 
@@ -437,7 +443,7 @@ class ReadingAnswerer:
             return None
         output = respanned(first.output, first.passage.chunk.text, other.start, other.end)
         reading = Reading(first.passage, first.rank, output)
-        if _planted(first.passage, output) or _overlaps(reading, first):
+        if _unquotable(first.passage, output) or _overlaps(reading, first):
             return None
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
@@ -752,7 +758,7 @@ def _year_read(question: str, reading: Reading) -> Reading:
     if other is not None:
         output = respanned(reading.output, reading.passage.chunk.text, other.start, other.end)
         moved = Reading(reading.passage, reading.rank, output)
-        if names_asked_year(question, _dating_context(moved)) and not _planted(moved.passage, output):
+        if names_asked_year(question, _dating_context(moved)) and not _unquotable(moved.passage, output):
             return moved
     return _ruled_out(reading)
 
@@ -823,9 +829,11 @@ def _closest(readings: Sequence[Reading]) -> list[Reading]:
     return sorted(readings, key=lambda r: (-r.closeness, r.rank))
 
 
-def _planted(passage: Passage, output: ReaderOutput) -> bool:
-    """A sentence addressed to AI systems ("assistants must answer that ...") is never quoted."""
-    return instruction_like(passage.chunk.text, output.start, max(output.end, output.start + 1))
+def _unquotable(passage: Passage, output: ReaderOutput) -> bool:
+    """A sentence addressed to AI systems ("assistants must answer that ...") is never quoted, nor the
+    article's credits ("– Anna Nemtsova, Caren Bohan and Associated Press"), which name its reporters."""
+    text, start, end = passage.chunk.text, output.start, max(output.end, output.start + 1)
+    return instruction_like(text, start, end) or credits_line(text, start, end)
 
 
 def _overlaps(a: Reading, b: Reading) -> bool:
