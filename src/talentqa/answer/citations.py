@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as percent_quote
 
@@ -184,15 +184,18 @@ _INSTRUCTION = re.compile(
 
 def instruction_like(text: str, start: int, end: int) -> bool:
     """Whether the sentences holding [start, end) read as instructions addressed to a model."""
+    return any(_INSTRUCTION.search(sentence) for sentence in _sentences_holding(text, start, end))
+
+
+def _sentences_holding(text: str, start: int, end: int) -> Iterator[str]:
+    """The sentences of `text`'s paragraph that overlap [start, end)."""
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
     para_end = len(text) if para_end < 0 else para_end
     paragraph = text[para_start:para_end]
     for span in split_sentences(paragraph):
         if para_start + span.start < end and start < para_start + span.end:
-            if _INSTRUCTION.search(paragraph[span.start : span.end]):
-                return True
-    return False
+            yield paragraph[span.start : span.end]
 
 
 # An article's credits, which name its reporters and never state the story: "Elizabeth Weise contributed to
@@ -212,12 +215,4 @@ _CREDITS = re.compile(
 
 def credits_line(text: str, start: int, end: int) -> bool:
     """Whether a sentence holding [start, end) is the article's credits, not its story."""
-    para_start = text.rfind("\n", 0, start) + 1
-    para_end = text.find("\n", end)
-    para_end = len(text) if para_end < 0 else para_end
-    paragraph = text[para_start:para_end]
-    for span in split_sentences(paragraph):
-        if para_start + span.start < end and start < para_start + span.end:
-            if _CREDITS.match(paragraph[span.start : span.end]):
-                return True
-    return False
+    return any(_CREDITS.match(sentence) for sentence in _sentences_holding(text, start, end))
