@@ -457,12 +457,20 @@ def names_asked_year(question: str, context: str) -> bool:
     return _year_match(question, context) is True
 
 
+def asks_about_a_year(question: str) -> bool:
+    """Whether the question's asking sentence names a year or decade (and it is no yes/no question)."""
+    return any(_years_asked(question))
+
+
+def _years_asked(question: str) -> tuple[set[str], set[str]]:
+    if is_yes_no(question):
+        return set(), set()
+    return _years(_asking_sentence(question) or _SENTENCE_BREAK.split(question.strip())[-1])
+
+
 def _year_match(question: str, context: str) -> bool | None:
     """None where the question asks about no year or `context` names none; else whether one matches."""
-    if is_yes_no(question):
-        return None
-    asking = _asking_sentence(question) or _SENTENCE_BREAK.split(question.strip())[-1]
-    asked_years, asked_decades = _years(asking)
+    asked_years, asked_decades = _years_asked(question)
     if not asked_years and not asked_decades:
         return None
     years, decades = _years(context)

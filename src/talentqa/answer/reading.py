@@ -24,6 +24,7 @@ from talentqa.answer.asked import (
     another_office,
     as_read,
     asked_for,
+    asks_about_a_year,
     can_answer,
     cannot_be_short_answer,
     dates_other_years,
@@ -196,7 +197,8 @@ class ReadingAnswerer:
             readings = [_measure_read(measure, r) for r in readings]
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
-        readings = [_year_read(question, r) for r in readings]
+        if asks_about_a_year(question):
+            readings = [_year_read(question, r) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
@@ -448,7 +450,7 @@ class ReadingAnswerer:
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
             return None  # a sentence naming no sum (no weight) cannot answer a money (weight) question
-        if _year_read(question, reading).probability == 0.0:
+        if asks_about_a_year(question) and _year_read(question, reading).probability == 0.0:
             return None  # nor one dating its fact to another year than the asked one
         return reading
 
