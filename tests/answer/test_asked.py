@@ -15,10 +15,13 @@ from talentqa.answer.asked import (
     asks_for_money,
     can_answer,
     cannot_be_short_answer,
+    counts_another_kind,
     dates_other_years,
     is_yes_no,
     measure_asked,
+    named_by_number,
     names_asked_year,
+    ordinal_match,
     states_measure,
     states_money,
     time_of_opposite,
@@ -137,6 +140,16 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("How long has the region been inhabited?", "since the Lower Paleolithic period", True),
         ("How long would this coalition last?", "until the end of the current Parliament", True),
         ("How long ago did it happen?", "in January", True),
+        ("How long did the call last?", "69th birthday", False),  # a number, no unit
+        ("How long did the call last?", "about 40 minutes", True),
+        ("How long did Tesla hold this position?", "1892 to 1894", True),
+        ("How long is the section that turns north?", "86 km", True),
+        ("On what date was the op-ed published?", "last month", False),
+        ("On what date was the op-ed published?", "Nov. 25", True),
+        ("What day was the funeral?", "12 January", True),
+        ("What day of the week is it held?", "Tuesday afternoon", True),
+        ("On what day were the images sent?", "Christmas Eve", True),
+        ("Prior to which date was there a settlement?", "1973", True),  # a year, for a loose "date"
         ("Who runs the fund?", "Justice Department", True),
         ("Who runs the fund?", "2018", False),
         ("Which journal did MacroPolo publish its report in?", "2023", False),
@@ -259,6 +272,8 @@ def test_a_weight_is_named_by_its_unit() -> None:
         ("Which governor ordered the ban?", "the senator said ", False),
         ("Which governor ordered the ban?", "The ban was ordered by ", False),
         ("Who ordered the ban?", "Sen. ", False),
+        ("What is the name of the Auburn University spokesperson who spoke?", "Alabama Gov. ", True),
+        ("What is the name of the TikTok spokesperson who spoke?", "TikTok spokesperson ", False),
     ],
 )
 def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
@@ -357,3 +372,61 @@ def test_a_named_institution_is_no_kind_and_a_count_above_100_no_share(
     question: str, span: str, ruled_out: bool
 ) -> None:
     assert cannot_be_short_answer(question, span) is ruled_out
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "match"),
+    [
+        (
+            "What gift did Putin give Xi for his 69th birthday?",
+            "Xi celebrated his 66th birthday in 2019.",
+            False,
+        ),
+        (
+            "What gift did Putin give Xi for his 69th birthday?",
+            "On his 69th birthday, Xi called Putin.",
+            True,
+        ),
+        ("What gift did Putin give Xi for his 69th birthday?", "Putin gave Xi ice cream.", None),
+        ("What gift did Putin give Xi for his 69th birthday?", "It was the 3rd call this year.", None),
+        ("Was it his 69th birthday?", "Xi celebrated his 66th birthday.", None),  # yes/no: the evidence
+        ("Who chaired the 21st Congress?", "The 20th and 21st Congresses met there.", True),
+    ],
+)
+def test_a_sentence_numbering_another_occasion_than_the_asked_one_states_another_fact(
+    question: str, context: str, match: bool | None
+) -> None:
+    assert ordinal_match(question, context) is match
+
+
+@pytest.mark.parametrize(
+    ("before", "name"),
+    [
+        ("the Governor’s Executive Order ", "Executive Order"),
+        ("the Broncos won Super Bowl ", "Super Bowl"),
+        ("the crew of Apollo ", "Apollo"),
+        ("It happened. In ", ""),
+        ("the game ended in ", ""),
+    ],
+)
+def test_a_bare_number_ends_the_capitalised_name_written_right_before_it(before: str, name: str) -> None:
+    assert named_by_number(before) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "span_on", "another"),
+    [
+        ("How many students are enrolled across the system's schools?", "26 universities and colleges", True),
+        ("How many users does TikTok have in the US?", "31 states have banned it", True),
+        ("How many universities restrict the app?", "40,000 students at", True),
+        ("How many students are enrolled?", "26,000 students", False),
+        ("How many states banned it?", "31 states have", False),
+        ("How many students are enrolled?", "26 in all", False),  # no counted noun: the reader's call
+        ("How many bills were passed?", "26 universities", False),  # neither people nor institutions
+        ("Which students enrolled?", "26 universities", False),
+    ],
+)
+def test_a_count_of_institutions_does_not_answer_a_question_counting_people(
+    question: str, span_on: str, another: bool
+) -> None:
+    assert counts_another_kind(question, span_on) is another

@@ -501,6 +501,45 @@ def test_a_wrong_year_sentence_gives_way_to_the_span_heads_runner_up_naming_the_
     assert alone.answer(question, _passages(articles), articles.__getitem__).abstained
 
 
+def test_a_sentence_about_another_occasion_does_not_answer_a_question_numbering_one() -> None:
+    articles = {
+        "calls": "In 2013, Xi gave Putin a cake for his 61st birthday. Xi later celebrated his 66th birthday "
+        "with Putin, who brought ice cream."
+    }
+    answerer = _answerer({"calls": (0.9, "ice cream")}, articles)
+    question = "What gift did Putin give Xi for his 69th birthday?"
+    answer = answerer.answer(question, _passages(articles), articles.__getitem__)
+    assert answer.abstained and "66th" in answer.related[0].quote
+    assert not answerer.answer(
+        "What gift did Putin give Xi for his 66th birthday?", _passages(articles), articles.__getitem__
+    ).abstained
+
+
+def test_a_bare_number_answers_a_name_question_as_the_whole_name_it_ends() -> None:
+    articles = {"order": "Citing the Governor’s Executive Order 2022-33, the university cut off TikTok."}
+    answerer = _answerer({"order": (0.95, "2022-33")}, articles)
+    answer = answerer.answer(
+        "Which executive order did the university cite?", _passages(articles), articles.__getitem__
+    )
+    assert answer.short_answer == "Executive Order 2022-33"
+    assert answer.citations[0].quote == articles["order"]
+    bare = {"count": "The university cut off TikTok in 2022 after the order."}
+    answer = _answerer({"count": (0.95, "2022")}, bare).answer(
+        "Which executive order did the university cite?", _passages(bare), bare.__getitem__
+    )
+    assert answer.abstained  # "in 2022": no name ends in the number
+
+
+def test_a_count_of_institutions_does_not_answer_a_question_counting_people() -> None:
+    articles = {"schools": "The 26 universities and colleges in the state system restrict the app."}
+    answerer = _answerer({"schools": (0.95, "26")}, articles)
+    answer = answerer.answer("How many students are enrolled?", _passages(articles), articles.__getitem__)
+    assert answer.abstained
+    assert not answerer.answer(
+        "How many universities restrict the app?", _passages(articles), articles.__getitem__
+    ).abstained
+
+
 def test_the_other_sentence_span_lies_wholly_before_or_after_the_best_spans_sentence() -> None:
     passage = "Alpha one. Beta two here. Gamma three."
     # One token per word; token 2 ("Beta") is best. A span straddling "Beta two here." scores higher than

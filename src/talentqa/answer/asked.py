@@ -59,6 +59,20 @@ _DURATION_WORDS = frozenset(
     lifetime life while term season generation era moment instant since until till period long longer
     forever briefly""".split()
 )
+# A number alone is no duration ("69th birthday" for how long a call lasted): beside it a span shows a unit
+# of time or length, or a year it runs from or to ("1892 to 1894", "1957"). Every gold answer of those 61
+# SQuAD questions with a digit has one of the three.
+_LENGTH_UNITS = frozenset(
+    """km kilometer kilometers kilometre kilometres mi mile miles ft foot feet meter meters metre metres m
+    cm mm yard yards inch inches""".split()
+)
+_A_YEAR = re.compile(r"\b1\d{3}|\b20\d\d")
+# "On what date ...?", "What day ...?": a day ("February 7", "Thursday", "Christmas Eve") or at least a year,
+# not a time relative to the story's ("last month" for when an op-ed was published). Of the 30 answerable
+# SQuAD dev questions asking so, every gold answer names a day but one, a year ("prior to which date?").
+_DATE_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:on\s+)?(?:what|which)\s+(?:exact\s+|specific\s+)?(?:date|day)\b(?!s)", re.I
+)
 _REASON_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
 )
@@ -76,8 +90,10 @@ _TITLES = (
 _MODIFIER = r"(?:(?-i:[A-Z][\w.&'’-]*)\s+)?"
 _NAME_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
-    r"(?:which|what)\s+"
+    r"(?:(?:which|what)\s+"
     + _MODIFIER
+    + r"|what\s+(?:is|was|are|were)\s+the\s+names?\s+of\s+(?:the|a|an|this|that)\s+"
+    r"(?:(?-i:[A-Z][\w.&'’-]*)\s+){0,3})"
     + r"(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
     r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
@@ -236,6 +252,18 @@ _NUMBER_WORDS = frozenset(
 _CURRENCY = re.compile(r"[$€£¥₹%]")
 _FOLD = re.compile(r"\w+fold\b", re.I)  # "tenfold"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WEEKDAY = "monday tuesday wednesday thursday friday saturday sunday"
+_DAY = re.compile(
+    r"\b(?:(?:"
+    + "|".join(_MONTHS.split())
+    + r")\.?\s+\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:"
+    + "|".join(_MONTHS.split())
+    + r")\b|(?:"
+    + "|".join(_WEEKDAY.split())
+    + r")s?\b|today|yesterday|tomorrow|tonight"
+    r"|\d{1,4}[/-]\d{1,2}[/-]\d{1,4})|\b(?-i:[A-Z][\w'’]*\s+(?:Eve|Day))\b",
+    re.I,
+)
 
 
 # "How much does each grantee receive?", "What is the fund's annual budget?": a sum of money, which a
@@ -360,12 +388,16 @@ _OFFICE_OF = {
     **dict.fromkeys("chancellor".split(), "chancellor"),
     **dict.fromkeys("ambassador".split(), "ambassador"),
     **dict.fromkeys("commissioner".split(), "commissioner"),
+    **dict.fromkeys("spokesperson spokesman spokeswoman".split(), "spokesperson"),
 }
+_OFFICES = "|".join(sorted(_OFFICE_OF, key=len, reverse=True))
+# "Which governor ...?", and the same asked by name: "What is the name of the Auburn University
+# spokesperson who ...?" ("Gov. Kay Ivey" does not answer it).
 _OFFICE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
+    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:(?:which|what)\s+"
     + _MODIFIER
-    + r"(senator|governor|representative|congressman|congresswoman|president|mayor|judge|justice|minister"
-    r"|premier|chancellor|ambassador|commissioner)\b(?![-\w])",
+    + r"|what\s+(?:is|was|were|are)\s+the\s+names?\s+of\s+(?:the|a|an|this|that)\s+"
+    r"(?:(?-i:[A-Z][\w.&'’-]*)\s+){0,3})(" + _OFFICES + r")\b(?![-\w])",
     re.I,
 )
 
@@ -444,6 +476,11 @@ def _years(text: str) -> tuple[set[str], set[str]]:
     return years, decades
 
 
+def year_match(question: str, context: str) -> bool | None:
+    """None where the question asks about no year or `context` names none; else whether one matches."""
+    return _year_match(question, context)
+
+
 def dates_other_years(question: str, context: str) -> bool:
     """Whether `context` (an answer's sentence and the one before it) names years, none of them a year
     the question asks about. Only the asking sentence counts (not a lead-in: "Feinstein will not run in
@@ -482,6 +519,108 @@ def _year_match(question: str, context: str) -> bool | None:
         or any(y[:3] in asked_decades for y in years)
         or any(y[:3] in decades for y in asked_years)
     )
+
+
+# "What gift did Putin give Xi for his 69th birthday?" is not answered by a sentence about his 66th: an
+# ordinal the question gives a noun ("69th birthday", "21st Congress") and a quote giving that noun only
+# other ordinals state another occasion's fact, as another year's does.
+_ORDINAL_NOUN = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+([^\W\d_]+)", re.I)
+
+
+def _ordinals(text: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for match in _ORDINAL_NOUN.finditer(text):
+        found.setdefault(_singular(match.group(2).lower()), set()).add(match.group(1))
+    return found
+
+
+def _singular(noun: str) -> str:
+    if noun.endswith(("sses", "ches", "shes", "xes")):
+        return noun[:-2]  # "congresses", "matches"
+    return noun if noun.endswith("ss") else noun.removesuffix("s")
+
+
+def asks_about_an_ordinal(question: str) -> bool:
+    """Whether the question's asking sentence gives a noun an ordinal ("his 69th birthday")."""
+    return not is_yes_no(question) and bool(_ordinals(_asking_sentence(question) or question))
+
+
+def ordinal_match(question: str, context: str) -> bool | None:
+    """None where the question gives no noun an ordinal or `context` numbers none of those nouns; else
+    whether `context` gives one of them the asked ordinal: False for "61st birthday", "66th birthday" of
+    "... his 69th birthday?"."""
+    if is_yes_no(question):
+        return None
+    asked = _ordinals(_asking_sentence(question) or question)
+    found = _ordinals(context)
+    shared = [noun for noun in asked if noun in found]
+    if not shared:
+        return None
+    return any(asked[noun] & found[noun] for noun in shared)
+
+
+# "How many students are enrolled?" is not answered by "26 universities": a count of people and a count of
+# institutions or places are never each other's answer. Of the 85 answerable SQuAD dev questions counting
+# one of these nouns, the 35 whose gold count is followed by one follow it by a noun of the same kind.
+_PEOPLE = frozenset(
+    """people persons men women children students workers employees staff members users residents citizens
+    soldiers troops voters scientists researchers players fans patients victims visitors tourists immigrants
+    refugees adults teachers doctors nurses officers engineers subscribers customers viewers listeners
+    readers followers inhabitants""".split()
+)
+_PLACES = frozenset(
+    """universities colleges schools states countries companies firms cities towns nations provinces counties
+    districts institutions organizations organisations agencies hospitals campuses""".split()
+)
+_COUNT_ASKED = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
+_COUNTED_NOUN = re.compile(
+    r"^[\d,.]+(?:\s+(?:million|billion|thousand|hundred))?\s+(?:[\w-]+\s+){0,2}?([\w-]+s)\b", re.I
+)
+
+
+def _count_kind(word: str) -> str | None:
+    word = word.lower()
+    return "people" if word in _PEOPLE else "places" if word in _PLACES else None
+
+
+def counts_another_kind(question: str, span_on: str) -> bool:
+    """Whether a count (`span_on`: the span and the words after it, "26 universities and colleges ...")
+    counts institutions or places where the question counts people, or the other way round."""
+    asked = _COUNT_ASKED.match(asked_part(question))
+    if asked is None:
+        return False
+    kind = next((k for k in map(_count_kind, asked.group(1).split()) if k is not None), None)
+    counted = _COUNTED_NOUN.match(span_on.strip())
+    if kind is None or counted is None:
+        return False
+    other = _count_kind(counted.group(1))
+    return other is not None and other != kind
+
+
+def named_by_number(before_span: str) -> str:
+    """The capitalised words that a bare number ends the name of, right before it ("Executive Order" of
+    "the Governor's Executive Order 2022-33", "Super Bowl" of "Super Bowl 50"), or "": a question asking
+    which order or which game is answered by the whole name, which the span heads may cut to its number.
+    Words before a possessive name another thing ("Governor's"), and a capitalised word that opens a
+    sentence is no name ("In 2019")."""
+    run = _NAME_BEFORE_NUMBER.search(before_span)
+    if run is None:
+        return ""
+    words = run.group(1).split()
+    owner = max((i + 1 for i, w in enumerate(words) if w.endswith(("'s", "’s", "s'", "s’"))), default=0)
+    words = words[owner:]
+    while words and words[0].lower() in _NOT_NAME_WORDS:
+        words = words[1:]
+    if not words:
+        return ""
+    return before_span[before_span.rindex(words[0], run.start(1)) :].rstrip()
+
+
+_NAME_BEFORE_NUMBER = re.compile(r"((?:(?-i:[A-Z][\w.&'’-]*)\s){1,4})$")
+_NOT_NAME_WORDS = frozenset(
+    """the a an in on at by from since until till of for and or but to with after before during as about
+    around nearly over under some this that these those its his her their our no no. number nos.""".split()
+)
 
 
 def without_lead_in(question: str) -> str:
@@ -539,10 +678,14 @@ def can_answer(question: str, span: str) -> bool:
         return bool(_WORD.search(span)) and not kind_clash(question, span)
     if asked is Asked.TIME and _YEAR_QUESTION.match(question):
         return bool(_YEAR.search(span))
-    if asked is Asked.OTHER or _DIGIT.search(span):
-        return True
+    if asked is Asked.TIME and _DATE_QUESTION.match(question):
+        return bool(_DAY.search(span)) or bool(_A_YEAR.search(span))
     words = {w.lower() for w in _WORD.findall(span)}
     words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
+    if _HOW_LONG.match(question) and _DIGIT.search(span):
+        return bool(words & (_DURATION_WORDS | _LENGTH_UNITS)) or bool(_A_YEAR.search(span))
+    if asked is Asked.OTHER or _DIGIT.search(span):
+        return True
     if asked is Asked.TIME:
         return bool(words & _TIME_WORDS)
     if _HOW_LONG.match(question):

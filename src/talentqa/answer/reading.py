@@ -25,14 +25,17 @@ from talentqa.answer.asked import (
     as_read,
     asked_for,
     asks_about_a_year,
+    asks_about_an_ordinal,
     can_answer,
     cannot_be_short_answer,
-    dates_other_years,
+    counts_another_kind,
     is_yes_no,
     measure_asked,
-    names_asked_year,
+    named_by_number,
+    ordinal_match,
     states_measure,
     time_of_opposite,
+    year_match,
 )
 from talentqa.answer.attribution import (
     Attribution,
@@ -198,7 +201,9 @@ class ReadingAnswerer:
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
         if asks_about_a_year(question):
-            readings = [_year_read(question, r) for r in readings]
+            readings = [_occasion_read(question, r, year_match) for r in readings]
+        if asks_about_an_ordinal(question):
+            readings = [_occasion_read(question, r, ordinal_match) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
@@ -450,8 +455,9 @@ class ReadingAnswerer:
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
             return None  # a sentence naming no sum (no weight) cannot answer a money (weight) question
-        if asks_about_a_year(question) and _year_read(question, reading).probability == 0.0:
-            return None  # nor one dating its fact to another year than the asked one
+        for asks, match in ((asks_about_a_year, year_match), (asks_about_an_ordinal, ordinal_match)):
+            if asks(question) and _occasion_read(question, reading, match).probability == 0.0:
+                return None  # nor one dating its fact to another year (occasion) than the asked one
         return reading
 
     def _statement_asked(self, question: str, passages: Sequence[Passage]) -> ReportedSpeech | None:
@@ -744,23 +750,24 @@ def _measure_read(measure: Measure, reading: Reading) -> Reading:
     return _ruled_out(reading)
 
 
-def _year_read(question: str, reading: Reading) -> Reading:
+def _occasion_read(question: str, reading: Reading, match: Callable[[str, str], bool | None]) -> Reading:
     """A reading whose quote (with the sentence before it, which often dates it) names years, none of them
     the one the question asks about, states another year's fact: "In 2021, its GDP hit nearly $18
-    trillion" for "How much did China's GDP grow in 2020?" (`talentqa.answer.asked.dates_other_years`).
-    Where the span heads' runner-up sentence of the passage names the asked year, that sentence is the
-    reading's instead ("before 2016, the pool ... was about 110,000" -> "... as low as 74,000 by 2025"
-    for how low it could fall by 2025). On the SQuAD 2.0 test half it changed 6 answers, all to
-    unanswerable questions, though 31 of 821 answerable public questions naming a year have a gold
-    sentence (and the one before it) naming only others, mostly slips in the question ("built in 1964" of
-    "In 1564 ..."): docs/measured.md, "New articles, new questions"."""
-    if reading.output.probability == 0.0 or not dates_other_years(question, _dating_context(reading)):
+    trillion" for "How much did China's GDP grow in 2020?" (`match` is `talentqa.answer.asked.year_match`);
+    so does one numbering the asked occasion otherwise ("his 66th birthday" for "... his 69th birthday?",
+    `ordinal_match`). Where the span heads' runner-up sentence of the passage names the asked year, that
+    sentence is the reading's instead ("before 2016, the pool ... was about 110,000" -> "... as low as
+    74,000 by 2025" for how low it could fall by 2025). On the SQuAD 2.0 test half the year rule changed
+    6 answers, all to unanswerable questions, though 31 of 821 answerable public questions naming a year
+    have a gold sentence (and the one before it) naming only others, mostly slips in the question ("built
+    in 1964" of "In 1564 ..."): docs/measured.md, "New articles, new questions"."""
+    if reading.output.probability == 0.0 or match(question, _dating_context(reading)) is not False:
         return reading
     other = reading.output.other
     if other is not None:
         output = respanned(reading.output, reading.passage.chunk.text, other.start, other.end)
         moved = Reading(reading.passage, reading.rank, output)
-        if names_asked_year(question, _dating_context(moved)) and not _unquotable(moved.passage, output):
+        if match(question, _dating_context(moved)) is True and not _unquotable(moved.passage, output):
             return moved
     return _ruled_out(reading)
 
@@ -786,13 +793,39 @@ def _kind_read(question: str, reading: Reading) -> Reading:
     first span. A time that dates the opposite event ("2018" out of "launched in 2018" for "When did the
     China Initiative end?") is not what was asked either, nor a name given another office than the one
     asked."""
+    reading = _whole_name(question, reading)
     if (
         can_answer(question, reading.output.span)
         and not _dates_the_opposite(question, reading)
         and not _another_office(question, reading)
+        and not counts_another_kind(question, _span_on(reading))
     ):
         return reading
     return _ruled_out(reading)
+
+
+def _span_on(reading: Reading) -> str:
+    """The reading's span and the few words after it, where a count's noun is written."""
+    text, output = reading.passage.chunk.text, reading.output
+    return text[output.start : output.end + 40]
+
+
+def _whole_name(question: str, reading: Reading) -> Reading:
+    """For a question asking for a name, a bare number the span heads chose ("2022-33") widened to the
+    name it ends ("Executive Order 2022-33"): the number alone is no name, the whole one is."""
+    span = reading.output.span
+    if asked_for(question) is not Asked.NAME or _LETTER.search(span):
+        return reading
+    text, start = reading.passage.chunk.text, reading.output.start
+    before = text[max(0, start - 80) : start]
+    name = named_by_number(before)
+    if not name:
+        return reading
+    output = respanned(reading.output, text, start - len(before) + before.rindex(name), reading.output.end)
+    return Reading(reading.passage, reading.rank, output, reading.ruled_out_from)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _dates_the_opposite(question: str, reading: Reading) -> bool:
