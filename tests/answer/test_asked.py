@@ -19,6 +19,7 @@ from talentqa.answer.asked import (
     dates_other_years,
     is_yes_no,
     measure_asked,
+    month_match,
     named_by_number,
     names_asked_year,
     ordinal_match,
@@ -159,6 +160,11 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("Which company did he sue?", "the University of Kansas", False),
         ("Which company did Zizheng Pan intern at?", "Nvidia", True),
         ("Which company makes the chips?", "Acme Corp", True),
+        ("In which Canadian city was she detained?", "Canada", False),  # a country, no city
+        ("In which Japanese city did they talk?", "in Japan", False),
+        ("In which city did they talk?", "Osaka, Japan", True),
+        ("Which city hosts the summit?", "Singapore", True),  # a city-state is its own city
+        ("Which country hosts the summit?", "Canada", True),
         ("Which university did she attend?", "Harvard Medical School", True),
         ("In which city did returnees settle?", "Department of Commerce", False),
         ("Which organization ran it?", "Tsinghua University", True),  # any kind of organisation
@@ -170,7 +176,13 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("Which official announced the plan?", "Department of Homeland Security", False),
         ("Which official announced the plan?", "Alejandro Mayorkas", True),
         ("Which FCC commissioner called for a ban?", "Federal Communications Commission", False),
-        ("Which president signed the law?", "2019", False),  # a person's name, not a number
+        ("Which president signed the law?", "2019", False),
+        ("What is the name of the company?", "2019", False),
+        (
+            "What is the name of the Auburn University spokesperson?",
+            "Federal Trade Commission",
+            False,
+        ),  # a person's name, not a number
         ("Who is the individual accused of fraud?", "2023", False),
         ("Which platform pays video makers most?", "YouTube", True),
         ("Which platform pays video makers most?", "2021", False),
@@ -215,6 +227,8 @@ def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str
         ("What was the price of a ticket?", True),
         ("How much cash do local governments give families for a third child?", True),
         ("How much funding went to the program?", True),
+        ("How much debt does Country Garden owe?", True),
+        ("How much revenue did the app bring in?", True),
         ("How much time was left in the quarter?", False),
         ("How much of the budget went to laboratories?", False),
         ("What is the comparison in price between private and public schools?", False),
@@ -430,3 +444,21 @@ def test_a_count_of_institutions_does_not_answer_a_question_counting_people(
     question: str, span_on: str, another: bool
 ) -> None:
     assert counts_another_kind(question, span_on) is another
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "match"),
+    [
+        ("By how much did sales fall in September?", "In October, sales contracted 26.5%.", False),
+        ("By how much did sales fall in September?", "In September, sales fell 24%.", True),
+        ("By how much did sales fall in September?", "Sales fell 24% this year.", None),
+        ("How much did sales fall?", "In October, sales contracted 26.5%.", None),
+        ("Who may join in 2023?", "In October, members may join.", None),  # "may", the verb: no month
+        ("What happened on May 3?", "On May 3, the law passed.", True),
+        ("Did sales fall in September?", "In October, sales contracted.", None),  # yes/no: the evidence
+    ],
+)
+def test_a_sentence_naming_only_other_months_than_the_asked_one_states_another_months_fact(
+    question: str, context: str, match: bool | None
+) -> None:
+    assert month_match(question, context) is match

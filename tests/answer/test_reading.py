@@ -515,6 +515,18 @@ def test_a_sentence_about_another_occasion_does_not_answer_a_question_numbering_
     ).abstained
 
 
+def test_a_sentence_about_another_month_does_not_answer_a_question_about_one_month() -> None:
+    articles = {"sales": "In October, sales by the 100 biggest developers contracted 26.5% from a year ago."}
+    answerer = _answerer({"sales": (0.9, "26.5%")}, articles)
+    answer = answerer.answer(
+        "By how much did developers' sales fall in September?", _passages(articles), articles.__getitem__
+    )
+    assert answer.abstained and "October" in answer.related[0].quote
+    assert not answerer.answer(
+        "By how much did developers' sales fall in October?", _passages(articles), articles.__getitem__
+    ).abstained
+
+
 def test_a_bare_number_answers_a_name_question_as_the_whole_name_it_ends() -> None:
     articles = {"order": "Citing the Governor’s Executive Order 2022-33, the university cut off TikTok."}
     answerer = _answerer({"order": (0.95, "2022-33")}, articles)

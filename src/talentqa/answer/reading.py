@@ -24,6 +24,7 @@ from talentqa.answer.asked import (
     another_office,
     as_read,
     asked_for,
+    asks_about_a_month,
     asks_about_a_year,
     asks_about_an_ordinal,
     can_answer,
@@ -31,6 +32,7 @@ from talentqa.answer.asked import (
     counts_another_kind,
     is_yes_no,
     measure_asked,
+    month_match,
     named_by_number,
     ordinal_match,
     states_measure,
@@ -200,10 +202,9 @@ class ReadingAnswerer:
             readings = [_measure_read(measure, r) for r in readings]
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
-        if asks_about_a_year(question):
-            readings = [_occasion_read(question, r, year_match) for r in readings]
-        if asks_about_an_ordinal(question):
-            readings = [_occasion_read(question, r, ordinal_match) for r in readings]
+        for asks, match in _OCCASIONS:
+            if asks(question):
+                readings = [_occasion_read(question, r, match) for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
@@ -455,7 +456,7 @@ class ReadingAnswerer:
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
             return None  # a sentence naming no sum (no weight) cannot answer a money (weight) question
-        for asks, match in ((asks_about_a_year, year_match), (asks_about_an_ordinal, ordinal_match)):
+        for asks, match in _OCCASIONS:
             if asks(question) and _occasion_read(question, reading, match).probability == 0.0:
                 return None  # nor one dating its fact to another year (occasion) than the asked one
         return reading
@@ -750,12 +751,22 @@ def _measure_read(measure: Measure, reading: Reading) -> Reading:
     return _ruled_out(reading)
 
 
+# What dates or numbers an occasion, which a question may ask about and a quote may give otherwise: a year,
+# a month, an ordinal ("69th birthday").
+_OCCASIONS: tuple[tuple[Callable[[str], bool], Callable[[str, str], bool | None]], ...] = (
+    (asks_about_a_year, year_match),
+    (asks_about_a_month, month_match),
+    (asks_about_an_ordinal, ordinal_match),
+)
+
+
 def _occasion_read(question: str, reading: Reading, match: Callable[[str, str], bool | None]) -> Reading:
     """A reading whose quote (with the sentence before it, which often dates it) names years, none of them
     the one the question asks about, states another year's fact: "In 2021, its GDP hit nearly $18
     trillion" for "How much did China's GDP grow in 2020?" (`match` is `talentqa.answer.asked.year_match`);
     so does one numbering the asked occasion otherwise ("his 66th birthday" for "... his 69th birthday?",
-    `ordinal_match`). Where the span heads' runner-up sentence of the passage names the asked year, that
+    `ordinal_match`), or a month ("In October" for "... fall in September?", `month_match`). Where the span
+    heads' runner-up sentence of the passage names the asked year, that
     sentence is the reading's instead ("before 2016, the pool ... was about 110,000" -> "... as low as
     74,000 by 2025" for how low it could fall by 2025). On the SQuAD 2.0 test half the year rule changed
     6 answers, all to unanswerable questions, though 31 of 821 answerable public questions naming a year
