@@ -499,6 +499,11 @@ _ASKED_AFTER_COMMA = re.compile(r",\s*(?=(?:what|when|where|why|how)\b)", re.I)
 _QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
+def _asking(question: str) -> str:
+    """The question's asking sentence, or its last sentence where none ends in "?"."""
+    return _asking_sentence(question) or _SENTENCE_BREAK.split(question.strip())[-1]
+
+
 def _asking_sentence(question: str) -> str | None:
     """The question's last sentence that asks (ends in "?"); None for a statement."""
     sentences = _SENTENCE_BREAK.split(question.strip())
@@ -534,11 +539,6 @@ def _years(text: str) -> tuple[set[str], set[str]]:
     return years, decades
 
 
-def year_match(question: str, context: str) -> bool | None:
-    """None where the question asks about no year or `context` names none; else whether one matches."""
-    return _year_match(question, context)
-
-
 # A month, as the year above: "By how much did sales fall in September?" is not answered by "In October,
 # sales ... contracted 26.5%". "May" only where it dates ("May 3", "May 2021", "May of"), not the verb. Of
 # the 71 answerable SQuAD dev questions whose asking sentence names a month, one has a gold sentence (and
@@ -551,31 +551,18 @@ _MONTH_NAMED = re.compile(
 
 def asks_about_a_month(question: str) -> bool:
     """Whether the question's asking sentence names a month (and it is no yes/no question)."""
-    return not is_yes_no(question) and bool(_MONTH_NAMED.search(_asking_sentence(question) or question))
+    return not is_yes_no(question) and bool(_MONTH_NAMED.search(_asking(question)))
 
 
 def month_match(question: str, context: str) -> bool | None:
     """None where the question names no month or `context` names none; else whether one matches."""
     if is_yes_no(question):
         return None
-    asked = set(_MONTH_NAMED.findall(_asking_sentence(question) or question))
+    asked = set(_MONTH_NAMED.findall(_asking(question)))
     found = set(_MONTH_NAMED.findall(context))
     if not asked or not found:
         return None
     return bool(asked & found)
-
-
-def dates_other_years(question: str, context: str) -> bool:
-    """Whether `context` (an answer's sentence and the one before it) names years, none of them a year
-    the question asks about. Only the asking sentence counts (not a lead-in: "Feinstein will not run in
-    2024. What year was she first elected?"), and a yes/no question is answered by its evidence either
-    way."""
-    return _year_match(question, context) is False
-
-
-def names_asked_year(question: str, context: str) -> bool:
-    """Whether `context` names a year (or decade) the question asks about."""
-    return _year_match(question, context) is True
 
 
 def asks_about_a_year(question: str) -> bool:
@@ -586,11 +573,14 @@ def asks_about_a_year(question: str) -> bool:
 def _years_asked(question: str) -> tuple[set[str], set[str]]:
     if is_yes_no(question):
         return set(), set()
-    return _years(_asking_sentence(question) or _SENTENCE_BREAK.split(question.strip())[-1])
+    return _years(_asking(question))
 
 
-def _year_match(question: str, context: str) -> bool | None:
-    """None where the question asks about no year or `context` names none; else whether one matches."""
+def year_match(question: str, context: str) -> bool | None:
+    """None where the question asks about no year or `context` names none; else whether `context` (an
+    answer's sentence and the one before it) names one it asks about. Only the asking sentence counts (not
+    a lead-in: "Feinstein will not run in 2024. What year was she first elected?"), and a yes/no question
+    is answered by its evidence either way."""
     asked_years, asked_decades = _years_asked(question)
     if not asked_years and not asked_decades:
         return None
@@ -626,7 +616,7 @@ def _singular(noun: str) -> str:
 
 def asks_about_an_ordinal(question: str) -> bool:
     """Whether the question's asking sentence gives a noun an ordinal ("his 69th birthday")."""
-    return not is_yes_no(question) and bool(_ordinals(_asking_sentence(question) or question))
+    return not is_yes_no(question) and bool(_ordinals(_asking(question)))
 
 
 def ordinal_match(question: str, context: str) -> bool | None:
@@ -635,7 +625,7 @@ def ordinal_match(question: str, context: str) -> bool | None:
     "... his 69th birthday?"."""
     if is_yes_no(question):
         return None
-    asked = _ordinals(_asking_sentence(question) or question)
+    asked = _ordinals(_asking(question))
     found = _ordinals(context)
     shared = [noun for noun in asked if noun in found]
     if not shared:
