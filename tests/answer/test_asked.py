@@ -142,6 +142,7 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("How long ago did it happen?", "in January", True),
         ("How long did the call last?", "69th birthday", False),  # a number, no unit
         ("How long did the call last?", "about 40 minutes", True),
+        ("How long has the heat wave lasted?", "more than 60 years ago", False),  # when, not how long
         ("How long did Tesla hold this position?", "1892 to 1894", True),
         ("How long is the section that turns north?", "86 km", True),
         ("On what date was the op-ed published?", "last month", False),

@@ -68,6 +68,7 @@ _LENGTH_UNITS = frozenset(
     cm mm yard yards inch inches""".split()
 )
 _A_YEAR = re.compile(r"\b1\d{3}|\b20\d\d")
+_AGO = re.compile(r"\bago\W*$", re.I)
 # "On what date ...?", "What day ...?": a day ("February 7", "Thursday", "Christmas Eve") or at least a year,
 # not a time relative to the story's ("last month" for when an op-ed was published). Of the 30 answerable
 # SQuAD dev questions asking so, every gold answer names a day but one, a year ("prior to which date?").
@@ -756,6 +757,8 @@ def can_answer(question: str, span: str) -> bool:
         return bool(_DAY.search(span)) or bool(_A_YEAR.search(span))
     words = {w.lower() for w in _WORD.findall(span)}
     words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
+    if _HOW_LONG.match(question) and _AGO.search(span):
+        return False  # "more than 60 years ago" is when, not how long
     if _HOW_LONG.match(question) and _DIGIT.search(span):
         return bool(words & (_DURATION_WORDS | _LENGTH_UNITS)) or bool(_A_YEAR.search(span))
     if asked is Asked.OTHER or _DIGIT.search(span):

@@ -805,14 +805,16 @@ def _kind_read(question: str, reading: Reading) -> Reading:
     China Initiative end?") is not what was asked either, nor a name given another office than the one
     asked."""
     reading = _whole_name(question, reading)
-    if (
+    return reading if _fits_kind(question, reading) else _ruled_out(reading)
+
+
+def _fits_kind(question: str, reading: Reading) -> bool:
+    return (
         can_answer(question, reading.output.span)
         and not _dates_the_opposite(question, reading)
         and not _another_office(question, reading)
         and not counts_another_kind(question, _span_on(reading))
-    ):
-        return reading
-    return _ruled_out(reading)
+    )
 
 
 def _span_on(reading: Reading) -> str:
