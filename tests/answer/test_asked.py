@@ -21,6 +21,7 @@ from talentqa.answer.asked import (
     month_match,
     named_by_number,
     ordinal_match,
+    restates_the_asked,
     states_measure,
     states_money,
     time_of_opposite,
@@ -463,3 +464,20 @@ def test_a_sentence_naming_only_other_months_than_the_asked_one_states_another_m
     question: str, context: str, match: bool | None
 ) -> None:
     assert month_match(question, context) is match
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "restates"),
+    [
+        ("Which clinic in central Beijing had hours-long lines?", "a clinic", True),
+        ("Which clinic in central Beijing had hours-long lines?", "the central clinic", True),
+        ("Which clinic had hours-long lines?", "a walk-in clinic", False),  # a word of its own
+        ("Which park is home to the Kearney Mansion?", "Kearney Park", False),  # a name
+        ("Which article prohibits it?", "article 101", False),  # a number names it
+        ("Who runs the clinic?", "a clinic", False),
+    ],
+)
+def test_a_span_that_only_restates_the_asked_noun_names_nothing(
+    question: str, span: str, restates: bool
+) -> None:
+    assert restates_the_asked(question, span) is restates

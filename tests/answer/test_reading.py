@@ -552,6 +552,22 @@ def test_a_count_of_institutions_does_not_answer_a_question_counting_people() ->
     ).abstained
 
 
+def test_a_span_that_only_restates_the_asked_noun_does_not_answer() -> None:
+    articles = {
+        "lines": "China Youth Daily documented hours-long lines at a clinic in central Beijing on Friday."
+    }
+    answerer = _answerer({"lines": (0.96, "a clinic")}, articles)
+    answer = answerer.answer(
+        "Which clinic in central Beijing had hours-long lines?", _passages(articles), articles.__getitem__
+    )
+    assert answer.abstained and "a clinic" in answer.related[0].quote
+    named = {"lines": "Hours-long lines formed at the Chaoyang clinic in central Beijing on Friday."}
+    answer = _answerer({"lines": (0.96, "Chaoyang clinic")}, named).answer(
+        "Which clinic in central Beijing had hours-long lines?", _passages(named), named.__getitem__
+    )
+    assert answer.short_answer == "Chaoyang clinic"
+
+
 def test_the_other_sentence_span_lies_wholly_before_or_after_the_best_spans_sentence() -> None:
     passage = "Alpha one. Beta two here. Gamma three."
     # One token per word; token 2 ("Beta") is best. A span straddling "Beta two here." scores higher than

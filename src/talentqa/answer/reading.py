@@ -35,6 +35,7 @@ from talentqa.answer.asked import (
     month_match,
     named_by_number,
     ordinal_match,
+    restates_the_asked,
     states_measure,
     time_of_opposite,
     year_match,
@@ -202,6 +203,9 @@ class ReadingAnswerer:
             readings = [_measure_read(measure, r) for r in readings]
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
+        if not isinstance(reader, SpanRefiner):
+            # "a clinic" for "Which clinic ...?" names nothing: the passage did not say which
+            readings = [_ruled_out(r) if restates_the_asked(question, r.output.span) else r for r in readings]
         for asks, match in _OCCASIONS:
             if asks(question):
                 readings = [_occasion_read(question, r, match) for r in readings]
