@@ -185,9 +185,11 @@ def kind_clash(question: str, span: str) -> bool:
 
 
 def _a_country(span: str) -> bool:
-    name = re.sub(r"^(?:in|at|to|from|of)\s+|^the\s+", "", span.strip(" .,;:\"“”'‘’()"), flags=re.I)
-    name = re.sub(r"^the\s+", "", name, flags=re.I).lower()
+    name = _BEFORE_A_PLACE.sub("", span.strip(" .,;:\"“”'‘’()")).lower()
     return name in _countries()
+
+
+_BEFORE_A_PLACE = re.compile(r"^(?:(?:in|at|to|from|of)\s+)?(?:the\s+)?", re.I)
 
 
 @lru_cache(maxsize=1)
