@@ -185,6 +185,12 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
             False,
         ),  # a person's name, not a number
         ("Who is the individual accused of fraud?", "2023", False),
+        ("What was the name of the 3-year-old child who died?", "Gansu province", False),  # a place
+        ("What was the name of the 3-year-old child who died?", "Li Ming", True),
+        ("Which Burisma Holdings official did he meet?", "Ukrainian energy company", False),
+        ("Which university did the volunteers come from?", "Beijing Capital International Airport", False),
+        ("Which university did the volunteers come from?", "Capital Normal University", True),
+        ("What Doctor Who spin-off was only a pilot?", "K-9 and Company", True),  # "Doctor": a name's
         ("Which platform pays video makers most?", "YouTube", True),
         ("Which platform pays video makers most?", "2021", False),
         ("Why are Chinese scientists leaving the US?", "feeling anxious", False),
@@ -257,6 +263,9 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
         ("What was the balloon's weight?", Measure.WEIGHT),
         ("What is the weight of a bushel of coal in pounds?", Measure.WEIGHT),
         ("How much weight can the rocket lift into orbit?", Measure.WEIGHT),
+        ("What was the highest temperature recorded during the heat wave?", Measure.TEMPERATURE),
+        ("How cold does the region get in winter?", Measure.TEMPERATURE),
+        ("At what temperature does oxygen condense?", Measure.TEMPERATURE),
         ("How much of the budget went to laboratories?", None),
         ("How big was the object?", None),
     ],
@@ -273,6 +282,15 @@ def test_a_weight_is_named_by_its_unit() -> None:
     assert not states_measure(Measure.WEIGHT, "It was described as the size of a small car.")
     assert states_measure(Measure.MONEY, "It cost $30m.") and not states_measure(
         Measure.MONEY, "It cost a lot."
+    )
+
+
+def test_a_temperature_is_named_in_degrees_or_by_comparison() -> None:
+    assert states_measure(Measure.TEMPERATURE, "The highest temperature recorded was 104 °F (40 °C).")
+    assert states_measure(Measure.TEMPERATURE, "Oxygen condenses at 90.20 K.")
+    assert states_measure(Measure.TEMPERATURE, "It is more soluble at lower temperatures.")
+    assert not states_measure(
+        Measure.TEMPERATURE, "It has smashed temperature records at hundreds of weather stations."
     )
 
 
@@ -440,6 +458,10 @@ def test_a_bare_number_ends_the_capitalised_name_written_right_before_it(before:
         ("How many students are enrolled?", "26 in all", False),  # no counted noun: the reader's call
         ("How many bills were passed?", "26 universities", False),  # neither people nor institutions
         ("Which students enrolled?", "26 universities", False),
+        ("How many factories were forced to shut?", "80 million people in southwestern China", True),
+        ("How many residents were moved?", "12 factories were", True),
+        ("How many people were moved?", "80 million people", False),
+        ("How many schools admit women?", "3 women's colleges", False),  # "women's": not what it counts
     ],
 )
 def test_a_count_of_institutions_does_not_answer_a_question_counting_people(

@@ -377,6 +377,32 @@ def test_a_question_asking_for_a_weight_is_not_answered_by_a_quote_naming_no_uni
     assert not answerer.answer("How big was the object?", _passages(articles), articles.__getitem__).abstained
 
 
+def test_a_question_asking_for_a_temperature_is_not_answered_by_a_quote_naming_no_degrees() -> None:
+    articles = {
+        "stations": "The heat wave has smashed temperature records at hundreds of weather stations.",
+        "peak": "In Chongqing the mercury hit 45 degrees Celsius on Thursday.",
+    }
+    answerer = _answerer({"stations": (0.85, "hundreds of weather stations")}, articles)
+    question = "What was the highest temperature recorded during the heat wave?"
+    answer = answerer.answer(question, _passages(articles), articles.__getitem__)
+    assert answer.abstained and "weather stations" in answer.related[0].quote
+    both = _answerer(
+        {"stations": (0.85, "hundreds of weather stations"), "peak": (0.6, "45 degrees Celsius")}, articles
+    )
+    answer = both.answer(question, _passages(articles), articles.__getitem__)
+    assert answer.short_answer == "45 degrees Celsius"
+
+
+def test_a_place_or_institution_does_not_answer_a_question_asking_for_a_person_by_name() -> None:
+    articles = {"child": "The death of a 3-year-old in Lanzhou, Gansu province, sparked an outcry."}
+    answerer = _answerer({"child": (0.91, "Gansu province")}, articles)
+    question = "What was the name of the 3-year-old child who died in Lanzhou?"
+    answer = answerer.answer(question, _passages(articles), articles.__getitem__)
+    assert answer.abstained and "Gansu" in answer.related[0].quote
+    where = answerer.answer("Where did the 3-year-old die?", _passages(articles), articles.__getitem__)
+    assert where.short_answer == "Gansu province"
+
+
 def test_a_name_the_passage_gives_another_office_does_not_answer_a_question_asking_for_one() -> None:
     articles = {
         "senate": "Also at the federal level, Sen. Josh Hawley introduced legislation to ban the app.",

@@ -89,23 +89,34 @@ _TITLES = (
 )
 # One capitalised word may stand before the kind: "Which TikTok spokesperson", "Which Chinese university".
 # (Any words there were tried: "which South Asian country" then agreed on the wrong country.)
-_MODIFIER = r"(?:(?-i:[A-Z][\w.&'’-]*)\s+)?"
-# The same asked by name: "What is the name of the Auburn University spokesperson who ...?"
+_MODIFIER = r"(?:(?-i:[A-Z][\w.&'’-]*)\s+){0,2}"
+# The same asked by name: "What is the name of the Auburn University spokesperson who ...?", "... of the
+# 3-year-old child ...?" (any words but linking ones may stand before the kind there).
 _NAME_OF = (
     r"|what\s+(?:is|was|are|were)\s+the\s+names?\s+of\s+(?:the|a|an|this|that)\s+"
-    r"(?:(?-i:[A-Z][\w.&'’-]*)\s+){0,3}"
+    r"(?:(?!(?:the|a|an|that|this|which|who|whom|whose|of|in|on|at|to|for|by|with|from|and|or|is|was|are"
+    r"|were|has|have|had|did|does|do)\b)[\w.&'’-]+\s+){0,3}"
+)
+# People asked for by what they are to the story ("Which official ...?", "... the name of the child ...?");
+# the last ones only in lower case, as they also start names ("What Doctor Who spin-off ...?").
+_PERSON_NOUNS = (
+    "person|people|man|men|woman|women|individual|official|spokesperson|spokesman|spokeswoman|executive"
+    "|ceo|politician|leader|player|actor|actress|artist|singer|scientist|researcher|professor|author|writer"
+)
+_RELATION_NOUNS = (
+    "child|children|boy|girl|father|mother|son|daughter|wife|husband|parent|victim|patient|student"
+    "|worker|doctor|nurse|teacher|vet|veterinarian|pilot|soldier|resident|driver|passenger"
 )
 _NAME_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
     r"(?:(?:which|what)\s+"
     + _MODIFIER
     + _NAME_OF
-    + r")(?:person|people|man|woman|company|companies|firm|business|organi[sz]ation|group"
+    + r")(?:company|companies|firm|business|organi[sz]ation|group"
     r"|university|college|school|journal|newspaper|magazine|outlet|publication|country|countries|nation"
     r"|city|cities|town|team|party|agency|institution|institute|think\s+tank|lab|laboratory|brand|chain"
-    r"|network|broadcaster|author|writer|official|politician|leader|player|actor|actress|artist|band"
-    r"|singer|scientist|researcher|professor|startup|start-up|individual|platform|club|app|website|exchange"
-    r"|airline|studio|league|spokesperson|spokesman|spokeswoman|executive|ceo|" + _TITLES + r")s?\b)",
+    r"|network|broadcaster|band|startup|start-up|platform|club|app|website|exchange"
+    r"|airline|studio|league|" + _PERSON_NOUNS + "|" + _TITLES + r"|(?-i:" + _RELATION_NOUNS + r"))s?\b)",
     re.I,
 )
 # Kinds of named thing a span can show by its head word ("Tsinghua University", "Acme Corp", "Department of
@@ -125,11 +136,11 @@ _KIND_OF_ASKED = {
     # People, whom no institution's name answers ("Federal Communications Commission" for "Which TikTok
     # spokesperson responded?"): no head word names a person, so any institution's head clashes.
     **dict.fromkeys(
-        """person people man men woman women individual official officials spokesperson spokesman spokeswoman
-        executive executives ceo politician politicians leader leaders player players actor actors actress
-        actresses artist artists singer singers scientist scientists researcher researchers professor
-        professors author authors writer writers""".split()
-        + [title + suffix for title in _TITLES.split("|") for suffix in ("", "s")],
+        [
+            noun + suffix
+            for noun in (_PERSON_NOUNS + "|" + _TITLES + "|" + _RELATION_NOUNS).split("|")
+            for suffix in ("", "s")
+        ],
         "person",
     ),
 }
@@ -138,14 +149,18 @@ _ASKED_KIND = re.compile(
     + _MODIFIER
     + _NAME_OF
     + r")("
-    + "|".join(sorted(_KIND_OF_ASKED, key=len, reverse=True))
+    + "|".join(
+        f"(?-i:{kind})" if kind.removesuffix("s") in _RELATION_NOUNS.split("|") else kind
+        for kind in sorted(_KIND_OF_ASKED, key=len, reverse=True)
+    )
     + r")\b",
     re.I,
 )
 _KIND_OF_HEAD = {
     **dict.fromkeys("university college institute academy school".split(), "school"),
     **dict.fromkeys("inc corp corporation company co ltd llc plc gmbh".split(), "firm"),
-    **dict.fromkeys("city county".split(), "place"),
+    **dict.fromkeys("city county province prefecture region".split(), "place"),
+    **dict.fromkeys("airport stadium arena".split(), "facility"),
     **dict.fromkeys("journal magazine newspaper".split(), "publication"),
     **dict.fromkeys("department ministry agency bureau commission administration".split(), "agency"),
     # Bodies that are none of the asked kinds: a think tank, an advocacy group, a foundation ("Brennan
@@ -376,11 +391,27 @@ _WEIGHT = re.compile(
 )
 
 
+# "What was the highest temperature recorded?", "How cold does it get?": a temperature, which a passage
+# states in degrees or by comparison ("at lower temperatures"). Each of the 8 answerable SQuAD dev questions
+# of this shape has one in its gold answer's sentence; "hundreds of weather stations" does not answer it.
+_TEMPERATURE_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:hot|cold|warm|cool)\b|(?:at\s+|to\s+)?what\s+"
+    r"(?:(?:is|was|are|were)\s+(?:the|its|their)\s+(?:[\w'’-]+\s+){0,2})?temperatures?\b)",
+    re.I,
+)
+_TEMPERATURE = re.compile(
+    r"°|\bdegrees?\b|\bcelsius\b|\bfahrenheit\b|\bkelvins?\b|\d\s?[CFK]\b"
+    r"|\b(?:lower|higher|warmer|colder|hotter|freezing|boiling)\b",
+    re.I,
+)
+
+
 class Measure(Enum):
-    """A quantity whose unit a passage must name to answer: a sum of money, a weight."""
+    """A quantity whose unit a passage must name to answer: a sum of money, a weight, a temperature."""
 
     MONEY = "money"
     WEIGHT = "weight"
+    TEMPERATURE = "temperature"
 
 
 def measure_asked(question: str) -> Measure | None:
@@ -389,12 +420,16 @@ def measure_asked(question: str) -> Measure | None:
         return Measure.MONEY
     if _WEIGHT_QUESTION.match(asked_part(question)):
         return Measure.WEIGHT
+    if _TEMPERATURE_QUESTION.match(asked_part(question)):
+        return Measure.TEMPERATURE
     return None
 
 
 def states_measure(measure: Measure, text: str) -> bool:
-    """Whether `text` names a quantity of the measure: a currency (or "free"), a unit of weight."""
-    return states_money(text) if measure is Measure.MONEY else bool(_WEIGHT.search(text))
+    """Whether `text` names a quantity of the measure: a currency (or "free"), a unit of weight, degrees."""
+    if measure is Measure.MONEY:
+        return states_money(text)
+    return bool((_WEIGHT if measure is Measure.WEIGHT else _TEMPERATURE).search(text))
 
 
 # Events and their opposites: the time of one is not the time of the other ("When did the China
@@ -636,9 +671,10 @@ def ordinal_match(question: str, context: str) -> bool | None:
     return any(asked[noun] & found[noun] for noun in shared)
 
 
-# "How many students are enrolled?" is not answered by "26 universities": a count of people and a count of
-# institutions or places are never each other's answer. Of the 85 answerable SQuAD dev questions counting
-# one of these nouns, the 35 whose gold count is followed by one follow it by a noun of the same kind.
+# "How many students are enrolled?" is not answered by "26 universities", nor "How many factories shut?" by
+# "80 million people": a count of people and a count of institutions, places or buildings are never each
+# other's answer. Of the 198 answerable SQuAD dev answers (1.1 and 2.0) to questions counting one of these
+# nouns, every one whose count is followed by one of them is followed by one of the same kind.
 _PEOPLE = frozenset(
     """people persons men women children students workers employees staff members users residents citizens
     soldiers troops voters scientists researchers players fans patients victims visitors tourists immigrants
@@ -647,11 +683,15 @@ _PEOPLE = frozenset(
 )
 _PLACES = frozenset(
     """universities colleges schools states countries companies firms cities towns nations provinces counties
-    districts institutions organizations organisations agencies hospitals campuses""".split()
+    districts institutions organizations organisations agencies hospitals campuses factories plants stores
+    shops restaurants buildings homes houses facilities offices branches mines airports stations sites
+    churches mosques temples museums libraries banks hotels stadiums farms bases ports""".split()
 )
 _COUNT_ASKED = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
 _COUNTED_NOUN = re.compile(
-    r"^[\d,.]+(?:\s+(?:million|billion|thousand|hundred))?\s+(?:[\w-]+\s+){0,2}?([\w-]+s)\b", re.I
+    r"^[\d,.]+(?:\s+(?:million|billion|thousand|hundred))?\s+(?:[\w-]+\s+){0,2}?"
+    r"([\w-]+s|people|men|women|children|staff)\b(?!['’])",
+    re.I,
 )
 
 
