@@ -20,6 +20,7 @@ from talentqa.answer.asked import (
     measure_asked,
     month_match,
     named_by_number,
+    office_lead,
     ordinal_match,
     restates_the_asked,
     states_measure,
@@ -185,6 +186,10 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
             False,
         ),  # a person's name, not a number
         ("Who is the individual accused of fraud?", "2023", False),
+        ("How much of the $1.6 billion amendment went to a lander?", "$1.6 billion", False),  # its own
+        ("How much of the $1.6 billion amendment went to a lander?", "$600 million", True),
+        ("How many tests were run when 1.53% were positive?", "1.53%", False),
+        ("How many of the 50 states ban it?", "31", True),
         ("What was the name of the 3-year-old child who died?", "Gansu province", False),  # a place
         ("What was the name of the 3-year-old child who died?", "Li Ming", True),
         ("Which Burisma Holdings official did he meet?", "Ukrainian energy company", False),
@@ -236,6 +241,11 @@ def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str
         ("How much funding went to the program?", True),
         ("How much debt does Country Garden owe?", True),
         ("How much revenue did the app bring in?", True),
+        ("How much did the startup raise?", True),
+        ("How much did the startup raise in its Series B?", True),
+        ("How much did the film make a year?", True),
+        ("How much could the ice sheet raise sea level, according to NASA?", False),  # its own object
+        ("How much did they raise the prices?", False),
         ("How much time was left in the quarter?", False),
         ("How much of the budget went to laboratories?", False),
         ("What is the comparison in price between private and public schools?", False),
@@ -266,6 +276,9 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
         ("What was the highest temperature recorded during the heat wave?", Measure.TEMPERATURE),
         ("How cold does the region get in winter?", Measure.TEMPERATURE),
         ("At what temperature does oxygen condense?", Measure.TEMPERATURE),
+        ("What was the final score of the game against Finland?", Measure.SCORE),
+        ("What was the score of the 2015 NFC championship game?", Measure.SCORE),
+        ("What was her score on the SAT?", None),  # a test score is one number
         ("How much of the budget went to laboratories?", None),
         ("How big was the object?", None),
     ],
@@ -283,6 +296,12 @@ def test_a_weight_is_named_by_its_unit() -> None:
     assert states_measure(Measure.MONEY, "It cost $30m.") and not states_measure(
         Measure.MONEY, "It cost a lot."
     )
+
+
+def test_a_score_is_named_by_two_numbers() -> None:
+    assert states_measure(Measure.SCORE, "Denver beat Carolina 24–10 to win Super Bowl 50.")
+    assert states_measure(Measure.SCORE, "They won 6 to 5.")
+    assert not states_measure(Measure.SCORE, "The U.S. women face Finland at 8:10 a.m. ET.")
 
 
 def test_a_temperature_is_named_in_degrees_or_by_comparison() -> None:
@@ -316,6 +335,19 @@ def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
 
 
 @pytest.mark.parametrize(
+    ("span", "lead"),
+    [
+        ("immigration minister Hawke", "immigration minister "),
+        ("Missouri Republican Sen. Josh Hawley", "Missouri Republican Sen. "),
+        ("Josh Hawley", ""),
+        ("the minister", ""),  # no name after the office
+    ],
+)
+def test_the_office_a_span_gives_before_its_name_is_its_lead(span: str, lead: str) -> None:
+    assert office_lead(span) == lead
+
+
+@pytest.mark.parametrize(
     ("question", "context", "other_years", "asked_year"),
     [
         ("How much did China's GDP grow in 2020?", "In 2021, its GDP hit nearly $18 trillion.", True, False),
@@ -333,6 +365,15 @@ def test_a_name_given_another_office_than_the_one_asked_does_not_answer(
         ),
         ("Did China's GDP grow in 2020?", "In 2021, its GDP grew.", False, False),
         ("How many died in 2020?", "More than 2000 people died, at $1999 each.", False, False),
+        (
+            "What was the last deadly crash before the China Eastern crash in March 2022?",
+            "It is the first since the 2010 Henan Airlines disaster.",
+            False,
+            False,
+        ),  # the year of the event it is set against, not of the asked one
+        ("What did he found after 1990?", "In 1994 he founded a lab.", False, False),
+        ("What did he found in 1994, after leaving?", "In 1996 he founded a lab.", True, False),
+        ("How much did output grow since 2004?", "In 2003-04 it grew $8.7 billion.", True, False),
     ],
 )
 def test_a_sentence_naming_only_other_years_than_the_asked_one_dates_another_fact(
@@ -479,6 +520,7 @@ def test_a_count_of_institutions_does_not_answer_a_question_counting_people(
         ("How much did sales fall?", "In October, sales contracted 26.5%.", None),
         ("Who may join in 2023?", "In October, members may join.", None),  # "may", the verb: no month
         ("What happened on May 3?", "On May 3, the law passed.", True),
+        ("What crash came before the one in March 2022?", "In May 2010, a jet crashed.", None),
         ("Did sales fall in September?", "In October, sales contracted.", None),  # yes/no: the evidence
     ],
 )

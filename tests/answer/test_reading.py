@@ -419,6 +419,15 @@ def test_a_name_the_passage_gives_another_office_does_not_answer_a_question_aski
     ).abstained
 
 
+def test_a_span_holding_another_office_before_its_name_does_not_answer_a_question_asking_for_one() -> None:
+    articles = {"visa": "However, immigration minister Hawke today used his power to cancel the visa."}
+    answerer = _answerer({"visa": (0.94, "immigration minister Hawke")}, articles)
+    question = "Which judge ruled that the decision to revoke the visa was unreasonable?"
+    assert answerer.answer(question, _passages(articles), articles.__getitem__).abstained
+    who = answerer.answer("Who cancelled the visa?", _passages(articles), articles.__getitem__)
+    assert who.short_answer == "immigration minister Hawke"
+
+
 def test_an_articles_credits_line_is_never_quoted() -> None:
     articles = {
         "report": "The Kremlin warned that Western arms shipments could be attacked.\n\n"

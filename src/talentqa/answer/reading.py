@@ -34,6 +34,7 @@ from talentqa.answer.asked import (
     measure_asked,
     month_match,
     named_by_number,
+    office_lead,
     ordinal_match,
     restates_the_asked,
     states_measure,
@@ -743,12 +744,12 @@ def _an_outlet(asked: ReportedSpeech, passages: Sequence[Passage]) -> bool:
 
 
 def _measure_read(measure: Measure, reading: Reading) -> Reading:
-    """A reading of a passage asked for a sum of money ("How much does each grantee receive?"), a weight or a
-    temperature: a quote that names no such quantity cannot be the answer, however sure the reader is of it
-    (the reader quoted "roughly 1,250 returnees among the fund's grantees" at 0.985, "the size of a small
-    car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57 answerable questions
-    asking for money, the sentence of the gold answer names a currency in every one (a weight: 6 of 6;
-    degrees: 8 of 8)."""
+    """A reading of a passage asked for a sum of money ("How much does each grantee receive?"), a weight, a
+    temperature or a score: a quote that names no such quantity cannot be the answer, however sure the
+    reader is of it (the reader quoted "roughly 1,250 returnees among the fund's grantees" at 0.985, "the
+    size of a small car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57
+    answerable questions asking for money, the sentence of the gold answer names a currency in every one
+    (a weight: 6 of 6; degrees: 8 of 8; a score: 8 of 8)."""
     start, end = reading.quote_span()
     chunk = reading.passage.chunk
     if states_measure(measure, chunk.text[start - chunk.start : end - chunk.start]):
@@ -853,9 +854,10 @@ def _dates_the_opposite(question: str, reading: Reading) -> bool:
 
 def _another_office(question: str, reading: Reading) -> bool:
     """A name the passage gives another office than the one asked ("Sen. Josh Hawley" for "Which governor
-    ordered the ban?")."""
+    ordered the ban?"), before the span or at its start ("immigration minister Hawke" for "Which judge
+    ruled ...?")."""
     text, offset = reading.passage.chunk.text, reading.output.start
-    return another_office(question, text[max(0, offset - 60) : offset])
+    return another_office(question, text[max(0, offset - 60) : offset] + office_lead(reading.output.span))
 
 
 def _ruled_out(reading: Reading) -> Reading:
