@@ -889,12 +889,22 @@ def _kind_asked(question: str) -> Asked:
 # questions asking "how many / how much" with a number, one has gold answers all of the question's numbers
 # ("How many yards did the Panthers gain in the 487 ...?").
 _HOW_MUCH_OR_MANY = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+(?:much|many)\b", re.I)
-_A_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+# A number, not one inside a name ("X.25", "Covid-19", "F-35").
+_A_NUMBER = re.compile(r"(?<![\w.,-])\d(?:[\d,.]*\d)?")
+# A count spelled out on its own ("two kinds of X.25"), not a digit's multiplier ("$1.6 billion").
+_SPELLED_COUNT = re.compile(
+    r"(?<![\d.,]\s)(?<![\d.,])\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
+    r"billions?|dozens?)\b",
+    re.I,
+)
 
 
 def _states_only_the_questions_numbers(question: str, span: str) -> bool:
     numbers = set(_A_NUMBER.findall(span))
-    return bool(numbers) and numbers <= set(_A_NUMBER.findall(question))
+    if not numbers or _SPELLED_COUNT.search(span):
+        return False
+    return numbers <= set(_A_NUMBER.findall(question))
 
 
 def can_answer(question: str, span: str) -> bool:
