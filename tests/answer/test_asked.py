@@ -186,6 +186,9 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
             False,
         ),  # a person's name, not a number
         ("Who is the individual accused of fraud?", "2023", False),
+        ("Which law firm represented Twitter?", "David Paul Morris/Bloomberg", False),  # a photo's credit
+        ("Who took the photo of the storm?", "John Normile/Getty Images", True),
+        ("Which area is it?", "Hospitality Business/Financial Centre", True),  # a name with a slash
         ("How much of the $1.6 billion amendment went to a lander?", "$1.6 billion", False),  # its own
         ("How much of the $1.6 billion amendment went to a lander?", "$600 million", True),
         ("How many tests were run when 1.53% were positive?", "1.53%", False),
@@ -277,6 +280,10 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
         ("What was the highest temperature recorded during the heat wave?", Measure.TEMPERATURE),
         ("How cold does the region get in winter?", Measure.TEMPERATURE),
         ("At what temperature does oxygen condense?", Measure.TEMPERATURE),
+        ("What was the mass of the meteoroid that struck Mars?", Measure.WEIGHT),
+        ("How wide are the craters left by the impact?", Measure.LENGTH),
+        ("What is the height of the tower?", Measure.LENGTH),
+        ("How far did the jet plunge?", None),  # "as far west as Lake Balkhash"
         ("What was the final score of the game against Finland?", Measure.SCORE),
         ("What was the score of the 2015 NFC championship game?", Measure.SCORE),
         ("What was her score on the SAT?", None),  # a test score is one number
@@ -297,6 +304,14 @@ def test_a_weight_is_named_by_its_unit() -> None:
     assert states_measure(Measure.MONEY, "It cost $30m.") and not states_measure(
         Measure.MONEY, "It cost a lot."
     )
+
+
+def test_a_length_is_named_by_its_unit() -> None:
+    assert states_measure(Measure.LENGTH, "It left a crater 130 meters wide.")
+    assert states_measure(Measure.LENGTH, "The tower is 1,250 ft tall.") and states_measure(
+        Measure.LENGTH, "a 16-foot crater"
+    )
+    assert not states_measure(Measure.LENGTH, "It exploded into at least three shards.")
 
 
 def test_a_score_is_named_by_two_numbers() -> None:
