@@ -428,6 +428,17 @@ def test_a_span_holding_another_office_before_its_name_does_not_answer_a_questio
     assert who.short_answer == "immigration minister Hawke"
 
 
+def test_a_photos_credit_does_not_answer_a_question_about_anything_but_the_picture() -> None:
+    articles = {
+        "caption": "Musk visited the headquarters this week. David Paul Morris/Bloomberg/Getty Images",
+    }
+    answerer = _answerer({"caption": (0.88, "David Paul Morris/Bloomberg")}, articles)
+    question = "Which law firm represented Twitter in its lawsuit?"
+    assert answerer.answer(question, _passages(articles), articles.__getitem__).abstained
+    photo = answerer.answer("Who took the photo of Musk?", _passages(articles), articles.__getitem__)
+    assert not photo.abstained
+
+
 def test_an_articles_credits_line_is_never_quoted() -> None:
     articles = {
         "report": "The Kremlin warned that Western arms shipments could be attacked.\n\n"

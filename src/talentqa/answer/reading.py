@@ -30,6 +30,7 @@ from talentqa.answer.asked import (
     can_answer,
     cannot_be_short_answer,
     counts_another_kind,
+    is_photo_credit,
     is_yes_no,
     measure_asked,
     month_match,
@@ -205,8 +206,11 @@ class ReadingAnswerer:
         elif asked_for(question) in _KIND_RULED and not isinstance(reader, SpanRefiner):
             readings = [_kind_read(question, r) for r in readings]
         if not isinstance(reader, SpanRefiner):
-            # "a clinic" for "Which clinic ...?" names nothing: the passage did not say which
-            readings = [_ruled_out(r) if restates_the_asked(question, r.output.span) else r for r in readings]
+            # "a clinic" for "Which clinic ...?" names nothing: the passage did not say which; a photo's
+            # credit ("David Paul Morris/Bloomberg") only says who took a picture, whatever is asked
+            readings = [
+                _ruled_out(r) if _names_nothing_asked(question, r.output.span) else r for r in readings
+            ]
         for asks, match in _OCCASIONS:
             if asks(question):
                 readings = [_occasion_read(question, r, match) for r in readings]
@@ -798,6 +802,10 @@ def _dating_context(reading: Reading) -> str:
 
 # Characters before a quote read with it for its dates: about a sentence.
 _DATING_CONTEXT = 200
+
+
+def _names_nothing_asked(question: str, span: str) -> bool:
+    return restates_the_asked(question, span) or is_photo_credit(question, span)
 
 
 def _kind_read(question: str, reading: Reading) -> Reading:
