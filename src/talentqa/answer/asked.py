@@ -28,23 +28,23 @@ class Asked(Enum):
     OTHER = "other"
 
 
+# How a question opens before what it asks: "And how many ...?", "So when ...?".
+_OPEN = r"^\s*(?:(?:and|so|but)\s+)?"
 _TIME_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:when\b|(?:in|by|since|until|on)?\s*(?:what|which)\s+"
+    _OPEN + r"(?:when\b|(?:in|by|since|until|on)?\s*(?:what|which)\s+"
     r"(?:year|years|month|date|day|decade|century|season|time of year)\b|how\s+long\s+ago\b)",
     re.I,
 )
 _AMOUNT_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:many|much)\b|what\s+(?:percentage|percent|share|proportion|"
+    _OPEN + r"(?:how\s+(?:many|much)\b|what\s+(?:percentage|percent|share|proportion|"
     r"fraction|number|amount|sum|price|salary)\b)",
     re.I,
 )
 # "What year ...?", "In which year ...?": every such answerable SQuAD question (357 of them, 1.1 and 2.0 dev)
 # has a gold answer with a digit or the word "year" ("the following year").
-_YEAR_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|by|since|until|on|during)\s+)?(?:what|which)\s+years?\b", re.I
-)
+_YEAR_QUESTION = re.compile(_OPEN + r"(?:(?:in|by|since|until|on|during)\s+)?(?:what|which)\s+years?\b", re.I)
 _YEAR = re.compile(r"\d|\byears?\b", re.I)
-_HOW_MANY = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\b", re.I)
+_HOW_MANY = re.compile(_OPEN + r"how\s+many\b", re.I)
 # Words that count only beside a number or a noun of amount: "many" alone, from "many Chinese researchers",
 # is the passage's determiner, not a count (3 of 809 answerable SQuAD "How many" questions have such a gold
 # answer, "infinitely many" for two of them).
@@ -54,7 +54,7 @@ _NOT_A_COUNT = frozenset(("many", "some"))
 # period", "until the end of the current Parliament"). Of the 61 answerable SQuAD dev questions (1.1 and 2.0)
 # opening "How long" (not "How long ago", a time), every one has a gold answer that does; "January", a point
 # in time, does not ("How long did Feng Tao work at the University of Kansas?").
-_HOW_LONG = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+long\b(?!\s+ago\b)", re.I)
+_HOW_LONG = re.compile(_OPEN + r"how\s+long\b(?!\s+ago\b)", re.I)
 _DURATION_WORDS = frozenset(
     """second minute hour day night week fortnight month year decade century centuries millennium millennia
     lifetime life while term season generation era moment instant since until till period long longer
@@ -73,11 +73,9 @@ _AGO = re.compile(r"\bago\W*$", re.I)
 # not a time relative to the story's ("last month" for when an op-ed was published). Of the 30 answerable
 # SQuAD dev questions asking so, every gold answer names a day but one, a year ("prior to which date?").
 _DATE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:on\s+)?(?:what|which)\s+(?:exact\s+|specific\s+)?(?:date|day)\b(?!s)", re.I
+    _OPEN + r"(?:on\s+)?(?:what|which)\s+(?:exact\s+|specific\s+)?(?:date|day)\b(?!s)", re.I
 )
-_REASON_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I
-)
+_REASON_QUESTION = re.compile(_OPEN + r"(?:why\b|how\s+come\b|for\s+what\s+reasons?\b)", re.I)
 # "Who ...?", "Which journal ...?": a name, which a bare number or year cannot be ("2023" for "Which journal
 # did MacroPolo publish its report in?"). The nouns are kinds of named things, never ones a number names
 # ("which article", "what yard line", "which mission": SQuAD answers "66", "50", "17").
@@ -108,7 +106,7 @@ _RELATION_NOUNS = (
     "|worker|doctor|nurse|teacher|vet|veterinarian|pilot|soldier|resident|driver|passenger"
 )
 _NAME_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
+    _OPEN + r"(?:(?:who|whom|whose)\b|(?:(?:in|at|by|from|for|of|on|with|to)\s+)?"
     r"(?:(?:which|what)\s+"
     + _MODIFIER
     + _NAME_OF
@@ -145,7 +143,8 @@ _KIND_OF_ASKED = {
     ),
 }
 _ASKED_KIND = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:(?:which|what)\s+"
+    _OPEN
+    + r"(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:(?:which|what)\s+"
     + _MODIFIER
     + _NAME_OF
     + r")("
@@ -250,15 +249,11 @@ _CITY_STATES = frozenset(
 # Normal University") is an instance, not an answer. Of the 317 answerable SQuAD dev questions (1.1 and
 # 2.0) asking what kind or type, no gold answer is a capitalised name with an institution's head word
 # (those with such a head are descriptions: "a private research university").
-_KIND_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\b", re.I
-)
+_KIND_QUESTION = re.compile(_OPEN + r"(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\b", re.I)
 # "What share of the grantees ...?": a proportion, which a bare count above 100 cannot be ("1,250" for
 # the share of grantees who returned). None of the 43 answerable SQuAD dev share or percentage
 # questions has one for a gold answer ("61" and "9" answer "What percentage ...?").
-_SHARE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?what\s+(?:share|percentage|percent|proportion|fraction)\b", re.I
-)
+_SHARE_QUESTION = re.compile(_OPEN + r"what\s+(?:share|percentage|percent|proportion|fraction)\b", re.I)
 _BARE_COUNT = re.compile(
     r"\s*(?:about|around|roughly|nearly|some|over|almost|more\s+than)?\s*(\d[\d,]*(?:\.\d+)?)\s*", re.I
 )
@@ -345,7 +340,7 @@ _DAY = re.compile(
 # give families?", "How much debt does Country Garden owe?"); each of the 10 such answerable SQuAD dev
 # questions that the verbs below miss has a currency in its gold answer's sentence.
 _MONEY_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+much\s+(?:money|cash|funding|debt|revenues?|profits?|income|capital"
+    _OPEN + r"(?:how\s+much\s+(?:money|cash|funding|debt|revenues?|profits?|income|capital"
     r"|investment|loans?|salary|wages?|compensation|damages|donations?)\b"
     r"|how\s+much\s+"
     r"(?:did|does|do|is|was|were|will|would|has|have|had|can|could|should|must)\b"
@@ -385,7 +380,7 @@ _NO_OBJECT = re.compile(
     re.I,
 )
 _HOW_MUCH_DID = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?how\s+much\s+(?:did|does|do|is|was|were|will|would|has|have|had|can|could"
+    _OPEN + r"how\s+much\s+(?:did|does|do|is|was|were|will|would|has|have|had|can|could"
     r"|should|must)\b",
     re.I,
 )
@@ -410,7 +405,7 @@ def states_money(text: str) -> bool:
 # weight. Each of the 6 answerable SQuAD dev questions of this shape has one in its gold answer's sentence;
 # "the size of a small car" does not answer it.
 _WEIGHT_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+much\b(?=.*\bweigh(?:s|ed|t)?\b)|how\s+heavy\b"
+    _OPEN + r"(?:how\s+much\b(?=.*\bweigh(?:s|ed|t)?\b)|how\s+heavy\b"
     r"|what\s+(?:is|was|are|were)\s+(?:the|its|his|her|their)\s+(?:[\w'’]+\s+)?(?:weight|mass)\b)",
     re.I,
 )
@@ -425,7 +420,7 @@ _WEIGHT = re.compile(
 # states in degrees or by comparison ("at lower temperatures"). Each of the 8 answerable SQuAD dev questions
 # of this shape has one in its gold answer's sentence; "hundreds of weather stations" does not answer it.
 _TEMPERATURE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:hot|cold|warm|cool)\b|(?:at\s+|to\s+)?what\s+"
+    _OPEN + r"(?:how\s+(?:hot|cold|warm|cool)\b|(?:at\s+|to\s+)?what\s+"
     r"(?:(?:is|was|are|were)\s+(?:the|its|their)\s+(?:[\w'’-]+\s+){0,2})?temperatures?\b)",
     re.I,
 )
@@ -441,7 +436,7 @@ _TEMPERATURE = re.compile(
 # in its gold answer's sentence; "at least three shards" does not answer it. ("How far", "how high" and "how
 # long" are left out: "as far west as Lake Balkhash", fevers run high, a term is long.)
 _LENGTH_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:wide|thick|deep|tall)\b|what\s+(?:is|was|are|were)\s+"
+    _OPEN + r"(?:how\s+(?:wide|thick|deep|tall)\b|what\s+(?:is|was|are|were)\s+"
     r"(?:the|its|their)\s+(?:[\w'’-]+\s+)?(?:width|thickness|depth|height|diameter|wingspan|radius"
     r"|circumference)\b)",
     re.I,
@@ -459,7 +454,7 @@ _LENGTH = re.compile(
 # the 8 answerable SQuAD dev questions of this shape has one in its gold answer; "8:10 a.m. ET", the
 # game's start, does not answer it.
 _SCORE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?what\s+(?:is|was|were)\s+the\s+(?:(?:final|half-?time|closing)\s+score\b"
+    _OPEN + r"what\s+(?:is|was|were)\s+the\s+(?:(?:final|half-?time|closing)\s+score\b"
     r"|score\b(?=.*\b(?:game|match|championship|bowl|cup|final|against|versus|vs)\b))",
     re.I,
 )
@@ -564,7 +559,8 @@ _OFFICES = "|".join(sorted(_OFFICE_OF, key=len, reverse=True))
 # "Which governor ...?", and the same asked by name: "What is the name of the Auburn University
 # spokesperson who ...?" ("Gov. Kay Ivey" does not answer it).
 _OFFICE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:(?:which|what)\s+"
+    _OPEN
+    + r"(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:(?:which|what)\s+"
     + _MODIFIER
     + _NAME_OF
     + r")("
@@ -605,7 +601,7 @@ def office_lead(span: str) -> str:
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9])")
 # How a question opens (after a preposition too: "In which city ...?").
 _OPENS_ASKING = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to|since|until|during|after|before)\s+)?"
+    _OPEN + r"(?:(?:in|at|by|from|for|of|on|with|to|since|until|during|after|before)\s+)?"
     r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would"
     r"|should|shall|has|have|had|may|might|must)\b",
     re.I,
@@ -786,7 +782,7 @@ _PLACES = frozenset(
     shops restaurants buildings homes houses facilities offices branches mines airports stations sites
     churches mosques temples museums libraries banks hotels stadiums farms bases ports""".split()
 )
-_COUNT_ASKED = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
+_COUNT_ASKED = re.compile(_OPEN + r"how\s+many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
 _COUNTED_NOUN = re.compile(
     r"^[\d,.]+(?:\s+(?:million|billion|thousand|hundred))?\s+(?:[\w-]+\s+){0,2}?"
     r"([\w-]+s|people|men|women|children|staff)\b(?!['’])",
@@ -818,7 +814,7 @@ def counts_another_kind(question: str, span_on: str) -> bool:
 # 4,771 SQuAD dev questions asking "which / what <noun>", no gold answer does (a name that shares the
 # question's words, "Kearney Park" for "Which park ...?", is capitalised; "Article 17(3)" has a number).
 _WHICH_NOUN = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
+    _OPEN + r"(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:which|what)\s+"
     r"(?:[\w'’-]+\s+){0,3}?([a-z]+)\b(?=\s+(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could"
     r"|in|of|that|which|who|to|for|on|at)\b|\s*\?)",
     re.I,
@@ -915,7 +911,7 @@ def _kind_asked(question: str) -> Asked:
 # is what it asks about, not what it asks for. Of the 212 answerable SQuAD, RealTimeQA and NewsQA dev
 # questions asking "how many / how much" with a number, one has gold answers all of the question's numbers
 # ("How many yards did the Panthers gain in the 487 ...?").
-_HOW_MUCH_OR_MANY = re.compile(r"^\s*(?:(?:and|so|but)\s+)?how\s+(?:much|many)\b", re.I)
+_HOW_MUCH_OR_MANY = re.compile(_OPEN + r"how\s+(?:much|many)\b", re.I)
 # A number, not one inside a name ("X.25", "Covid-19", "F-35").
 _A_NUMBER = re.compile(r"(?<![\w.,-])\d(?:[\d,.]*\d)?")
 # A count spelled out on its own ("two kinds of X.25"), not a digit's multiplier ("$1.6 billion").
@@ -992,7 +988,7 @@ def can_answer(question: str, span: str) -> bool:
 
 
 _YES_NO = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should"
+    _OPEN + r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should"
     r"|shall|may|might|must)\b",
     re.I,
 )

@@ -464,7 +464,7 @@ class ReadingAnswerer:
             return None
         measure = measure_asked(question)
         if measure is not None and _measure_read(measure, reading).probability == 0.0:
-            return None  # a sentence naming no sum (weight, degrees) cannot answer a money (...) question
+            return None  # a sentence naming no quantity of the asked measure (a sum, degrees) cannot answer
         for asks, match in _OCCASIONS:
             if asks(question) and _occasion_read(question, reading, match).probability == 0.0:
                 return None  # nor one dating its fact to another year (occasion) than the asked one
@@ -749,11 +749,11 @@ def _an_outlet(asked: ReportedSpeech, passages: Sequence[Passage]) -> bool:
 
 def _measure_read(measure: Measure, reading: Reading) -> Reading:
     """A reading of a passage asked for a sum of money ("How much does each grantee receive?"), a weight, a
-    temperature or a score: a quote that names no such quantity cannot be the answer, however sure the
-    reader is of it (the reader quoted "roughly 1,250 returnees among the fund's grantees" at 0.985, "the
-    size of a small car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57
+    temperature, a size or a score: a quote that names no such quantity cannot be the answer, however sure
+    the reader is of it (the reader quoted "roughly 1,250 returnees among the fund's grantees" at 0.985,
+    "the size of a small car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57
     answerable questions asking for money, the sentence of the gold answer names a currency in every one
-    (a weight: 6 of 6; degrees: 8 of 8; a score: 8 of 8)."""
+    (a weight: 6 of 6; degrees: 8 of 8; a unit of length: 12 of 12; a score: 8 of 8)."""
     start, end = reading.quote_span()
     chunk = reading.passage.chunk
     if states_measure(measure, chunk.text[start - chunk.start : end - chunk.start]):
