@@ -312,6 +312,8 @@ def test_a_length_is_named_by_its_unit() -> None:
         Measure.LENGTH, "a 16-foot crater"
     )
     assert not states_measure(Measure.LENGTH, "It exploded into at least three shards.")
+    assert not states_measure(Measure.LENGTH, "An ocean lies beneath its thick shell in the dark.")  # "in"
+    assert states_measure(Measure.LENGTH, "Chloroplasts are 1–3 μm thick.")
 
 
 def test_a_score_is_named_by_two_numbers() -> None:

@@ -432,7 +432,7 @@ _TEMPERATURE = re.compile(
 
 
 # "How wide are the craters?", "What is the height of the tower?": a size, which a passage states with a unit
-# of length ("a 16-foot crater" is one). Each of the 12 answerable SQuAD dev questions of this shape has one
+# of length ("a 16-foot crater" is one). Each of the 10 answerable SQuAD dev questions of this shape has one
 # in its gold answer's sentence; "at least three shards" does not answer it. ("How far", "how high" and "how
 # long" are left out: "as far west as Lake Balkhash", fevers run high, a term is long.)
 _LENGTH_QUESTION = re.compile(
@@ -441,11 +441,12 @@ _LENGTH_QUESTION = re.compile(
     r"|circumference)\b)",
     re.I,
 )
+# Units that are also everyday words ("in", "m", "stories") count only after a number.
 _LENGTH = re.compile(
-    r"\b(?:miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|m|feet|foot|ft|inch(?:es)?|in|yards?|cm|"
-    r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|nm|nanomet(?:er|re)s?|micromet(?:er|re)s?|microns?|"
-    r"storeys?|stories|floors?|nautical|light[- ]years?|au|leagues?)\b|\d\s?(?:m|km|ft|cm|mm|nm)\b|′|″"
-    r"|\d['’]",
+    r"\b(?:miles?|km|kilomet(?:er|re)s?|met(?:er|re)s?|feet|foot|ft|inch(?:es)?|yards?|cm|"
+    r"centimet(?:er|re)s?|mm|millimet(?:er|re)s?|nanomet(?:er|re)s?|micromet(?:er|re)s?|microns?|"
+    r"nautical|light[- ]years?|leagues?)\b|\d\s?(?:m|mi|km|ft|cm|mm|nm|in|au|μm|µm)\b"
+    r"|\d[-\s](?:storeys?|story|stories|floors?)\b|′|″|\d['’]",
     re.I,
 )
 

@@ -753,7 +753,7 @@ def _measure_read(measure: Measure, reading: Reading) -> Reading:
     the reader is of it (the reader quoted "roughly 1,250 returnees among the fund's grantees" at 0.985,
     "the size of a small car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57
     answerable questions asking for money, the sentence of the gold answer names a currency in every one
-    (a weight: 6 of 6; degrees: 8 of 8; a unit of length: 12 of 12; a score: 8 of 8)."""
+    (a weight: 6 of 6; degrees: 8 of 8; a unit of length: 10 of 10; a score: 8 of 8)."""
     start, end = reading.quote_span()
     chunk = reading.passage.chunk
     if states_measure(measure, chunk.text[start - chunk.start : end - chunk.start]):
