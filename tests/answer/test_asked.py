@@ -20,12 +20,14 @@ from talentqa.answer.asked import (
     measure_asked,
     month_match,
     named_by_number,
+    names_only_the_asked_about,
     office_lead,
     ordinal_match,
     restates_the_asked,
     states_measure,
     states_money,
     time_of_opposite,
+    told_recipient,
     year_match,
 )
 
@@ -133,7 +135,15 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("Which year did Feng Tao join the university?", "January", False),
         ("In what year did he join?", "the following year", True),
         ("What year did he join?", "in 2009", True),
+        ("In what year did the spacecraft launch?", "December 15", False),  # a day, no year
+        ("In what year did it open?", "the 1990s", True),
+        ("What year did the eruption happen?", "AD 79", True),
         ("What month did he join?", "January", True),
+        ("In which month of 2023 will the expedition set out?", "2023", False),  # a year, no month
+        ("In which month of 2023 will the expedition set out?", "in late spring", True),
+        ("On what exact date did Pfizer file its request?", "February", False),  # a month, no day
+        ("On what exact date did Pfizer file its request?", "February 1", True),
+        ("Roughly how much does he spend on groceries?", "the grocery bill", False),  # a hedge first
         ("How long did Feng Tao work at the University of Kansas?", "January", False),
         ("How long did Feng Tao work at the University of Kansas?", "the University of Kansas", False),
         ("How long did Sun Nan spend in the U.S.?", "ten years", True),
@@ -557,9 +567,46 @@ def test_a_sentence_naming_only_other_months_than_the_asked_one_states_another_m
         ("Which park is home to the Kearney Mansion?", "Kearney Park", False),  # a name
         ("Which article prohibits it?", "article 101", False),  # a number names it
         ("Who runs the clinic?", "a clinic", False),
+        ("Which Russian bank did they link to the servers?", "Russian bank", True),  # the asked words
+        ("What lake connects the Rhine to Lake Constance?", "Lake Rhine", False),  # a name of other words
+        ("What civil rights movement was known for disobedience?", "Civil Rights Movement", False),
     ],
 )
 def test_a_span_that_only_restates_the_asked_noun_names_nothing(
     question: str, span: str, restates: bool
 ) -> None:
     assert restates_the_asked(question, span) is restates
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "only_asked_about"),
+    [
+        ("Who took over as Microsoft CEO when Bill Gates stepped down?", "Gates", True),
+        ("Who took over as Microsoft CEO when Bill Gates stepped down?", "Steve Ballmer", False),
+        ("Who is Kevin McCarthy?", "Kevin McCarthy", True),  # a description is asked for
+        ("Who is Kevin McCarthy?", "the House GOP leader Kevin McCarthy", False),
+        ("Who won the vote, Biden or Trump?", "Biden", False),  # a choice between the names it gives
+        ("Who did the FCC rule for in the dispute between Time Warner and ABC?", "ABC", False),
+        ("Which company did Bill Gates found?", "Gates", False),  # not a "Who ...?" question
+    ],
+)
+def test_a_who_question_is_not_answered_by_the_names_it_gives_itself(
+    question: str, span: str, only_asked_about: bool
+) -> None:
+    assert names_only_the_asked_about(question, span) is only_asked_about
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "told"),
+    [
+        ("What tech company did Ben Lamm run?", "co-founder and CEO of Colossal, told ", True),
+        ("What tech company did Ben Lamm run?", "the company said it was telling the ", True),
+        ("Which outlet did Ben Lamm speak to?", "co-founder and CEO of Colossal, told ", False),
+        ("Who did Lamm tell about the calves?", "Lamm told ", False),
+        ("What tech company did Ben Lamm run?", "Lamm founded ", False),
+    ],
+)
+def test_the_one_a_statement_was_told_to_does_not_answer_what_it_states(
+    question: str, before: str, told: bool
+) -> None:
+    assert told_recipient(question, before) is told

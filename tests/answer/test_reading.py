@@ -439,6 +439,24 @@ def test_a_photos_credit_does_not_answer_a_question_about_anything_but_the_pictu
     assert not photo.abstained
 
 
+def test_the_outlet_a_statement_was_told_to_does_not_answer_what_the_statement_is_about() -> None:
+    articles = {"calves": "The first calves are expected in 5 years, Ben Lamm of Colossal told USA TODAY."}
+    answerer = _answerer({"calves": (0.91, "USA TODAY")}, articles)
+    question = "What tech company did Ben Lamm run before Colossal?"
+    assert answerer.answer(question, _passages(articles), articles.__getitem__).abstained
+    outlet = answerer.answer("Which outlet did Ben Lamm speak to?", _passages(articles), articles.__getitem__)
+    assert outlet.short_answer == "USA TODAY"
+
+
+def test_a_name_the_who_question_gives_itself_does_not_answer_it() -> None:
+    articles = {"gates": "Gates stepped down as Microsoft CEO in January 2000 to focus on philanthropy."}
+    answerer = _answerer({"gates": (0.96, "Gates")}, articles)
+    question = "Who took over as Microsoft CEO when Bill Gates stepped down?"
+    assert answerer.answer(question, _passages(articles), articles.__getitem__).abstained
+    asked = "Who stepped down as Microsoft CEO?"
+    assert answerer.answer(asked, _passages(articles), articles.__getitem__).short_answer == "Gates"
+
+
 def test_an_articles_credits_line_is_never_quoted() -> None:
     articles = {
         "report": "The Kremlin warned that Western arms shipments could be attacked.\n\n"

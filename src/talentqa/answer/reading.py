@@ -35,11 +35,13 @@ from talentqa.answer.asked import (
     measure_asked,
     month_match,
     named_by_number,
+    names_only_the_asked_about,
     office_lead,
     ordinal_match,
     restates_the_asked,
     states_measure,
     time_of_opposite,
+    told_recipient,
     year_match,
 )
 from talentqa.answer.attribution import (
@@ -207,10 +209,10 @@ class ReadingAnswerer:
             readings = [_kind_read(question, r) for r in readings]
         if not isinstance(reader, SpanRefiner):
             # "a clinic" for "Which clinic ...?" names nothing: the passage did not say which; a photo's
-            # credit ("David Paul Morris/Bloomberg") only says who took a picture, whatever is asked
-            readings = [
-                _ruled_out(r) if _names_nothing_asked(question, r.output.span) else r for r in readings
-            ]
+            # credit ("David Paul Morris/Bloomberg") only says who took a picture, whatever is asked; the
+            # one a statement was told to ("told USA TODAY") is not what it states, nor is the person a
+            # "Who ...?" question names the answer to it ("Gates" for who took over from Bill Gates)
+            readings = [_ruled_out(r) if _names_nothing_asked(question, r) else r for r in readings]
         for asks, match in _OCCASIONS:
             if asks(question):
                 readings = [_occasion_read(question, r, match) for r in readings]
@@ -804,8 +806,14 @@ def _dating_context(reading: Reading) -> str:
 _DATING_CONTEXT = 200
 
 
-def _names_nothing_asked(question: str, span: str) -> bool:
-    return restates_the_asked(question, span) or is_photo_credit(question, span)
+def _names_nothing_asked(question: str, reading: Reading) -> bool:
+    span = reading.output.span
+    return (
+        restates_the_asked(question, span)
+        or names_only_the_asked_about(question, span)
+        or is_photo_credit(question, span)
+        or _told_to(question, reading)
+    )
 
 
 def _kind_read(question: str, reading: Reading) -> Reading:
@@ -866,6 +874,11 @@ def _another_office(question: str, reading: Reading) -> bool:
     ruled ...?")."""
     text, offset = reading.passage.chunk.text, reading.output.start
     return another_office(question, text[max(0, offset - 60) : offset] + office_lead(reading.output.span))
+
+
+def _told_to(question: str, reading: Reading) -> bool:
+    text, offset = reading.passage.chunk.text, reading.output.start
+    return told_recipient(question, text[max(0, offset - 20) : offset])
 
 
 def _ruled_out(reading: Reading) -> Reading:
