@@ -81,8 +81,10 @@ _AGO = re.compile(r"\bago\W*$", re.I)
 _DATE_QUESTION = re.compile(
     _OPEN + r"(?:on\s+)?(?:what|which)\s+(?:exact\s+|specific\s+|precise\s+)?(?:date|day)\b(?!s)", re.I
 )
-# "In which month ...?": a month or a season; a bare year ("2023") is none. Every gold answer of the 21
-# answerable public questions asking so names one.
+# "In which month ...?": the quote names a month or a season; one with a bare year ("in 2023") does not
+# answer. Every gold answer of the 21 answerable public questions asking so names one; the quote, not the
+# span, is held to it, as the span heads may pick another phrase of the sentence that names it ("every four
+# years" of "... on the first Thursday in May every four years").
 _MONTH_QUESTION = re.compile(
     _OPEN + r"(?:(?:in|by|since|until|on|during)\s+)?(?:what|which)\s+(?:exact\s+|specific\s+)?months?\b",
     re.I,
@@ -1018,6 +1020,11 @@ def is_photo_credit(question: str, span: str) -> bool:
     return bool(_PHOTO_CREDIT.match(span.strip())) and not _ASKS_ABOUT_A_PICTURE.search(question)
 
 
+def month_missing(question: str, quote: str) -> bool:
+    """Whether the question asks in which month and `quote` names none."""
+    return bool(_MONTH_QUESTION.match(asked_part(question))) and not _MONTH.search(quote)
+
+
 def can_answer(question: str, span: str) -> bool:
     """False when the question asks for a time, an amount, a reason or a name and `span` cannot be one."""
     if is_photo_credit(question, span):
@@ -1032,8 +1039,6 @@ def can_answer(question: str, span: str) -> bool:
         return bool(_YEAR.search(span))
     if asked is Asked.TIME and _DATE_QUESTION.match(question):
         return bool(_DAY.search(span)) or bool(_A_YEAR.search(span))
-    if asked is Asked.TIME and _MONTH_QUESTION.match(question):
-        return bool(_MONTH.search(span))
     words = {w.lower() for w in _WORD.findall(span)}
     words |= {w.removesuffix("s") for w in words}  # "Wednesdays", "decades"
     if _HOW_LONG.match(question) and _AGO.search(span):

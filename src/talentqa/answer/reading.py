@@ -34,6 +34,7 @@ from talentqa.answer.asked import (
     is_yes_no,
     measure_asked,
     month_match,
+    month_missing,
     named_by_number,
     names_only_the_asked_about,
     office_lead,
@@ -756,9 +757,7 @@ def _measure_read(measure: Measure, reading: Reading) -> Reading:
     "the size of a small car" for how much an object weighed). Checked on the SQuAD dev sets: of the 57
     answerable questions asking for money, the sentence of the gold answer names a currency in every one
     (a weight: 6 of 6; degrees: 8 of 8; a unit of length: 10 of 10; a score: 8 of 8)."""
-    start, end = reading.quote_span()
-    chunk = reading.passage.chunk
-    if states_measure(measure, chunk.text[start - chunk.start : end - chunk.start]):
+    if states_measure(measure, _quote_of(reading)):
         return reading
     return _ruled_out(reading)
 
@@ -836,7 +835,14 @@ def _fits_kind(question: str, reading: Reading) -> bool:
         and not _dates_the_opposite(question, reading)
         and not _another_office(question, reading)
         and not counts_another_kind(question, _span_on(reading))
+        and not month_missing(question, _quote_of(reading))
     )
+
+
+def _quote_of(reading: Reading) -> str:
+    start, end = reading.quote_span()
+    chunk = reading.passage.chunk
+    return chunk.text[start - chunk.start : end - chunk.start]
 
 
 def _span_on(reading: Reading) -> str:
