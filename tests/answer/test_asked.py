@@ -603,6 +603,7 @@ def test_a_who_question_is_not_answered_by_the_names_it_gives_itself(
         ("Which outlet did Ben Lamm speak to?", "co-founder and CEO of Colossal, told ", False),
         ("Who did Lamm tell about the calves?", "Lamm told ", False),
         ("What tech company did Ben Lamm run?", "Lamm founded ", False),
+        ("Between the BBC's report and The Independent's, was there a change in tone?", "she told ", False),
     ],
 )
 def test_the_one_a_statement_was_told_to_does_not_answer_what_it_states(
