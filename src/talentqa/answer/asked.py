@@ -899,8 +899,10 @@ def restates_the_asked(question: str, span: str) -> bool:
 
 # "Who took over as Microsoft CEO when Bill Gates stepped down?" is not answered by "Gates": a person the
 # question names is who it asks about, not the answer. Of the 1,648 answerable public "Who ...?"
-# questions, 3 have gold answers made only of the question's words, two of them a choice between names
-# the question gives ("... the dispute between Time Warner Cable and ABC?"), which is left alone.
+# questions, one has only such gold answers ("Tesla" for who designed what Tesla Electric Light &
+# Manufacturing installed) and four have one annotator's such answer among others; a choice between names
+# the question gives ("... Biden or Trump?", "... the dispute between Time Warner Cable and ABC?") is left
+# alone.
 _WHO_QUESTION = re.compile(_OPEN + r"(?:who|whom)\b", re.I)
 _NAME_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
