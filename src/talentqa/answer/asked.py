@@ -602,21 +602,16 @@ _ASKS_WHO_WAS_TOLD = re.compile(
 )
 
 
-# A question asking for a span by its question word: a yes/no or comparison question ("Between the BBC's
-# report ... and The Independent's ..., was there a change ...?") is answered by its evidence, whatever
-# span the heads mark in it ("she told NPR").
-_ASKS_FOR_A_SPAN = re.compile(
-    _OPEN + r"(?:(?:in|at|by|from|for|of|on|with|to)\s+)?(?:what|which|who|whom|whose|where|when|how)\b", re.I
-)
-
-
 def told_recipient(question: str, before_span: str) -> bool:
     """Whether the span is the one a statement was told to ("told USA TODAY") where the question asks for a
-    span, and not whom someone told or spoke to."""
+    span by its question word, and not whom someone told or spoke to. A yes/no or comparison question
+    ("Between the BBC's report ... and The Independent's ..., was there a change ...?") is answered by its
+    evidence, whatever span the heads mark in it ("she told NPR")."""
     asked = asked_part(question)
     return (
         bool(_TOLD.search(before_span))
-        and bool(_ASKS_FOR_A_SPAN.match(asked))
+        and bool(_OPENS_ASKING.match(asked))
+        and not is_yes_no(asked)
         and not _ASKS_WHO_WAS_TOLD.search(question)
     )
 
