@@ -75,6 +75,7 @@ class ReaderExample(BaseModel):
     answer_text: str = ""
     kind: str = "squad"
     title: str = ""
+    date: str = ""  # the article's, for news passages: read in the header as at question time
 
     @property
     def answerable(self) -> bool:
@@ -86,6 +87,7 @@ class ReaderData(BaseModel):
     holdout: list[ReaderExample]
     holdout_articles: list[str]
     train_articles: list[str]
+    news_holdout: list[ReaderExample] = []  # written news questions held out (`talentqa.reading.news_data`)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, object]]:

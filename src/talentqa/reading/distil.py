@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED)
+    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=args.news_copies)
     examples = data.train[: args.limit] if args.limit else data.train
     judgements = read_judgements(args.judge_from) if args.judge_from else {}
     left_out: list[ReaderExample] = []
@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.int8_teacher:
             outputs = _read_with_net(torch, teacher, tokenizer, data.holdout, where, HYPER)
             average["holdout"] = holdout_metrics(outputs, data.holdout)
+        if data.news_holdout:
+            outputs = _read_with_net(torch, teacher, tokenizer, data.news_holdout, where, HYPER)
+            average["news_holdout"] = holdout_metrics(outputs, data.news_holdout)
     else:
         teacher = _ensemble(torch, teachers)
         outputs = _read_with_net(torch, teacher, tokenizer, data.holdout, where, HYPER)
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
             taught, count = with_judgements(soft, members, judged, hyper["judge_weight"])
             print(f"{count} of {len(examples)} examples judged by the LLM", flush=True)
         record = train(examples, args.work / f"student{i}", hyper, base=args.base, device=args.device,
-                       holdout=data.holdout, soft=taught)  # fmt: skip
+                       holdout=data.holdout, soft=taught, news_holdout=data.news_holdout)  # fmt: skip
         students.append({"role": "student", "folder": f"student{i}", "hyper_parameters": hyper, **record})
         print(json.dumps(students[-1]), flush=True)
     best = max(students, key=lambda r: selection_score(r["holdout"]))

@@ -44,6 +44,7 @@ from talentqa.reading.model import (
     encoder_path,
     passage_header,
 )
+from talentqa.reading.news_data import LABELS_ONLY_KINDS, build_news
 
 CPU_STEPS_PER_SECOND = 0.3  # measured here: 703 steps in 2,912 s (loaded), 0.34 steps/s on a smoke run
 # With bfloat16 autocast on a CPU that computes it natively (AVX512-BF16 or AMX): the shipped recipe's 2,109
@@ -71,6 +72,10 @@ CPU_FROZEN_2_STEPS_PER_SECOND = 0.61
 FROZEN_2_HOLDOUT = {"auc": 0.712, "rejected": 0.421, "f1": 0.601}
 PRECISIONS = ("fp32", "bf16")
 DATA_SEED = 0  # which near-misses are made; the training seed below only orders and initialises
+# Written news examples (`--news`) are about 8% of the examples: each is read twice an epoch so that
+# their near-miss shapes weigh about as much as one of SQuAD's rule-made near-miss kinds.
+NEWS_COPIES = 2
+NEWS_SEED_OFFSET = 2  # their place among the others draws from its own stream
 HYPER = {
     "seed": 0,
     "epochs": 3,
@@ -132,7 +137,7 @@ def freeze_lower(net: Any, layers: int) -> None:
 
 
 def _header(example: ReaderExample, hyper: dict[str, Any]) -> str:
-    return passage_header(example.title) if hyper.get("read_headers") else ""
+    return passage_header(example.title, example.date) if hyper.get("read_headers") else ""
 
 
 def _features(tokenizer: Any, batch: list[ReaderExample], hyper: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +186,8 @@ def _features(tokenizer: Any, batch: list[ReaderExample], hyper: dict[str, Any])
         "end": np.array(ends),
         "answerable": np.array([e.answerable for e in batch], dtype=np.float32),
         "keep": np.array(keep),
+        # A distilled reader learns these from the teacher as well as the labels; the rest, labels alone.
+        "taught": np.array([e.kind not in LABELS_ONLY_KINDS for e in batch], dtype=np.float32),
     }
 
 
@@ -268,28 +275,32 @@ def train_step(
     end = end.masked_fill(~mask, -1e4)
     labels = tensor(f["answerable"])
     bce = torch.nn.functional.binary_cross_entropy_with_logits
-    share = hyper.get("soft_weight", 0.0) if soft is not None else 0.0
-    answerability = bce(has[keep], labels[keep])
-    if soft is not None:
+    # Each example's share of the teacher: `soft_weight`, or none for kinds the teacher never learnt.
+    share = tensor(f["taught"]) * hyper.get("soft_weight", 0.0) if soft is not None else None
+    answerability = bce(has[keep], labels[keep], reduction="none")
+    if share is not None and soft is not None:
         taught = torch.sigmoid(tensor(soft["answerable"]).float())
-        answerability = (1 - share) * answerability + share * bce(has[keep], taught[keep])
-    loss = hyper["answerability_loss_weight"] * answerability
+        from_teacher = bce(has[keep], taught[keep], reduction="none")
+        answerability = (1 - share[keep]) * answerability + share[keep] * from_teacher
+    loss = hyper["answerability_loss_weight"] * answerability.mean()
     spans = keep & (labels > 0.5)
     if spans.any():
         ce = torch.nn.functional.cross_entropy
         s_lab, e_lab = tensor(f["start"]), tensor(f["end"])
-        span_loss = (ce(start[spans], s_lab[spans]) + ce(end[spans], e_lab[spans])) / 2
-        if soft is not None:
+        span_rows = (
+            ce(start[spans], s_lab[spans], reduction="none") + ce(end[spans], e_lab[spans], reduction="none")
+        ) / 2
+        if share is not None and soft is not None:
             t = hyper.get("temperature", 1.0)
             teacher = [tensor(soft[k]).float().masked_fill(~mask, -1e4)[spans] / t for k in ("start", "end")]
-            kl = sum(
+            kl_rows = sum(
                 torch.nn.functional.kl_div(
-                    (s[spans] / t).log_softmax(-1), tl.log_softmax(-1), log_target=True, reduction="batchmean"
-                )
+                    (s[spans] / t).log_softmax(-1), tl.log_softmax(-1), log_target=True, reduction="none"
+                ).sum(-1)
                 for s, tl in zip((start, end), teacher, strict=True)
             )
-            span_loss = (1 - share) * span_loss + share * t * t * kl / 2
-        loss = loss + span_loss
+            span_rows = (1 - share[spans]) * span_rows + share[spans] * t * t * kl_rows / 2
+        loss = loss + span_rows.mean()
     optimiser.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -307,6 +318,7 @@ def train(
     holdout: list[ReaderExample] | None = None,
     precision: str = "fp32",
     soft: list[dict[str, Any]] | None = None,
+    news_holdout: list[ReaderExample] | None = None,
 ) -> dict[str, Any]:
     """Train one net with `hyper`, save it as `out_dir/reader.pt`, and return the run's record (with the
     held-out figures when `holdout` is given). `precision` "bf16" runs the forward pass under bfloat16
@@ -359,6 +371,9 @@ def train(
     if holdout:
         outputs = _read_with_net(torch, net, tokenizer, holdout, where, hyper)
         record["holdout"] = holdout_metrics(outputs, holdout)
+    if news_holdout:
+        outputs = _read_with_net(torch, net, tokenizer, news_holdout, where, hyper)
+        record["news_holdout"] = holdout_metrics(outputs, news_holdout)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.detach().cpu() for k, v in net.state_dict().items()}, out_dir / "reader.pt")
     return record
@@ -513,17 +528,49 @@ def examples_parser(description: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
+    add_news_arguments(parser)
     return parser
 
 
+def add_news_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--news",
+        type=Path,
+        default=None,
+        help="Also train on the written news questions in this folder (eval/reader-news; its held-out "
+        "part is measured, never trained on). Their examples learn from their labels alone.",
+    )
+    parser.add_argument(
+        "--news-copies", type=int, default=NEWS_COPIES, help="Times each news example is trained on an epoch."
+    )
+
+
 def load_data(
-    examples: Path | None, eval_root: Path, seed: int, opposites: bool = False, lead_ins: bool = False
+    examples: Path | None,
+    eval_root: Path,
+    seed: int,
+    opposites: bool = False,
+    lead_ins: bool = False,
+    *,
+    news: Path | None = None,
+    news_copies: int = NEWS_COPIES,
 ) -> ReaderData:
-    """The examples from a `--dump-examples` file when given, else chosen afresh from `eval_root`."""
+    """The examples from a `--dump-examples` file when given, else chosen afresh from `eval_root`; with
+    `news`, the written news questions' examples added (`news_copies` times each) and their held-out part
+    kept apart."""
     if examples is None:
-        return build(eval_root, seed=seed, opposites=opposites, lead_ins=lead_ins)
-    raw = examples.read_bytes()
-    return ReaderData.model_validate_json(gzip.decompress(raw) if examples.suffix == ".gz" else raw)
+        data = build(eval_root, seed=seed, opposites=opposites, lead_ins=lead_ins)
+    else:
+        raw = examples.read_bytes()
+        data = ReaderData.model_validate_json(gzip.decompress(raw) if examples.suffix == ".gz" else raw)
+    if news is None:
+        return data
+    written = build_news(news, eval_root / "realtimeqa_news" / "documents.jsonl")
+    if written.skipped:
+        print(f"{len(written.skipped)} news questions skipped (no chunk holds their sentence)", flush=True)
+    train = data.train + written.train * news_copies
+    random.Random(seed + NEWS_SEED_OFFSET).shuffle(train)
+    return data.model_copy(update={"train": train, "news_holdout": written.holdout})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -589,6 +636,7 @@ def main(argv: list[str] | None = None) -> None:
         help="Lead 30%% of the training questions with a statement from their own passage, as news "
         "quizzes write them (tried; not in the shipped reader: it withheld more news answers, see its card).",
     )
+    add_news_arguments(parser)
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples only (smoke).")
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
@@ -600,7 +648,13 @@ def main(argv: list[str] | None = None) -> None:
         "frozen_layers": args.frozen_layers,
     }
     data = load_data(
-        args.examples, args.eval_root, DATA_SEED, args.opposite_near_misses, args.lead_in_questions
+        args.examples,
+        args.eval_root,
+        DATA_SEED,
+        args.opposite_near_misses,
+        args.lead_in_questions,
+        news=args.news,
+        news_copies=args.news_copies,
     )
     if args.dump_examples:
         payload = data.model_dump_json().encode("utf-8")
@@ -626,6 +680,7 @@ def main(argv: list[str] | None = None) -> None:
                 device=args.device,
                 holdout=data.holdout,
                 precision=args.precision,
+                news_holdout=data.news_holdout,
             )
             runs.append({"hyper_parameters": h, **record})
             print(json.dumps(runs[-1]), flush=True)
