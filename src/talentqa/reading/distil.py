@@ -30,6 +30,11 @@ v4 on the held-out articles (AUC 0.739, rejected 0.449, F1 0.670), better SQuAD 
 RealTimeQA abstentions: not shipped. With all 11,235 examples judged and `judge_weight=0.5`: below v4 on
 the held-out articles (AUC 0.733, rejected 0.413, F1 0.669) and on RealTimeQA: not shipped either
 (docs/measured.md, "The reading model, measured").
+
+`--news eval/reader-news` adds news questions written for training (`talentqa.reading.news_data`), taught by
+their labels alone. Tried once with `--shipped-teacher`: far better on the held-out written file, no better
+on our other rounds and less sure of news passages in general: not shipped (docs/measured.md, "News
+questions written for training the reader").
 """
 
 from __future__ import annotations
