@@ -87,7 +87,7 @@ def judging_order(examples: Iterable[ReaderExample], seed: int = ORDER_SEED) -> 
 def judged_window(reader: Reader, example: ReaderExample) -> tuple[str, float]:
     """The text the judge reads for `example` (header + the window around the fast reader's span) and
     the fast reader's probability for the whole passage."""
-    header = passage_header(example.title)
+    header = passage_header(example.title, example.date)
     output = reader.read(example.question, [example.context], [header])[0]
     start, end = window(example.context, output.start, output.end, WINDOW_SENTENCES)
     return header + example.context[start:end], output.probability
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Stop after this long.")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED)
+    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=1)
     kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
     order = judging_order(e for e in data.train if not kinds or e.kind in kinds)[: args.limit]
     done = read_judgements(args.out)
