@@ -164,6 +164,15 @@ class AnswerSettings(BaseModel):
         "passage states the answer), from `talentqa calibrate --accurate --limit 300` on the same unseen "
         "calibration articles; all 1,870 of their questions give 0.6230, which confirms it.",
     )
+    accurate_fast_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="The fast reader's share of a judged passage's probability in the accurate reader: "
+        "its log-odds and the LLM's P(YES)'s mixed by this weight. 0 (the default) is the LLM's alone; "
+        "accurate_threshold is calibrated for 0, so calibrate again (`talentqa calibrate --accurate`) with "
+        "another. Measured at 0.2: docs/measured.md, 'News questions written for training the reader'.",
+    )
     read_headers: bool = Field(
         default=True,
         description="Readers see each passage's article title and date before it (news questions name "

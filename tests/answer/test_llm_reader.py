@@ -26,6 +26,7 @@ from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
     build_cascade,
+    mixed_probability,
     yes_probability,
 )
 from talentqa.reading.model import ReaderOutput
@@ -141,6 +142,21 @@ def test_the_cascade_is_built_as_the_settings_say() -> None:
     cascade = build_cascade(answer, GenericFakeChatModel(messages=iter([])), FastReader([]))
     assert (cascade.passages, cascade.min_fast, cascade.sentences) == (3, 0.2, (1, 0))
     assert cascade.llm.copy_turn is False
+    assert cascade.fast_weight == 0.0
+    mixed = build_cascade(
+        AnswerSettings(accurate_fast_weight=0.2), GenericFakeChatModel(messages=iter([])), FastReader([])
+    )
+    assert mixed.fast_weight == 0.2
+
+
+def test_a_fast_weight_mixes_the_fast_readers_log_odds_into_the_judges() -> None:
+    fast = FastReader([(0.5, "Ines Duarte"), (0.01, "forty"), (0.01, "Paul")])
+    chat = GenericFakeChatModel(messages=iter([judged(0.9)]))
+    first, _, _ = CascadeReader(fast, LLMReader(chat), passages=1, fast_weight=0.25).read("Who?", PASSAGES)
+    # the fast reader's even odds pull the judge's 9 to 1 a quarter of the way in log-odds: 9 ** 0.75 to 1
+    assert first.probability == pytest.approx(9**0.75 / (1 + 9**0.75))
+    assert mixed_probability(0.9, 0.1, 0.0) == 0.9  # the default: the judge's alone
+    assert mixed_probability(1.0, 1.0, 0.5) < 1.0  # a sure judge stays finite
 
 
 def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:

@@ -92,6 +92,17 @@ def yes_probability(logprobs: Any) -> float | None:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
+def mixed_probability(judged: float, fast: float, fast_weight: float) -> float:
+    """The LLM's judgement with `fast_weight` of the fast reader's in log-odds (0: the LLM's alone). The
+    two err on different passages: on news near-misses written for training, mixing 0.2 of the fast
+    reader's lifted the judge's AUC from 0.845 to 0.866 (docs/measured.md)."""
+    if fast_weight <= 0.0:
+        return judged
+    low = 1e-4  # a judge's 0 or 1 stays finite in log-odds
+    logit = [math.log(p / (1 - p)) for p in (min(max(x, low), 1 - low) for x in (judged, fast))]
+    return 1 / (1 + math.exp(-((1 - fast_weight) * logit[0] + fast_weight * logit[1])))
+
+
 class LLMReader:
     """Reads one passage window at a time with a chat model that returns token log-probabilities."""
 
@@ -164,12 +175,14 @@ class CascadeReader:
         passages: int = 2,
         sentences: tuple[int, int] = WINDOW_SENTENCES,
         min_fast: float = 0.0,
+        fast_weight: float = 0.0,
     ) -> None:
         self.fast = fast
         self.llm = llm
         self.passages = passages
         self.sentences = sentences
         self.min_fast = min_fast
+        self.fast_weight = fast_weight
 
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
@@ -202,7 +215,8 @@ class CascadeReader:
         for i in order:
             guess = fast[i]
             w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
-            probability = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
+            judged = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
+            probability = mixed_probability(judged, guess.probability, self.fast_weight)
             outputs[i] = replace(guess, probability=probability)
             if stop_at is not None and probability >= stop_at:
                 break
@@ -235,4 +249,5 @@ def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> Cas
         passages=answer.accurate_passages,
         sentences=answer.accurate_context,
         min_fast=answer.accurate_min_fast,
+        fast_weight=answer.accurate_fast_weight,
     )
