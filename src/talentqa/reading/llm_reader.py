@@ -40,6 +40,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from talentqa.answer.citations import locate_quote
 from talentqa.errors import AnswerError
 from talentqa.reading.model import ReaderOutput
+from talentqa.reading.second_look import log_odds_mix
 from talentqa.settings import AnswerSettings
 from talentqa.text import WINDOW_SENTENCES, window
 
@@ -97,11 +98,7 @@ def mixed_probability(judged: float, fast: float, fast_weight: float) -> float:
     two err on different passages: on news near-misses written for training, mixing 0.2 of the fast
     reader's lifted the judge's AUC from 0.845 to 0.866, but held-out questions ranked about as before
     (docs/measured.md), so the setting's default is 0."""
-    if fast_weight <= 0.0:
-        return judged
-    low = 1e-4  # a judge's 0 or 1 stays finite in log-odds
-    logit = [math.log(p / (1 - p)) for p in (min(max(x, low), 1 - low) for x in (judged, fast))]
-    return 1 / (1 + math.exp(-((1 - fast_weight) * logit[0] + fast_weight * logit[1])))
+    return judged if fast_weight <= 0.0 else log_odds_mix(judged, fast, fast_weight)
 
 
 class LLMReader:

@@ -45,9 +45,14 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def log_odds_mix(first: float, second: float, second_share: float) -> float:
+    """Two probabilities combined in log-odds, `second_share` of it the second's, as a probability."""
+    return 1 / (1 + math.exp(-((1 - second_share) * _logit(first) + second_share * _logit(second))))
+
+
 def both_views(passage: float, window_alone: float) -> float:
     """The two readings' probabilities combined: the mean of their log-odds, as a probability."""
-    return 1 / (1 + math.exp(-(_logit(passage) + _logit(window_alone)) / 2))
+    return log_odds_mix(passage, window_alone, 0.5)
 
 
 class SecondLook:
