@@ -225,7 +225,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=args.news_copies)
+    data = load_data(
+        args.examples,
+        args.eval_root,
+        DATA_SEED,
+        news=args.news,
+        news_copies=args.news_copies,
+        wiki=args.wiki,
+        wiki_copies=args.wiki_copies,
+    )
     examples = data.train[: args.limit] if args.limit else data.train
     judgements = read_judgements(args.judge_from) if args.judge_from else {}
     left_out: list[ReaderExample] = []

@@ -112,7 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Stop after this long.")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=1)
+    data = load_data(
+        args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=1, wiki=args.wiki, wiki_copies=1
+    )
     kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
     order = judging_order(e for e in data.train if not kinds or e.kind in kinds)[: args.limit]
     done = read_judgements(args.out)

@@ -44,7 +44,10 @@ from talentqa.reading.model import (
     encoder_path,
     passage_header,
 )
-from talentqa.reading.news_data import LABELS_ONLY_KINDS, build_news
+from talentqa.reading.news_data import LABELS_ONLY_KINDS as NEWS_LABELS_ONLY_KINDS
+from talentqa.reading.news_data import build_news
+from talentqa.reading.wiki_data import LABELS_ONLY_KINDS as WIKI_LABELS_ONLY_KINDS
+from talentqa.reading.wiki_data import build_wiki
 
 CPU_STEPS_PER_SECOND = 0.3  # measured here: 703 steps in 2,912 s (loaded), 0.34 steps/s on a smoke run
 # With bfloat16 autocast on a CPU that computes it natively (AVX512-BF16 or AMX): the shipped recipe's 2,109
@@ -76,6 +79,12 @@ DATA_SEED = 0  # which near-misses are made; the training seed below only orders
 # their near-miss shapes weigh about as much as one of SQuAD's rule-made near-miss kinds.
 NEWS_COPIES = 2
 NEWS_SEED_OFFSET = 2  # their place among the others draws from its own stream
+# Written SQuAD-style questions (`--wiki`, 3 a paragraph) are about a tenth of the examples once; read twice
+# an epoch, their 800 unanswerable ones weigh about as much as SQuAD 2.0's own 1,953.
+WIKI_COPIES = 2
+WIKI_SEED_OFFSET = 3
+# Kinds no teacher learnt the like of: a distilled reader learns them from their labels alone.
+LABELS_ONLY_KINDS = NEWS_LABELS_ONLY_KINDS | WIKI_LABELS_ONLY_KINDS
 HYPER = {
     "seed": 0,
     "epochs": 3,
@@ -529,11 +538,11 @@ def examples_parser(description: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--eval-root", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--examples", type=Path, help="Examples from `train --dump-examples`.")
-    add_news_arguments(parser)
+    add_written_arguments(parser)
     return parser
 
 
-def add_news_arguments(parser: argparse.ArgumentParser) -> None:
+def add_written_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--news",
         type=Path,
@@ -543,6 +552,19 @@ def add_news_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--news-copies", type=int, default=NEWS_COPIES, help="Times each news example is trained on an epoch."
+    )
+    parser.add_argument(
+        "--wiki",
+        type=Path,
+        default=None,
+        help="Also train on the SQuAD-style questions written on the training articles' paragraphs in this "
+        "folder (eval/reader-wiki). Their examples learn from their labels alone.",
+    )
+    parser.add_argument(
+        "--wiki-copies",
+        type=int,
+        default=WIKI_COPIES,
+        help="Times each written SQuAD-style example is read an epoch.",
     )
 
 
@@ -555,15 +577,20 @@ def load_data(
     *,
     news: Path | None = None,
     news_copies: int = NEWS_COPIES,
+    wiki: Path | None = None,
+    wiki_copies: int = WIKI_COPIES,
 ) -> ReaderData:
     """The examples from a `--dump-examples` file when given, else chosen afresh from `eval_root`; with
     `news`, the written news questions' examples added (`news_copies` times each) and their held-out part
-    kept apart."""
+    kept apart; with `wiki`, the written SQuAD-style questions' (`wiki_copies` times each), whose
+    paragraphs must belong to articles already trained on."""
     if examples is None:
         data = build(eval_root, seed=seed, opposites=opposites, lead_ins=lead_ins)
     else:
         raw = examples.read_bytes()
         data = ReaderData.model_validate_json(gzip.decompress(raw) if examples.suffix == ".gz" else raw)
+    if wiki is not None:
+        data = with_wiki(data, wiki, eval_root / "squad11_dev" / "documents.jsonl", seed, wiki_copies)
     if news is None:
         return data
     written = build_news(news, eval_root / "realtimeqa_news" / "documents.jsonl")
@@ -572,6 +599,20 @@ def load_data(
     train = data.train + written.train * news_copies
     random.Random(seed + NEWS_SEED_OFFSET).shuffle(train)
     return data.model_copy(update={"train": train, "news_holdout": written.holdout})
+
+
+def with_wiki(data: ReaderData, folder: Path, documents: Path, seed: int, copies: int) -> ReaderData:
+    """`data` with the written SQuAD-style questions of `folder` added; raises ValueError where one is
+    written on an article the reader does not train on (a held-out or test article)."""
+    written = build_wiki(folder, documents)
+    foreign = sorted(set(written.articles) - set(data.train_articles))
+    if foreign:
+        raise ValueError(f"written questions on articles not trained on: {', '.join(foreign)}")
+    if written.skipped:
+        print(f"{len(written.skipped)} written questions skipped (answer not in the paragraph)", flush=True)
+    train = data.train + written.train * copies
+    random.Random(seed + WIKI_SEED_OFFSET).shuffle(train)
+    return data.model_copy(update={"train": train})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -637,7 +678,7 @@ def main(argv: list[str] | None = None) -> None:
         help="Lead 30%% of the training questions with a statement from their own passage, as news "
         "quizzes write them (tried; not in the shipped reader: it withheld more news answers, see its card).",
     )
-    add_news_arguments(parser)
+    add_written_arguments(parser)
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples only (smoke).")
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
@@ -656,6 +697,8 @@ def main(argv: list[str] | None = None) -> None:
         args.lead_in_questions,
         news=args.news,
         news_copies=args.news_copies,
+        wiki=args.wiki,
+        wiki_copies=args.wiki_copies,
     )
     if args.dump_examples:
         payload = data.model_dump_json().encode("utf-8")

@@ -223,7 +223,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
 
-    data = load_data(args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=args.news_copies)
+    data = load_data(
+        args.examples,
+        args.eval_root,
+        DATA_SEED,
+        news=args.news,
+        news_copies=args.news_copies,
+        wiki=args.wiki,
+        wiki_copies=args.wiki_copies,
+    )
     shipped = Reader.load(MODEL_DIR)
     started = time.time()
     print(f"reading {len(data.train) + len(data.holdout)} passages with the shipped reader", flush=True)
