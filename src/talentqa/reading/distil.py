@@ -34,7 +34,9 @@ the held-out articles (AUC 0.733, rejected 0.413, F1 0.669) and on RealTimeQA: n
 `--news eval/reader-news` adds news questions written for training (`talentqa.reading.news_data`), taught by
 their labels alone. Tried once with `--shipped-teacher`: far better on the held-out written file, no better
 on our other rounds and less sure of news passages in general: not shipped (docs/measured.md, "News
-questions written for training the reader").
+questions written for training the reader"). `--wiki eval/reader-wiki` adds SQuAD-style questions written on
+the training articles' paragraphs (`talentqa.reading.wiki_data`), likewise: tried once, better separation on
+our rounds and SQuAD, more RealTimeQA answers withheld: not shipped.
 """
 
 from __future__ import annotations
