@@ -117,3 +117,18 @@ def test_written_examples_learn_from_their_labels_alone_when_a_reader_is_distill
     taught = _features(tokenizer, batch, {**HYPER, "read_headers": False})["taught"]
     assert taught.tolist() == [0.0, 0.0, 1.0, 1.0]
     assert {WIKI_KIND, WIKI_NO_ANSWER_KIND} <= LABELS_ONLY_KINDS
+
+
+def test_a_training_command_line_reads_the_written_questions_it_names_with_its_copies(tmp_path: Path) -> None:
+    from talentqa.reading.train import data_from_args, examples_parser
+
+    folder, documents = _write(tmp_path, {"part1": [_answerable("a", "1969"), _twin("u")]})
+    (tmp_path / "squad11_dev").mkdir()
+    documents.rename(tmp_path / "squad11_dev" / "documents.jsonl")
+    dumped = tmp_path / "examples.json"
+    dumped.write_text(_data(["Apollo_program"]).model_dump_json(), encoding="utf-8")
+    args = examples_parser(None).parse_args(
+        ["--examples", str(dumped), "--eval-root", str(tmp_path), "--wiki", str(folder), "--wiki-copies", "3"]
+    )
+    assert sorted(e.id for e in data_from_args(args).train) == ["a"] * 3 + ["s"] + ["u"] * 3
+    assert sorted(e.id for e in data_from_args(args, copies=1).train) == ["a", "s", "u"]

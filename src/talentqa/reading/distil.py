@@ -57,17 +57,16 @@ from talentqa.reading.judge_labels import (
     without_answered_near_misses,
 )
 from talentqa.reading.train import (
-    DATA_SEED,
     HYPER,
     _batches,
     _count_kinds,
     _device,
     _read_with_net,
     _torch_modules,
+    data_from_args,
     examples_parser,
     grid_runs,
     holdout_metrics,
-    load_data,
     selection_score,
     tokenised,
     train,
@@ -227,15 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples (smoke).")
     args = parser.parse_args(argv)
 
-    data = load_data(
-        args.examples,
-        args.eval_root,
-        DATA_SEED,
-        news=args.news,
-        news_copies=args.news_copies,
-        wiki=args.wiki,
-        wiki_copies=args.wiki_copies,
-    )
+    data = data_from_args(args)
     examples = data.train[: args.limit] if args.limit else data.train
     judgements = read_judgements(args.judge_from) if args.judge_from else {}
     left_out: list[ReaderExample] = []

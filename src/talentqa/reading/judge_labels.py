@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     from talentqa.answer.llm import build_chat_model
     from talentqa.reading.llama_server import pointed_at, start_local_server
     from talentqa.reading.llm_reader import LLMReader
-    from talentqa.reading.train import DATA_SEED, examples_parser, load_data
+    from talentqa.reading.train import data_from_args, examples_parser
     from talentqa.settings import Settings
 
     parser = examples_parser(__doc__)
@@ -112,9 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget-seconds", type=float, default=float("inf"), help="Stop after this long.")
     args = parser.parse_args(argv)
 
-    data = load_data(
-        args.examples, args.eval_root, DATA_SEED, news=args.news, news_copies=1, wiki=args.wiki, wiki_copies=1
-    )
+    data = data_from_args(args, copies=1)
     kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
     order = judging_order(e for e in data.train if not kinds or e.kind in kinds)[: args.limit]
     done = read_judgements(args.out)

@@ -601,6 +601,21 @@ def load_data(
     return data.model_copy(update={"train": train, "news_holdout": written.holdout})
 
 
+def data_from_args(args: argparse.Namespace, *, copies: int | None = None) -> ReaderData:
+    """`load_data` for an `examples_parser` command line: its examples, and the written news and SQuAD-style
+    questions it names, each read `copies` times (default: the command line's `--news-copies` and
+    `--wiki-copies`)."""
+    return load_data(
+        args.examples,
+        args.eval_root,
+        DATA_SEED,
+        news=args.news,
+        news_copies=args.news_copies if copies is None else copies,
+        wiki=args.wiki,
+        wiki_copies=args.wiki_copies if copies is None else copies,
+    )
+
+
 def with_wiki(data: ReaderData, folder: Path, documents: Path, seed: int, copies: int) -> ReaderData:
     """`data` with the written SQuAD-style questions of `folder` added; raises ValueError where one is
     written on an article the reader does not train on (a held-out or test article)."""

@@ -189,16 +189,15 @@ def main(argv: list[str] | None = None) -> None:
     from talentqa.reading.distil import DISTIL, _shipped, teacher_logits, with_judgements
     from talentqa.reading.judge_labels import read_judgements
     from talentqa.reading.train import (
-        DATA_SEED,
         HYPER,
         _batches,
         _count_kinds,
         _device,
         _torch_modules,
+        data_from_args,
         examples_parser,
         export,
         holdout_metrics,
-        load_data,
         tokenised,
         train,
     )
@@ -223,15 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
     args = parser.parse_args(argv)
 
-    data = load_data(
-        args.examples,
-        args.eval_root,
-        DATA_SEED,
-        news=args.news,
-        news_copies=args.news_copies,
-        wiki=args.wiki,
-        wiki_copies=args.wiki_copies,
-    )
+    data = data_from_args(args)
     shipped = Reader.load(MODEL_DIR)
     started = time.time()
     print(f"reading {len(data.train) + len(data.holdout)} passages with the shipped reader", flush=True)
