@@ -696,7 +696,12 @@ def main(argv: list[str] | None = None) -> None:
     add_written_arguments(parser)
     parser.add_argument("--limit", type=int, default=None, help="Train on the first N examples only (smoke).")
     parser.add_argument("--no-export", action="store_true", help="Train (and choose) only; export elsewhere.")
-    parser.add_argument("--export-only", action="store_true", help="Export and measure the saved net.")
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="Export and measure the saved net (give it the training run's --news / --wiki: the card "
+        "counts the examples' kinds from the data it loads).",
+    )
     args = parser.parse_args(argv)
     hyper = {
         **HYPER,
