@@ -11,6 +11,7 @@ import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import astuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,7 +30,7 @@ from talentqa.reading.llm_reader import (
     mixed_probability,
     yes_probability,
 )
-from talentqa.reading.model import ReaderOutput
+from talentqa.reading.model import OtherSentence, ReaderOutput
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, Settings
 from talentqa.text import window
@@ -137,12 +138,17 @@ def test_a_later_passage_the_fast_reader_finds_hopeless_is_not_judged_but_the_fi
 
 def test_the_cascade_is_built_as_the_settings_say() -> None:
     answer = AnswerSettings(
-        accurate_passages=3, accurate_min_fast=0.2, accurate_context=(1, 0), accurate_copy="prompt"
+        accurate_passages=3,
+        accurate_min_fast=0.2,
+        accurate_context=(1, 0),
+        accurate_copy="prompt",
+        accurate_keep_fast=False,
     )
     cascade = build_cascade(answer, GenericFakeChatModel(messages=iter([])), FastReader([]))
     assert (cascade.passages, cascade.min_fast, cascade.sentences) == (3, 0.2, (1, 0))
-    assert cascade.llm.copy_turn is False
+    assert cascade.llm.copy_turn is False and cascade.keep_fast is False
     assert cascade.fast_weight == 0.0
+    assert build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([])).keep_fast
     mixed = build_cascade(
         AnswerSettings(accurate_fast_weight=0.2), GenericFakeChatModel(messages=iter([])), FastReader([])
     )
@@ -180,6 +186,48 @@ def test_a_phrase_the_llm_did_not_copy_falls_back_to_the_fast_span() -> None:
     assert PASSAGES[0][refined.start : refined.end] == refined.span
     # the fast span's bounds, and the fast heads' sureness of them, are kept
     assert first.span_probability == refined.span_probability == 0.42
+
+
+def test_a_copy_from_another_sentence_keeps_the_fast_span_as_the_other_sentence_when_asked() -> None:
+    text = PASSAGES[0]
+    fast_span = ReaderOutput(0.9, text.index("May"), text.index("May") + 3, "May", 1.0, span_probability=0.4)
+    for keep_fast, other in [(True, (fast_span.start, fast_span.end, 0.0)), (False, None)]:
+        chat = GenericFakeChatModel(messages=iter([said("Ines Duarte", 0.05)]))
+        refined = CascadeReader(FastReader([]), LLMReader(chat), keep_fast=keep_fast).refine(
+            "Who runs the harbour?", text, "", fast_span
+        )
+        assert refined.span == "Ines Duarte"
+        assert (None if refined.other is None else astuple(refined.other)) == other
+
+
+def test_a_copy_within_the_fast_spans_sentence_keeps_the_fast_heads_own_other_sentence() -> None:
+    text = PASSAGES[0]
+    heads_other = OtherSentence(text.index("Ships"), text.index("Ships") + 5, 2.5)
+    fast_span = ReaderOutput(
+        0.9, text.index("harbour"), text.index("harbour") + 14, "harbour master", 1.0, other=heads_other
+    )
+    chat = GenericFakeChatModel(messages=iter([said("Ines Duarte", 0.05)]))
+    refined = CascadeReader(FastReader([]), LLMReader(chat), keep_fast=True).refine(
+        "Who?", text, "", fast_span
+    )
+    assert refined.span == "Ines Duarte" and refined.other == heads_other
+
+
+def test_an_accurate_answer_quotes_the_fast_readers_sentence_after_the_copys_where_they_differ() -> None:
+    fast = FastReader([(0.7, "reopened in May"), (0.05, "forty"), (0.05, "Paul")])
+    chat = GenericFakeChatModel(messages=iter([judged(0.9), said("Ines Duarte", 0.02)]))
+    cascade = CascadeReader(fast, LLMReader(chat, copy_turn=True), passages=2, min_fast=0.1, keep_fast=True)
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: cascade, name="accurate")
+    answer = answerer.answer(
+        "Who runs the harbour?",
+        _article_passages(),
+        TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True))),
+    )
+    assert answer.short_answer == "Ines Duarte"
+    assert [c.quote for c in answer.citations] == [
+        "The harbour master, Ines Duarte, said traffic doubled.",
+        "The port reopened in May.",
+    ]
 
 
 def _article_passages() -> list[Passage]:
