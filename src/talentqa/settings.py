@@ -222,14 +222,6 @@ class AnswerSettings(BaseModel):
         "decisions: SQuAD 2.0 test sample gold in the quotes 0.820 -> 0.847, NewsQA 0.643 -> 0.690, "
         "RealTimeQA 0.500 -> 0.505). False quotes the copy's sentence alone.",
     )
-    accurate_copy_weight: float = Field(
-        default=0.0,
-        ge=0.0,
-        description="The accurate reader asks its LLM to copy the answer phrase from every passage it "
-        "judges, and adds this times the copy's mean token log-probability to the judgement's log-odds: "
-        "a model copies less surely from a passage that does not state the answer. 0 (the default) copies "
-        "only from the passage that answers. Calibrate again (`talentqa calibrate --accurate`) with another.",
-    )
     accurate_context: tuple[NonNegativeInt, NonNegativeInt] = Field(
         default=(1, 1),
         description="Sentences before and after the fast reader's span that the accurate reader's LLM "

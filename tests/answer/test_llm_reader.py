@@ -27,8 +27,6 @@ from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
     build_cascade,
-    copy_weighed,
-    mean_logprob,
     mixed_probability,
     yes_probability,
 )
@@ -150,10 +148,7 @@ def test_the_cascade_is_built_as_the_settings_say() -> None:
     assert (cascade.passages, cascade.min_fast, cascade.sentences) == (3, 0.2, (1, 0))
     assert cascade.llm.copy_turn is False and cascade.keep_fast is False
     assert cascade.fast_weight == 0.0
-    default = build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([]))
-    assert default.keep_fast and default.copy_weight == 0.0
-    weighed = AnswerSettings(accurate_copy_weight=0.5)
-    assert build_cascade(weighed, GenericFakeChatModel(messages=iter([])), FastReader([])).copy_weight == 0.5
+    assert build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([])).keep_fast
     mixed = build_cascade(
         AnswerSettings(accurate_fast_weight=0.2), GenericFakeChatModel(messages=iter([])), FastReader([])
     )
@@ -233,37 +228,6 @@ def test_an_accurate_answer_quotes_the_fast_readers_sentence_after_the_copys_whe
         "The harbour master, Ines Duarte, said traffic doubled.",
         "The port reopened in May.",
     ]
-
-
-def copied(text: str, logprobs: Sequence[float]) -> AIMessage:
-    """A copied phrase with each generated token's log-probability."""
-    content = [{"token": f"t{i}", "logprob": lp} for i, lp in enumerate(logprobs)]
-    return AIMessage(content=text, response_metadata={"logprobs": {"content": content}})
-
-
-def test_the_copys_mean_token_log_probability_lowers_the_judgements_log_odds_by_its_weight() -> None:
-    assert mean_logprob({"content": [{"logprob": -0.2}, {"logprob": -0.4}]}) == pytest.approx(-0.3)
-    assert mean_logprob(None) is None and mean_logprob({"content": []}) is None
-    assert copy_weighed(0.8, -0.5, 0.0) == 0.8 and copy_weighed(0.8, None, 1.0) == 0.8
-    logit = math.log(0.8 / 0.2) - 1.0 * 0.5
-    assert copy_weighed(0.8, -0.5, 1.0) == pytest.approx(1 / (1 + math.exp(-logit)))
-
-
-def test_with_a_copy_weight_every_judged_passage_is_copied_from_and_an_unsure_copy_loses() -> None:
-    fast = FastReader([(0.7, "Ines Duarte"), (0.6, "forty"), (0.05, "Paul")])
-    chat = GenericFakeChatModel(
-        messages=iter(
-            [judged(0.8), copied("Ines Duarte", [-0.05, -0.05]), judged(0.8), copied("forty", [-1.5, -2.5])]
-        )
-    )
-    reader = CascadeReader(fast, LLMReader(chat, copy_turn=True), passages=3, min_fast=0.1, copy_weight=1.0)
-    port, ferry, museum = reader.read("Who?", PASSAGES)
-    assert port.probability > 0.75 > ferry.probability  # the same judgement, copied less surely
-    assert museum.probability == 0.0 and museum.copied is None  # under the floor: neither judged nor copied
-    assert (port.copied, ferry.copied) == ("Ines Duarte", "forty")
-    # The answering passage's phrase is the one copied while reading: refining asks the model nothing more.
-    refined = reader.refine("Who?", PASSAGES[0], "", port)
-    assert refined.span == "Ines Duarte"
 
 
 def _article_passages() -> list[Passage]:

@@ -96,23 +96,6 @@ def yes_probability(logprobs: Any) -> float | None:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
-def mean_logprob(logprobs: Any) -> float | None:
-    """The mean log-probability of the generated tokens, from OpenAI-style logprobs; None if absent."""
-    content = (logprobs or {}).get("content") if isinstance(logprobs, dict) else None
-    values = [float(t["logprob"]) for t in content or () if isinstance(t.get("logprob"), int | float)]
-    return sum(values) / len(values) if values else None
-
-
-def copy_weighed(judged: float, copy_logprob: float | None, weight: float) -> float:
-    """The judgement with `weight` times the copy's mean token log-probability added to its log-odds. A
-    model asked to copy the answer of a passage that does not state it still copies a phrase (it declines
-    about one time in ten) but less surely; None (no log-probabilities) leaves the judgement alone."""
-    if weight <= 0.0 or copy_logprob is None:
-        return judged
-    p = min(max(judged, 1e-6), 1.0 - 1e-6)
-    return 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) + weight * copy_logprob)))
-
-
 def mixed_probability(judged: float, fast: float, fast_weight: float) -> float:
     """The LLM's judgement with `fast_weight` of the fast reader's in log-odds (0: the LLM's alone). The
     two err on different passages: on news near-misses written for training, mixing 0.2 of the fast
@@ -155,10 +138,6 @@ class LLMReader:
         return p_yes
 
     def copy(self, question: str, passage: str) -> str:
-        """`copy_scored`'s phrase alone."""
-        return self.copy_scored(question, passage)[0]
-
-    def copy_scored(self, question: str, passage: str) -> tuple[str, float | None]:
         """The phrase answering `question` that the model copies from `passage` ('' if it declines).
 
         With `copy_turn`, the next turn of the judgement's conversation, so a server with prompt caching
@@ -167,8 +146,7 @@ class LLMReader:
         the model, still under the judge's YES/NO system prompt, copied less well (140 SQuAD calibration
         questions: exact match 0.686 and F1 0.747 without, 0.714 and 0.795 with; a prompt of its own
         0.707 and 0.778). Otherwise a prompt of its own: the copying system prompt, then passage and
-        question. With the phrase ('' if it declines), the mean log-probability of the reply's tokens
-        (None where the endpoint returns none)."""
+        question."""
         messages: list[BaseMessage]
         if self.copy_turn:
             messages = [
@@ -183,8 +161,7 @@ class LLMReader:
             ]
         reply = self._invoke(self.model, messages)
         text = str(reply.content).strip().strip('"').strip()
-        surety = mean_logprob(reply.response_metadata.get("logprobs"))
-        return ("" if text.upper().rstrip(".") in {"NO", "NO ANSWER"} else text), surety
+        return "" if text.upper().rstrip(".") in {"NO", "NO ANSWER"} else text
 
 
 class CascadeReader:
@@ -201,7 +178,6 @@ class CascadeReader:
         min_fast: float = 0.0,
         fast_weight: float = 0.0,
         keep_fast: bool = True,
-        copy_weight: float = 0.0,
     ) -> None:
         self.fast = fast
         self.llm = llm
@@ -210,7 +186,6 @@ class CascadeReader:
         self.min_fast = min_fast
         self.fast_weight = fast_weight
         self.keep_fast = keep_fast
-        self.copy_weight = copy_weight
 
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
@@ -243,16 +218,9 @@ class CascadeReader:
         for i in order:
             guess = fast[i]
             w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
-            judged_window = heads[i] + passages[i][w_start:w_end]
-            judged = self.llm.judge(question, judged_window)
-            copied: str | None = None
-            if self.copy_weight > 0.0:
-                # The copy is asked for now, not only for the passage that answers: how surely the model
-                # copies weighs in whether it answers, and `refine` reuses the phrase.
-                copied, surety = self.llm.copy_scored(question, judged_window)
-                judged = copy_weighed(judged, surety, self.copy_weight)
+            judged = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
             probability = mixed_probability(judged, guess.probability, self.fast_weight)
-            outputs[i] = replace(guess, probability=probability, copied=copied)
+            outputs[i] = replace(guess, probability=probability)
             if stop_at is not None and probability >= stop_at:
                 break
         return outputs
@@ -264,9 +232,7 @@ class CascadeReader:
         answerer quotes after the copy's. Only an answer that will be shown is refined: an abstention
         costs the judgements alone."""
         w_start, w_end = window(text, judged.start, judged.end, self.sentences)
-        phrase = judged.copied
-        if phrase is None:
-            phrase = self.llm.copy(question, head + text[w_start:w_end])
+        phrase = self.llm.copy(question, head + text[w_start:w_end])
         start, end = judged.start, judged.end
         span_probability = judged.span_probability
         if phrase:
@@ -304,5 +270,4 @@ def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> Cas
         min_fast=answer.accurate_min_fast,
         fast_weight=answer.accurate_fast_weight,
         keep_fast=answer.accurate_keep_fast,
-        copy_weight=answer.accurate_copy_weight,
     )

@@ -68,7 +68,6 @@ class ReaderOutput:
     span_score: float
     span_probability: float | None = None
     other: OtherSentence | None = None
-    copied: str | None = None  # the answer phrase an LLM copied from this passage's window, where one did
 
 
 @dataclass(frozen=True)
