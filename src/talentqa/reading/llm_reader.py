@@ -244,7 +244,7 @@ class CascadeReader:
                 span_probability = None  # the LLM's copy: no span head chose these bounds
         # The fast heads' other sentence stays: where the copy moved into it, it is not quoted twice.
         other = judged.other
-        if self.keep_fast and _other_sentence(text, (start, end), (judged.start, judged.end)):
+        if self.keep_fast and _sentences_apart(text, (start, end), (judged.start, judged.end)):
             # The copy left the fast span's sentence: the two readers disagree, so that sentence is quoted
             # after the copy's, as the heads' own runner-up would be (gap 0: it was their best).
             other = OtherSentence(judged.start, judged.end, 0.0)
@@ -253,7 +253,7 @@ class CascadeReader:
         )
 
 
-def _other_sentence(text: str, copied: tuple[int, int], fast: tuple[int, int]) -> bool:
+def _sentences_apart(text: str, copied: tuple[int, int], fast: tuple[int, int]) -> bool:
     """Whether the copied span's sentence(s) and the fast span's share no sentence of `text`."""
     c_start, c_end = window(text, *copied, (0, 0))
     f_start, f_end = window(text, *fast, (0, 0))
