@@ -27,6 +27,7 @@ from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
     build_cascade,
+    mean_log_odds,
     mixed_probability,
     yes_probability,
 )
@@ -163,6 +164,21 @@ def test_a_fast_weight_mixes_the_fast_readers_log_odds_into_the_judges() -> None
     assert first.probability == pytest.approx(9**0.75 / (1 + 9**0.75))
     assert mixed_probability(0.9, 0.1, 0.0) == 0.9  # the default: the judge's alone
     assert mixed_probability(1.0, 1.0, 0.5) < 1.0  # a sure judge stays finite
+
+
+def test_further_views_are_judged_and_averaged_in_log_odds_and_a_repeated_view_is_not_asked_again() -> None:
+    fast = FastReader([(0.7, "Ines Duarte"), (0.01, "forty"), (0.6, "Paul Weng")])
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(messages=iter([judged(0.9), judged(0.5), judged(0.2)]), callbacks=[recorder])
+    reader = CascadeReader(fast, LLMReader(chat), passages=2, min_fast=0.1, views=[(1, 0)])
+    harbour, _, museum = reader.read("Who is the harbour master?", PASSAGES)
+    # the harbour passage's window without "Ships waited." is judged 0.5: odds 9 and 1 average to 3
+    assert harbour.probability == pytest.approx(0.75)
+    assert "Ships waited." in recorder.text(0) and "Ships waited." not in recorder.text(1)
+    # the museum's span sentence ends its passage: the narrower view is the same text, judged once
+    assert museum.probability == pytest.approx(0.2) and len(recorder.prompts) == 3
+    assert mean_log_odds([0.8]) == 0.8 and mean_log_odds([0.9, 0.1]) == pytest.approx(0.5)
+    assert build_cascade(AnswerSettings(accurate_views=[(1, 0)]), chat, fast).views == ((1, 0),)
 
 
 def test_refining_copies_the_phrase_from_the_chosen_passage_keeping_its_probability() -> None:

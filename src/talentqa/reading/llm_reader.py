@@ -9,6 +9,11 @@ the probability of a first "NO" from a copy-the-answer prompt reached 0.67-0.73 
 on the same questions. The probability is compared with a threshold calibrated like the fast reader's
 (`talentqa calibrate --accurate`). A narrower window reads faster: without the sentence after the span
 it did as well on those SQuAD questions but worse on news, where the next sentence often holds the fact.
+With `views` (by default the window ending at the span's
+sentence) the LLM judges each passage again in each further window, and the passage's probability is
+the mean of the judgements' log-odds: the views err on different passages, and that one shares the
+first's prompt up to the span's sentence, so a caching server reads little more (docs/measured.md,
+"Two views of the judged window").
 Passages are judged in the fast reader's order. With `accurate_stop_early` the first one judged above the
 abstention threshold is the answer (`read_until`) and the later ones are not read: whether the reader
 answers is exactly as when all are judged (the threshold is calibrated on the best of all), but a later
@@ -104,6 +109,15 @@ def mixed_probability(judged: float, fast: float, fast_weight: float) -> float:
     return judged if fast_weight <= 0.0 else log_odds_mix(judged, fast, fast_weight)
 
 
+def mean_log_odds(probabilities: Sequence[float]) -> float:
+    """Probabilities combined as the mean of their log-odds (one alone is returned unchanged)."""
+    if len(probabilities) == 1:
+        return probabilities[0]
+    held = [min(max(p, 1e-6), 1 - 1e-6) for p in probabilities]
+    mean = sum(math.log(p / (1 - p)) for p in held) / len(held)
+    return 1 / (1 + math.exp(-mean))
+
+
 class LLMReader:
     """Reads one passage window at a time with a chat model that returns token log-probabilities."""
 
@@ -178,6 +192,7 @@ class CascadeReader:
         min_fast: float = 0.0,
         fast_weight: float = 0.0,
         keep_fast: bool = True,
+        views: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.fast = fast
         self.llm = llm
@@ -186,6 +201,7 @@ class CascadeReader:
         self.min_fast = min_fast
         self.fast_weight = fast_weight
         self.keep_fast = keep_fast
+        self.views = tuple(views)
 
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
@@ -217,13 +233,25 @@ class CascadeReader:
         outputs = [replace(o, probability=0.0) for o in fast]  # unjudged: never the answer
         for i in order:
             guess = fast[i]
-            w_start, w_end = window(passages[i], guess.start, guess.end, self.sentences)
-            judged = self.llm.judge(question, heads[i] + passages[i][w_start:w_end])
+            judged = self._judge_views(question, passages[i], heads[i], guess)
             probability = mixed_probability(judged, guess.probability, self.fast_weight)
             outputs[i] = replace(guess, probability=probability)
             if stop_at is not None and probability >= stop_at:
                 break
         return outputs
+
+    def _judge_views(self, question: str, text: str, head: str, guess: ReaderOutput) -> float:
+        """The LLM's judgement of the window around `guess`'s span and, with `views`, of each further
+        window: the mean of their log-odds. A view that is the same text as one judged already (the
+        span's sentence ends the passage) counts again without being asked again."""
+        judgements: dict[tuple[int, int], float] = {}
+        views: list[float] = []
+        for sentences in (self.sentences, *self.views):
+            bounds = window(text, guess.start, guess.end, sentences)
+            if bounds not in judgements:
+                judgements[bounds] = self.llm.judge(question, head + text[bounds[0] : bounds[1]])
+            views.append(judgements[bounds])
+        return mean_log_odds(views)
 
     def refine(self, question: str, text: str, head: str, judged: ReaderOutput) -> ReaderOutput:
         """The passage chosen to answer, with the span the LLM copies from it (located in the passage);
@@ -270,4 +298,5 @@ def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> Cas
         min_fast=answer.accurate_min_fast,
         fast_weight=answer.accurate_fast_weight,
         keep_fast=answer.accurate_keep_fast,
+        views=answer.accurate_views,
     )
