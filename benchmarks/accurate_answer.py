@@ -3,6 +3,8 @@ without it (the baseline):
 
 - `--compare min-fast` (default): a passage after the fast reader's first is judged only where the fast
   reader gives it at least `accurate_min_fast` (the shipped 0.1), against judging all `accurate_passages`.
+- `--compare views`: each passage judged in two windows (`accurate_views`, the default) against the one
+  window, each at its own calibrated threshold (0.6276 and 0.6209).
 - `--compare stop-early`: stopping at the first passage its LLM judges above the threshold
   (`accurate_stop_early=true`) against judging all its passages and taking the surest (the default).
 
@@ -18,7 +20,7 @@ answer time (`time.perf_counter` around `answer`), LLM judgements a question, ho
 same decision (answer or abstain) and quote the same sentence first, and how often each quotes a gold
 answer.
 
-    .venv/bin/python benchmarks/accurate_answer.py [--compare min-fast|stop-early] [--limit N] [--json FILE]
+    .venv/bin/python benchmarks/accurate_answer.py [--compare min-fast|stop-early|views] [--limit N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ COMPARISONS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, An
     "stop-early": (
         ("first passing", {"accurate_stop_early": True}),
         ("all judged", {"accurate_stop_early": False}),
+    ),
+    # The second view's judgement against the one window, each at its own calibrated threshold.
+    "views": (
+        ("two views", {}),
+        ("one window", {"accurate_views": [], "abstain_threshold": 0.6209}),
     ),
 }
 
