@@ -20,7 +20,8 @@ answer time (`time.perf_counter` around `answer`), LLM judgements a question, ho
 same decision (answer or abstain) and quote the same sentence first, and how often each quotes a gold
 answer.
 
-    .venv/bin/python benchmarks/accurate_answer.py [--compare min-fast|stop-early|views] [--limit N] [--json FILE]
+    .venv/bin/python benchmarks/accurate_answer.py [--compare min-fast|stop-early|views]
+        [--limit N] [--json FILE]
 """
 
 from __future__ import annotations
