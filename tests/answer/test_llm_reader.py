@@ -27,11 +27,11 @@ from talentqa.reading.llm_reader import (
     CascadeReader,
     LLMReader,
     build_cascade,
-    mean_log_odds,
     mixed_probability,
     yes_probability,
 )
 from talentqa.reading.model import OtherSentence, ReaderOutput
+from talentqa.reading.second_look import mean_log_odds
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, Settings
 from talentqa.text import window

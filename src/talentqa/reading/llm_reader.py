@@ -48,7 +48,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from talentqa.answer.citations import locate_quote
 from talentqa.errors import AnswerError
 from talentqa.reading.model import OtherSentence, ReaderOutput
-from talentqa.reading.second_look import log_odds_mix
+from talentqa.reading.second_look import log_odds_mix, mean_log_odds
 from talentqa.settings import AnswerSettings
 from talentqa.text import WINDOW_SENTENCES, window
 
@@ -107,15 +107,6 @@ def mixed_probability(judged: float, fast: float, fast_weight: float) -> float:
     reader's lifted the judge's AUC from 0.845 to 0.866, but held-out questions ranked about as before
     (docs/measured.md), so the setting's default is 0."""
     return judged if fast_weight <= 0.0 else log_odds_mix(judged, fast, fast_weight)
-
-
-def mean_log_odds(probabilities: Sequence[float]) -> float:
-    """Probabilities combined as the mean of their log-odds (one alone is returned unchanged)."""
-    if len(probabilities) == 1:
-        return probabilities[0]
-    held = [min(max(p, 1e-6), 1 - 1e-6) for p in probabilities]
-    mean = sum(math.log(p / (1 - p)) for p in held) / len(held)
-    return 1 / (1 + math.exp(-mean))
 
 
 class LLMReader:

@@ -50,6 +50,13 @@ def log_odds_mix(first: float, second: float, second_share: float) -> float:
     return 1 / (1 + math.exp(-((1 - second_share) * _logit(first) + second_share * _logit(second))))
 
 
+def mean_log_odds(probabilities: Sequence[float]) -> float:
+    """Probabilities combined as the mean of their log-odds (one alone is returned unchanged)."""
+    if len(probabilities) == 1:
+        return probabilities[0]
+    return 1 / (1 + math.exp(-sum(_logit(p) for p in probabilities) / len(probabilities)))
+
+
 def both_views(passage: float, window_alone: float) -> float:
     """The two readings' probabilities combined: the mean of their log-odds, as a probability."""
     return log_odds_mix(passage, window_alone, 0.5)
