@@ -121,3 +121,19 @@ def test_export_feedback(tmp_path: Path) -> None:
 
     missing = runner.invoke(app, ["eval", "export-feedback", "--db", str(tmp_path / "none.sqlite3")])
     assert missing.exit_code == 2 and "no feedback log" in missing.output
+
+
+def test_eval_with_a_journal_resumes_and_reports_the_same_figures(tmp_path: Path) -> None:
+    journal = tmp_path / "run.jsonl"
+    args = ["eval", str(TINY), "--json", "--store", str(tmp_path / "vs"), "--journal", str(journal)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert len(journal.read_text().splitlines()) == 5  # the run's header and its four questions
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "resuming: 4 of 4 questions already in" in again.stderr
+    figures = [json.loads(result.stdout)["talentqa"] for result in (first, again)]
+    assert figures[0] == figures[1]
+    other = runner.invoke(app, [*args, "--seed", "3", "--limit", "2"])
+    assert other.exit_code == 2  # a known error: one line, no traceback
+    assert "records another run" in other.output

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from talentqa.app import TalentQA
     from talentqa.eval.calibration import CalibrationResult
     from talentqa.eval.evaluation import Dataset, EvalQuestion, EvalReport
+    from talentqa.eval.journal import EvalJournal
     from talentqa.eval.short_answers import ShortAnswerFit
     from talentqa.settings import Settings
 
@@ -206,6 +207,15 @@ def run(
             show_default=False,
         ),
     ] = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(
+            "--journal",
+            help="Record each answered question in this JSONL file as it is scored; run the same command "
+            "with the same file again to resume an interrupted run where it stopped.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Ingest an eval set, ask every (sampled) question as a user would, and report the figures."""
     from talentqa.cli.common import friendly_errors, make_settings
@@ -218,11 +228,27 @@ def run(
         questions = _questions(data, split, limit, seed)
         with _store_folder(store) as folder:
             settings = make_settings(folder)
-            with _opened(settings, data, quiet) as qa:
+            mode = answerer or settings.answer.answerer
+            thresholds = {
+                "extractive": settings.answer.abstain_threshold,
+                "accurate": settings.answer.accurate_threshold,
+            }
+            used_k, used_threshold = k or settings.retrieval.k, threshold or thresholds.get(mode)
+            with (
+                _opened(settings, data, quiet) as qa,
+                _journal(journal, data, questions, split, limit, seed, mode, used_k, used_threshold) as log,
+            ):
                 with _progress("asking", quiet) as tick:
                     runs = [
                         run_talentqa(
-                            qa, questions, k=k, answerer=answerer, threshold=threshold, progress=tick
+                            qa,
+                            questions,
+                            k=k,
+                            answerer=answerer,
+                            threshold=threshold,
+                            progress=tick,
+                            done=log.done if log else None,
+                            record=log.record if log else None,
                         )
                     ]
                 documents = int(qa.about()["documents"])
@@ -242,19 +268,14 @@ def run(
                         runs.append(run_baseline(built, questions, progress=tick))
                 finally:
                     built.close()
-        mode = answerer or settings.answer.answerer
-        thresholds = {
-            "extractive": settings.answer.abstain_threshold,
-            "accurate": settings.answer.accurate_threshold,
-        }
         report = EvalReport(
             dataset=data.name,
             split=split,
             limit=limit,
             seed=seed,
             answerer=mode,
-            k=k or settings.retrieval.k,
-            abstain_threshold=threshold or thresholds.get(mode),
+            k=used_k,
+            abstain_threshold=used_threshold,
             documents=documents,
             settings={
                 "retrieval": settings.retrieval.model_dump(),
@@ -274,6 +295,45 @@ def run(
         _print_table(report)
         for path in out or ():
             stdout.print(f"report written to {path}", highlight=False)
+
+
+@contextmanager
+def _journal(
+    path: Path | None,
+    data: Dataset,
+    questions: list[EvalQuestion],
+    split: Split,
+    limit: int | None,
+    seed: int,
+    answerer: str,
+    k: int,
+    threshold: float | None,
+) -> Iterator[EvalJournal | None]:
+    """The run's journal at `path` (resumed where it records this same run), or None without one."""
+    if path is None:
+        yield None
+        return
+    from talentqa.cli.common import err
+    from talentqa.errors import ConfigError
+    from talentqa.eval.journal import EvalJournal, JournalHeader
+
+    if len({q.id for q in questions}) < len(questions):
+        raise ConfigError(f"{data.name} repeats question ids, so a journal cannot tell its questions apart")
+    header = JournalHeader(
+        dataset=str(data.questions_path.resolve()),
+        split=split,
+        limit=limit,
+        seed=seed,
+        answerer=answerer,
+        k=k,
+        threshold=threshold,
+    )
+    with EvalJournal.open(path, header) as log:
+        resumed = sum(q.id in log.done for q in questions)
+        if resumed:
+            # stderr, so a --json report on stdout stays clean
+            err.print(f"resuming: {resumed} of {len(questions)} questions already in {path}", highlight=False)
+        yield log
 
 
 def _write_report(report: EvalReport, path: Path) -> None:

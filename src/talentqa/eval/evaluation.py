@@ -27,7 +27,7 @@ import string
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -542,29 +542,48 @@ def run_talentqa(
     threshold: float | None = None,
     progress: Progress | None = None,
     system: str = "talentqa",
+    done: Mapping[str, QuestionResult] | None = None,
+    record: Callable[[QuestionResult], None] | None = None,
 ) -> SystemRun:
     """Ask every question through `QAService.ask` and score it (reported under the name `system`).
 
     Retrieval is read separately at depth ten for recall@k, and at the answer's k for the passages the
     answerer reads (whether a gold answer was among them: the reading step's ceiling). The first
-    question is asked once untimed so model loading does not count as latency.
+    question is asked once untimed so model loading does not count as latency. Questions whose id is in
+    `done` (an interrupted run's journal) are not asked again; each new result goes to `record` as soon
+    as it is scored.
     """
-    if questions:
-        qa.ask(
-            questions[0].question, k=k, answerer=answerer, threshold=threshold, today=questions[0].asked_on
-        )
+    done = done or {}
+    pending = [question for question in questions if question.id not in done]
+    if pending:
+        qa.ask(pending[0].question, k=k, answerer=answerer, threshold=threshold, today=pending[0].asked_on)
     results: list[QuestionResult] = []
     for i, question in enumerate(questions, start=1):
-        asked_on = question.asked_on
-        docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH, today=asked_on)]
-        read = [p.chunk.text for p in qa.retrieve(question.question, k=k, today=asked_on)]
-        started = time.perf_counter()
-        answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold, today=asked_on)
-        latency = (time.perf_counter() - started) * 1000
-        results.append(score_answer(question, answer, docs, latency, qa.document_text, read))
+        if question.id in done:
+            results.append(done[question.id])
+        else:
+            results.append(_ask_and_score(qa, question, k, answerer, threshold))
+            if record:
+                record(results[-1])
         if progress:
             progress(i, len(questions))
     return SystemRun(system=system, metrics=compute_metrics(results), results=results)
+
+
+def _ask_and_score(
+    qa: QAService,
+    question: EvalQuestion,
+    k: int | None,
+    answerer: AnswererName | None,
+    threshold: float | None,
+) -> QuestionResult:
+    asked_on = question.asked_on
+    docs = [p.chunk.doc_id for p in qa.retrieve(question.question, k=RETRIEVAL_DEPTH, today=asked_on)]
+    read = [p.chunk.text for p in qa.retrieve(question.question, k=k, today=asked_on)]
+    started = time.perf_counter()
+    answer = qa.ask(question.question, k=k, answerer=answerer, threshold=threshold, today=asked_on)
+    latency = (time.perf_counter() - started) * 1000
+    return score_answer(question, answer, docs, latency, qa.document_text, read)
 
 
 def run_baseline(
