@@ -229,7 +229,6 @@ class TalentQA:
                 self.store.text,
                 threshold=threshold,
                 read_first=retrieved.read_first,
-                today=today or dt.date.today(),
             )
             if result.abstained:
                 # No one passage answers for the LLM; several articles may, together (the fast reader's

@@ -237,13 +237,6 @@ class AnswerSettings(BaseModel):
         "0.108 against 0.099). [] judges the one window; calibrate again (`talentqa calibrate --accurate`) "
         "after changing it.",
     )
-    accurate_asked_on: bool = Field(
-        default=False,
-        description="The accurate reader's LLM is told the day a question is asked where the question's own "
-        "words count from it ('this week', 'last month'), as it is told each passage's date: without it, "
-        "'this week' cannot tell this week's report from an older one of the same kind. Questions without "
-        "such words are judged as before.",
-    )
     max_question_chars: int = Field(default=1000, ge=1, description="Longer questions are refused.")
     related: int = Field(default=3, ge=0, description="Related passages shown when abstaining.")
 

@@ -254,19 +254,12 @@ def _article_passages() -> list[Passage]:
 
 
 def _accurate(
-    replies: list[AIMessage],
-    recorder: PromptRecorder,
-    *,
-    copy_turn: bool = False,
-    stop_early: bool = False,
-    asked_on: bool = False,
+    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False, stop_early: bool = False
 ) -> ReadingAnswerer:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
     chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
     cascade = CascadeReader(fast, LLMReader(chat, copy_turn=copy_turn), passages=2)
-    settings = AnswerSettings(
-        abstain_threshold=0.5, accurate_stop_early=stop_early, accurate_asked_on=asked_on
-    )
+    settings = AnswerSettings(abstain_threshold=0.5, accurate_stop_early=stop_early)
     return ReadingAnswerer(settings, reader=lambda: cascade, name="accurate")
 
 
@@ -484,24 +477,3 @@ def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> 
     assert PASSAGES[2] in recorder.text(0)  # this week's passage was judged first
     assert answer.short_answer == "Paul Weng"
     assert answer.citations[0].quote == "Its director is Paul Weng."
-
-
-def test_the_judge_is_told_the_day_a_question_is_asked_only_where_its_words_count_from_that_day() -> None:
-    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
-    friday = dt.date(2023, 1, 13)
-    recorder = PromptRecorder()
-    answerer = _accurate([judged(0.9), judged(0.3), said("Ines Duarte", 0.02)], recorder, asked_on=True)
-    answerer.answer("Who ran the harbour this week?", _article_passages(), texts, today=friday)
-    judgements = [recorder.text(0), recorder.text(1)]
-    assert all(
-        "Question (asked on Friday, 13 January 2023): Who ran the harbour this week?" in t for t in judgements
-    )
-    assert "asked on" not in recorder.text(2)  # the copy asks for a phrase, not a judgement
-    recorder = PromptRecorder()
-    answerer = _accurate([judged(0.9), judged(0.3), said("Ines Duarte", 0.02)], recorder, asked_on=True)
-    answerer.answer("Who ran the harbour in 2019?", _article_passages(), texts, today=friday)
-    assert "Question: Who ran the harbour in 2019?" in recorder.text(0)  # no relative words: as before
-    recorder = PromptRecorder()
-    answerer = _accurate([judged(0.9), judged(0.3), said("Ines Duarte", 0.02)], recorder, asked_on=False)
-    answerer.answer("Who ran the harbour this week?", _article_passages(), texts, today=friday)
-    assert "asked on" not in recorder.text(0)  # the setting off: judged as before

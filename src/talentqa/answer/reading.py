@@ -12,7 +12,6 @@ nearly answering as related.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -63,7 +62,6 @@ from talentqa.answer.citations import (
 )
 from talentqa.answer.clues import clues
 from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_text, no_statement_text
-from talentqa.dates import published_window
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
@@ -181,13 +179,10 @@ class ReadingAnswerer:
         *,
         stop_at: float | None = None,
         read_first: ReadFirst | None = None,
-        today: dt.date | None = None,
     ) -> list[Reading]:
         """Every passage's reading, most likely to answer first (ties: better retrieval rank first). A
         reader that reads one passage at a time stops at the first reaching `stop_at`, if given, and
-        reads the passages meeting more of `read_first` (the question's dates and outlets) first; with
-        `accurate_asked_on`, it is told `today`, the day the question is asked, where the question's
-        relative words ("this week") count from it."""
+        reads the passages meeting more of `read_first` (the question's dates and outlets) first."""
         headers = None
         cuts = [0] * len(passages)
         if self.settings.read_headers:
@@ -198,14 +193,8 @@ class ReadingAnswerer:
         texts = [p.chunk.text[cut:] for p, cut in zip(passages, cuts, strict=True)]
         priority = [read_first.met_by(p.chunk) for p in passages] if read_first else None
         asked = as_read(question)
-        asked_on = None
-        if self.settings.accurate_asked_on and today is not None and published_window(question, today):
-            asked_on = today
-        sequential = stop_at is not None or priority is not None or asked_on is not None
-        if sequential and isinstance(reader, SequentialReader):
-            outputs = reader.read_until(
-                asked, texts, headers, stop_at=stop_at, priority=priority, asked_on=asked_on
-            )
+        if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
+            outputs = reader.read_until(asked, texts, headers, stop_at=stop_at, priority=priority)
         else:
             outputs = reader.read(asked, texts, headers)
         outputs = [shifted(o, cut) for o, cut in zip(outputs, cuts, strict=True)]
@@ -318,19 +307,17 @@ class ReadingAnswerer:
         *,
         threshold: float | None = None,
         read_first: ReadFirst | None = None,
-        today: dt.date | None = None,
     ) -> Answer:
         """Quote the passages most likely to answer, or abstain. `read_first`, the dates and outlets the
         question names (retrieval's `Retrieved.read_first`), decides which passing passage answers first:
-        see `prefer_read_first`. Whether the answer abstains never depends on it. `today` is the day the
-        question is asked (see `read`)."""
+        see `prefer_read_first`. Whether the answer abstains never depends on it."""
         if threshold is None:
             threshold = self.settings.abstain_threshold
             if is_yes_no(question):
                 threshold = self.settings.yes_no_threshold
         # Stopping at the first passage that passes changes which passage answers, never whether one does.
         stop_at = threshold if self.settings.accurate_stop_early else None
-        readings = self.read(question, passages, stop_at=stop_at, read_first=read_first, today=today)
+        readings = self.read(question, passages, stop_at=stop_at, read_first=read_first)
         best = readings[0].probability if readings else 0.0
         # Only where no passage answers alone: a passage sure of its answer keeps it, as news repeats a
         # popular name ("New Orleans" in three Mardi Gras reports) where one report states the asked fact.

@@ -36,7 +36,6 @@ passages.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 from collections.abc import Sequence
@@ -131,18 +130,12 @@ class LLMReader:
             self._warned = True
 
     @staticmethod
-    def _judge_messages(question: str, passage: str, asked_on: dt.date | None = None) -> list[BaseMessage]:
-        asked = f" (asked on {asked_on:%A, %d %B %Y})" if asked_on is not None else ""
-        return [
-            SystemMessage(JUDGE_SYSTEM),
-            HumanMessage(f"Passage:\n{passage}\n\nQuestion{asked}: {question}"),
-        ]
+    def _judge_messages(question: str, passage: str) -> list[BaseMessage]:
+        return [SystemMessage(JUDGE_SYSTEM), HumanMessage(f"Passage:\n{passage}\n\nQuestion: {question}")]
 
-    def judge(self, question: str, passage: str, asked_on: dt.date | None = None) -> float:
-        """The probability that `passage` states the answer to `question` (the model's YES against NO).
-        With `asked_on`, the question is shown with the day it is asked: the passage's header dates it, and
-        "this week" in the question then says which week."""
-        reply = self._invoke(self.judge_model, self._judge_messages(question, passage, asked_on))
+    def judge(self, question: str, passage: str) -> float:
+        """The probability that `passage` states the answer to `question` (the model's YES against NO)."""
+        reply = self._invoke(self.judge_model, self._judge_messages(question, passage))
         p_yes = yes_probability(reply.response_metadata.get("logprobs"))
         if p_yes is None:
             self._no_logprobs()
@@ -214,7 +207,6 @@ class CascadeReader:
         *,
         stop_at: float | None,
         priority: Sequence[int] | None = None,
-        asked_on: dt.date | None = None,
     ) -> list[ReaderOutput]:
         """`read`, judging in the fast reader's order and stopping at the first passage judged at least
         `stop_at` likely to answer: the passages after it are not read and keep probability 0. A passage
@@ -222,8 +214,7 @@ class CascadeReader:
         `min_fast`: the LLM seldom finds the answer where the fast reader found none, and a judgement is
         the cost. With `priority`, of those the passages meeting more of the dates and outlets the
         question names are judged first: the fast reader is as sure of an old report of the same kind of
-        event as of this week's ("expanding this week to which state?"), and only the judged can answer.
-        `asked_on` goes to the LLM's judgement beside the question (`LLMReader.judge`)."""
+        event as of this week's ("expanding this week to which state?"), and only the judged can answer."""
         heads = list(headers) if headers is not None else [""] * len(passages)
         fast = self.fast.read(question, passages, heads)
         promise = list(priority) if priority is not None else [0] * len(passages)
@@ -233,16 +224,14 @@ class CascadeReader:
         outputs = [replace(o, probability=0.0) for o in fast]  # unjudged: never the answer
         for i in order:
             guess = fast[i]
-            judged = self._judge_views(question, passages[i], heads[i], guess, asked_on)
+            judged = self._judge_views(question, passages[i], heads[i], guess)
             probability = mixed_probability(judged, guess.probability, self.fast_weight)
             outputs[i] = replace(guess, probability=probability)
             if stop_at is not None and probability >= stop_at:
                 break
         return outputs
 
-    def _judge_views(
-        self, question: str, text: str, head: str, guess: ReaderOutput, asked_on: dt.date | None = None
-    ) -> float:
+    def _judge_views(self, question: str, text: str, head: str, guess: ReaderOutput) -> float:
         """The LLM's judgement of the window around `guess`'s span and, with `views`, of each further
         window: the mean of their log-odds. A view that is the same text as one judged already (the
         span's sentence ends the passage) counts again without being asked again."""
@@ -251,7 +240,7 @@ class CascadeReader:
         for sentences in (self.sentences, *self.views):
             bounds = window(text, guess.start, guess.end, sentences)
             if bounds not in judgements:
-                judgements[bounds] = self.llm.judge(question, head + text[bounds[0] : bounds[1]], asked_on)
+                judgements[bounds] = self.llm.judge(question, head + text[bounds[0] : bounds[1]])
             views.append(judgements[bounds])
         return mean_log_odds(views)
 

@@ -9,7 +9,6 @@ A passage longer than one window is read in overlapping windows; its probability
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -116,13 +115,11 @@ class SequentialReader(Protocol):
         *,
         stop_at: float | None,
         priority: Sequence[int] | None = None,
-        asked_on: dt.date | None = None,
     ) -> list[ReaderOutput]:
         """`read`, except that passages after the first with probability >= `stop_at` are not read
         (probability 0); `stop_at=None` reads them all. `priority` (one per passage: how many of the
         dates and outlets the question names it meets) puts passages meeting more first among those the
-        reader reads. `asked_on`, given for a question whose relative words ("this week") count from the
-        day it is asked, is that day, for a reader that can weigh it against each passage's date."""
+        reader reads."""
         ...
 
 
