@@ -78,10 +78,12 @@ def parse_since(text: str, *, today: dt.date) -> dt.date:
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "few": 3, "several": 7}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 31}
 # Relative time words that say when the news happened, and how many days back its reports may be
-# published. "today" is left out: "Who runs the company today?" means now, not a publication date.
+# published. "today" is left out: "Who runs the company today?" means now, not a publication date; so is
+# "new", which names a kind of thing ("a new law") as often as news. "Recently" and "newly" say the news is
+# recent without saying how: a month, as "this month".
 _RECENT = re.compile(
     r"\b(?:(yesterday|this (?:past )?weekend|last weekend|this (?:past )?week|last week"
-    r"|this month|last month)"
+    r"|this month|last month|recently|newly)"
     r"|(this year|last year)"
     r"|(?:in |over |during )?the (?:past|last) (?:(\d{1,3}|one|two|three|four|five|six|few|several) )?"
     r"(day|week|month)s?)\b",
@@ -97,6 +99,8 @@ _BACK_DAYS = {
     "last week": 14,
     "this month": 31,
     "last month": 62,
+    "recently": 31,
+    "newly": 31,
 }
 
 
