@@ -102,6 +102,7 @@ _BACK_DAYS = {
     "recently": 31,
     "newly": 31,
 }
+_LOOSE = frozenset({"recently", "newly"})  # say the news is recent, not since when
 
 
 def published_window(question: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -217,11 +218,18 @@ def question_dates(question: str, today: dt.date) -> ReadFirst:
     or of the event it reports, so the articles published then are read first (a day either side: time
     zones, and the morning-after report). A date without a year is the one nearest `today`: "the report
     on November 9" asked in December is last month's, "the final on February 12" asked on the 10th is
-    this year's, not last year's final."""
+    this year's, not last year's final. Where relative words say how recent the news is ("this week", not
+    the looser "recently"), a report published before that time cannot answer (`reported_since`)."""
     window = published_window(question, today)
     named = named_dates(question)
     days = named.days + tuple(_nearest(month, day, today) for month, day in named.yearless)
-    return ReadFirst(windows=((window,) if window else ()) + named.months, days=tuple(dict.fromkeys(days)))
+    match = _RECENT.search(question)
+    loose = match is not None and (match.group(1) or "").lower() in _LOOSE
+    return ReadFirst(
+        windows=((window,) if window else ()) + named.months,
+        days=tuple(dict.fromkeys(days)),
+        reported_since=window[0] if window and not loose else None,
+    )
 
 
 def _nearest(month: int, day: int, today: dt.date) -> dt.date:

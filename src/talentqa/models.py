@@ -124,6 +124,12 @@ class ReadFirst(BaseModel):
     )
     days: tuple[dt.date, ...] = Field(default=(), description="Dates written out, a day either side.")
     outlets: tuple[str, ...] = Field(default=(), description="Outlets named, as the articles spell them.")
+    reported_since: dt.date | None = Field(
+        default=None,
+        description="Where the question's own words say how recent its news is ('this week', 'last month', "
+        "not the looser 'recently'): the first day of that time. A report published before it (a day's "
+        "slack) cannot tell that news, so it cannot answer.",
+    )
 
     @property
     def has_dates(self) -> bool:
@@ -139,6 +145,12 @@ class ReadFirst(BaseModel):
         if any(since <= day <= until for since, until in self.windows):
             return True
         return any(abs((day - named).days) <= 1 for named in self.days)
+
+    def predates(self, chunk: Chunk) -> bool:
+        """Whether the passage's article was published before the time the question's words ask about."""
+        if self.reported_since is None or chunk.published is None:
+            return False
+        return chunk.published < self.reported_since - dt.timedelta(days=1)
 
     def met_by(self, chunk: Chunk) -> int:
         """How many of the two asks (its dates, its outlets) this passage meets: 0, 1 or 2."""

@@ -477,3 +477,31 @@ def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> 
     assert PASSAGES[2] in recorder.text(0)  # this week's passage was judged first
     assert answer.short_answer == "Paul Weng"
     assert answer.citations[0].quote == "Its director is Paul Weng."
+
+
+def _dated_passages(published: dict[str, dt.date]) -> list[Passage]:
+    return [
+        Passage(p.chunk.model_copy(update={"published": published[p.chunk.doc_id]}), p.score)
+        for p in _article_passages()
+    ]
+
+
+def test_a_report_from_before_the_week_a_question_asks_about_never_answers_it() -> None:
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    fast = FastReader([(0.9, "Ines Duarte"), (0.05, "forty"), (0.7, "Paul Weng")])
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: fast)
+    this_week = ReadFirst(
+        windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),), reported_since=dt.date(2023, 1, 6)
+    )
+    old = {"d0": dt.date(2018, 3, 26), "d1": dt.date(2018, 3, 26), "d2": dt.date(2023, 1, 5)}
+    answer = answerer.answer("Who was named this week?", _dated_passages(old), texts, read_first=this_week)
+    # the 2018 report is surer, but only the one published the day before the week (a day's slack) can tell
+    assert not answer.abstained and answer.citations[0].quote == "Its director is Paul Weng."
+    older = {**old, "d2": dt.date(2022, 12, 1)}
+    answer = answerer.answer("Who was named this week?", _dated_passages(older), texts, read_first=this_week)
+    assert answer.abstained  # every passing report predates the week asked about: the sources don't say
+    assert answer.related[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
+    # the same passages and question without "this week"'s bound: the surest answers, as before
+    loose = this_week.model_copy(update={"reported_since": None})
+    answer = answerer.answer("Who was named recently?", _dated_passages(older), texts, read_first=loose)
+    assert answer.citations[0].quote == "The harbour master, Ines Duarte, said traffic doubled."

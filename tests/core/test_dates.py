@@ -155,3 +155,11 @@ def test_a_passage_meeting_both_the_named_dates_and_a_named_outlet_counts_twice(
     assert read_first.met_by(chunk(None, "The Age")) == 1
     assert read_first.met_by(chunk(dt.date(2023, 1, 1), None)) == 0
     assert ReadFirst(outlets=("The Age",)).met_by(chunk(dt.date(2023, 1, 1), "The Age")) == 1
+
+
+def test_only_words_that_bound_the_time_keep_older_reports_from_answering() -> None:
+    assert question_dates("Which star was named this week?", ASKED).reported_since == dt.date(2022, 12, 29)
+    assert question_dates("How many returned last year?", ASKED).reported_since == dt.date(2022, 1, 1)
+    recently = question_dates("Which chain recently said it may close?", ASKED)
+    assert recently.windows and recently.reported_since is None  # read first, but loose: none ruled out
+    assert question_dates("Who won on January 3?", ASKED).reported_since is None  # reports follow the day

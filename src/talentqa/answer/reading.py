@@ -217,6 +217,11 @@ class ReadingAnswerer:
         for asks, match in _OCCASIONS:
             if asks(question):
                 readings = [_occasion_read(question, r, match) for r in readings]
+        if read_first is not None and read_first.reported_since is not None:
+            # A report published before the time the question asks about ("this week") tells older news of
+            # the same kind ("Louis Vuitton has named Virgil Abloh" in 2018 for this week's new director),
+            # however sure the reader is: it is listed as related, never the answer.
+            readings = [_ruled_out(r) if read_first.predates(r.passage.chunk) else r for r in readings]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
