@@ -218,17 +218,20 @@ def question_dates(question: str, today: dt.date) -> ReadFirst:
     or of the event it reports, so the articles published then are read first (a day either side: time
     zones, and the morning-after report). A date without a year is the one nearest `today`: "the report
     on November 9" asked in December is last month's, "the final on February 12" asked on the 10th is
-    this year's, not last year's final. Where relative words say how recent the news is ("this week", not
-    the looser "recently"), a report published before that time cannot answer (`reported_since`)."""
+    this year's, not last year's final. Where relative words bound the news to weeks or months ("this
+    week", "last month"; not "recently" or "last year"), a report published before that time cannot
+    answer (`reported_since`)."""
     window = published_window(question, today)
     named = named_dates(question)
     days = named.days + tuple(_nearest(month, day, today) for month, day in named.yearless)
     match = _RECENT.search(question)
-    loose = match is not None and (match.group(1) or "").lower() in _LOOSE
+    # Only words that bound the news to weeks or months: "recently" says no more than recent, and "last
+    # year" in a year-old article is the year before it, which a store of older news answers for.
+    bounded = match is not None and (match.group(1) or "").lower() not in _LOOSE and match.group(2) is None
     return ReadFirst(
         windows=((window,) if window else ()) + named.months,
         days=tuple(dict.fromkeys(days)),
-        reported_since=window[0] if window and not loose else None,
+        reported_since=window[0] if window and bounded else None,
     )
 
 

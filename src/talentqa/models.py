@@ -126,9 +126,9 @@ class ReadFirst(BaseModel):
     outlets: tuple[str, ...] = Field(default=(), description="Outlets named, as the articles spell them.")
     reported_since: dt.date | None = Field(
         default=None,
-        description="Where the question's own words say how recent its news is ('this week', 'last month', "
-        "not the looser 'recently'): the first day of that time. A report published before it (a day's "
-        "slack) cannot tell that news, so it cannot answer.",
+        description="Where the question's own words bound its news to weeks or months ('this week', 'last "
+        "month'; not 'recently' or 'last year'): the first day of that time. A report published before it "
+        "(a day's slack) cannot tell that news, so it cannot answer.",
     )
 
     @property

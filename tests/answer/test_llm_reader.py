@@ -501,6 +501,8 @@ def test_a_report_from_before_the_week_a_question_asks_about_never_answers_it() 
     answer = answerer.answer("Who was named this week?", _dated_passages(older), texts, read_first=this_week)
     assert answer.abstained  # every passing report predates the week asked about: the sources don't say
     assert answer.related[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
+    assert answer.text.startswith("The sources don't say for the time asked about (from 6 January 2023).")
+    assert "the first is from an older report" in answer.text
     # the same passages and question without "this week"'s bound: the surest answers, as before
     loose = this_week.model_copy(update={"reported_since": None})
     answer = answerer.answer("Who was named recently?", _dated_passages(older), texts, read_first=loose)

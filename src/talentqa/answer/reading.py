@@ -12,6 +12,7 @@ nearly answering as related.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -61,7 +62,13 @@ from talentqa.answer.citations import (
     make_citation,
 )
 from talentqa.answer.clues import clues
-from talentqa.answer.texts import NO_ANSWER_TEXT, SOURCES_DONT_SAY, near_answer_text, no_statement_text
+from talentqa.answer.texts import (
+    NO_ANSWER_TEXT,
+    SOURCES_DONT_SAY,
+    near_answer_text,
+    no_statement_text,
+    older_reports_text,
+)
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer, Chunk, Citation, ReadFirst
 from talentqa.outlets import named_outlets
@@ -138,6 +145,9 @@ class Reading:
     # The reader's probability before a rule ruled the passage out (a money or when / how-many question
     # whose span cannot answer it): it no longer answers, but stays as close as it was among the related.
     ruled_out_from: float | None = None
+    # Where it was ruled out as a report published before the time the question asks about: that time's
+    # first day (`ReadFirst.reported_since`), which an abstention names.
+    predates: dt.date | None = None
 
     @property
     def probability(self) -> float:
@@ -221,7 +231,11 @@ class ReadingAnswerer:
             # A report published before the time the question asks about ("this week") tells older news of
             # the same kind ("Louis Vuitton has named Virgil Abloh" in 2018 for this week's new director),
             # however sure the reader is: it is listed as related, never the answer.
-            readings = [_ruled_out(r) if read_first.predates(r.passage.chunk) else r for r in readings]
+            since = read_first.reported_since
+            readings = [
+                replace(_ruled_out(r), predates=since) if read_first.predates(r.passage.chunk) else r
+                for r in readings
+            ]
         readings.sort(key=lambda r: (-r.probability, r.rank))
         return readings
 
@@ -242,6 +256,9 @@ class ReadingAnswerer:
         text = NO_ANSWER_TEXT
         if speaker is not None:
             text = no_statement_text(speaker)
+        elif closest and closest[0].predates is not None and closest[0].closeness >= threshold:
+            # The closest would have answered but is an older report: say so, or its quote reads as an answer
+            text = older_reports_text(closest[0].predates)
         elif _comes_near(question, closest, related, threshold):
             text = near_answer_text(closest[0].probability, threshold)
         return Answer(

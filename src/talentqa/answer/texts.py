@@ -30,6 +30,16 @@ def no_statement_text(speaker: str) -> str:
     return f"The sources don't quote {speaker}. The closest passages are listed as related, not as an answer."
 
 
+def older_reports_text(since: dt.date) -> str:
+    """An abstention on news the question dates ("this week") where the passage that would have answered
+    is an older report of the same kind: says why its quote, listed first, is not the answer."""
+    return (
+        f"The sources don't say for the time asked about (from {since.strftime('%-d %B %Y')}). The closest "
+        "passages are listed as related, not as an answer: the first is from an older report, which tells "
+        "older news of the same kind."
+    )
+
+
 def as_of_note(as_of: dt.date) -> str:
     """The note an answer's text ends with: the newest cited source's date (also `Answer.as_of`)."""
     return f" (as of {as_of.strftime('%-d %B %Y')})"
