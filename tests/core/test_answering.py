@@ -395,8 +395,15 @@ def test_a_question_saying_this_week_reads_that_weeks_articles_first_and_the_res
     assert True in within and False in within
     assert within == sorted(within, reverse=True)  # every passage of the week before any other
     answer = sample_qa.ask(question, today=asked)
-    assert answer.read_first == ReadFirst(windows=((dt.date(2025, 2, 13), asked),))
+    week = dt.date(2025, 2, 13)
+    assert answer.read_first == ReadFirst(windows=((week, asked),), reported_since=week)
     assert_verbatim(sample_qa, answer.citations + answer.related)
+    # the article from before the week (a day's slack) is read, but can only be related, never the answer
+    published = {p.chunk.doc_id: p.chunk.published for p in passages}
+    assert all(
+        published[c.doc_id] is None or published[c.doc_id] >= week - dt.timedelta(days=1)
+        for c in answer.citations
+    )
 
 
 def test_a_question_naming_a_report_date_reads_that_days_articles_first(sample_qa: TalentQA) -> None:
