@@ -9,6 +9,7 @@ from talentqa.eval.calibration import (
     QuestionReading,
     auc,
     calibrate,
+    collect_readings,
     pick_threshold,
     trained_articles,
     unseen,
@@ -51,6 +52,31 @@ def test_calibrate_reports_current_and_calibrated_figures() -> None:
     assert (result.questions, result.answerable, result.unanswerable) == (20, 10, 10)
     with pytest.raises(ConfigError):
         calibrate(readings[10:], current_threshold=0.5)
+
+
+class NothingToRead:
+    """A TalentQA stand-in for a resumed calibration: every question is journalled, so none is read."""
+
+    def read(self, question: str, **kwargs: object) -> list[object]:
+        raise AssertionError(f"read again: {question}")
+
+
+def test_journalled_readings_are_reused_in_question_order_without_reading_again() -> None:
+    questions = [EvalQuestion(id=f"q{i}", question=f"Question {i}?", answers=["x"]) for i in range(3)]
+    done = {
+        r.id: r for r in (_reading("q2", True, 0.2), _reading("q0", True, 0.9), _reading("q1", True, 0.5))
+    }
+    recorded: list[QuestionReading] = []
+    ticks: list[int] = []
+    readings = collect_readings(
+        NothingToRead(),  # type: ignore[arg-type]
+        questions,
+        done=done,
+        record=recorded.append,
+        progress=lambda i, n: ticks.append(i),
+    )
+    assert [r.id for r in readings] == ["q0", "q1", "q2"]
+    assert recorded == [] and ticks == [1, 2, 3]  # nothing new to record; progress still counts them
 
 
 def test_questions_on_articles_the_reader_trained_on_are_left_out() -> None:

@@ -137,3 +137,29 @@ def test_eval_with_a_journal_resumes_and_reports_the_same_figures(tmp_path: Path
     other = runner.invoke(app, [*args, "--seed", "3", "--limit", "2"])
     assert other.exit_code == 2  # a known error: one line, no traceback
     assert "records another run" in other.output
+
+
+def test_calibrate_with_a_journal_resumes_and_fits_the_same_threshold(tmp_path: Path) -> None:
+    journal = tmp_path / "calibration.jsonl"
+    args = ["calibrate", str(TINY), "--split", "all", "--json", "--store", str(tmp_path / "vs")]
+    first = runner.invoke(app, [*args, "--journal", str(journal)])
+    assert first.exit_code == 0, first.output
+    lines = journal.read_text().splitlines()
+    assert len(lines) == 5 and json.loads(lines[0])["kind"] == "talentqa-calibration-journal"
+    again = runner.invoke(app, [*args, "--journal", str(journal)])
+    assert again.exit_code == 0, again.output
+    assert "resuming: 4 of 4 questions already in" in again.stderr
+    assert json.loads(first.stdout) == json.loads(again.stdout)
+
+    # an eval's journal is another kind of run: refused, not read as readings
+    eval_journal = tmp_path / "eval.jsonl"
+    ran = runner.invoke(
+        app, ["eval", str(TINY), "--json", "--store", str(tmp_path / "vs"), "--journal", str(eval_journal)]
+    )
+    assert ran.exit_code == 0, ran.output
+    refused = runner.invoke(app, [*args, "--journal", str(eval_journal)])
+    assert refused.exit_code == 2 and "records another run" in refused.output
+    assert (
+        "--journal"
+        in runner.invoke(app, ["calibrate", str(TINY), "--yes-no", "--journal", str(journal)]).output
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
+from pydantic import BaseModel
 from typer._click.core import Context
 from typer.core import TyperGroup
 
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
     from talentqa.app import TalentQA
     from talentqa.eval.calibration import CalibrationResult
     from talentqa.eval.evaluation import Dataset, EvalQuestion, EvalReport
-    from talentqa.eval.journal import EvalJournal
+    from talentqa.eval.journal import EvalJournal, JournalHeader
     from talentqa.eval.short_answers import ShortAnswerFit
     from talentqa.settings import Settings
+
+# One question's journalled result (an eval's QuestionResult, a calibration's QuestionReading).
+R = TypeVar("R", bound=BaseModel)
 
 
 class _RunByDefault(TyperGroup):
@@ -220,7 +224,15 @@ def run(
     """Ingest an eval set, ask every (sampled) question as a user would, and report the figures."""
     from talentqa.cli.common import friendly_errors, make_settings
     from talentqa.cli.common import out as stdout
-    from talentqa.eval.evaluation import EvalReport, load_articles, load_dataset, run_baseline, run_talentqa
+    from talentqa.eval.evaluation import (
+        EvalReport,
+        QuestionResult,
+        load_articles,
+        load_dataset,
+        run_baseline,
+        run_talentqa,
+    )
+    from talentqa.eval.journal import JournalHeader
 
     quiet = as_json
     with friendly_errors():
@@ -234,9 +246,18 @@ def run(
                 "accurate": settings.answer.accurate_threshold,
             }
             used_k, used_threshold = k or settings.retrieval.k, threshold or thresholds.get(mode)
+            header = JournalHeader(
+                dataset=str(data.questions_path.resolve()),
+                split=split,
+                limit=limit,
+                seed=seed,
+                answerer=mode,
+                k=used_k,
+                threshold=used_threshold,
+            )
             with (
                 _opened(settings, data, quiet) as qa,
-                _journal(journal, data, questions, split, limit, seed, mode, used_k, used_threshold) as log,
+                _journal(journal, data, questions, header, QuestionResult) as log,
             ):
                 with _progress("asking", quiet) as tick:
                     runs = [
@@ -301,34 +322,21 @@ def run(
 def _journal(
     path: Path | None,
     data: Dataset,
-    questions: list[EvalQuestion],
-    split: Split,
-    limit: int | None,
-    seed: int,
-    answerer: str,
-    k: int,
-    threshold: float | None,
-) -> Iterator[EvalJournal | None]:
+    questions: Sequence[EvalQuestion],
+    header: JournalHeader,
+    record_type: type[R],
+) -> Iterator[EvalJournal[R] | None]:
     """The run's journal at `path` (resumed where it records this same run), or None without one."""
     if path is None:
         yield None
         return
     from talentqa.cli.common import err
     from talentqa.errors import ConfigError
-    from talentqa.eval.journal import EvalJournal, JournalHeader
+    from talentqa.eval.journal import EvalJournal
 
     if len({q.id for q in questions}) < len(questions):
         raise ConfigError(f"{data.name} repeats question ids, so a journal cannot tell its questions apart")
-    header = JournalHeader(
-        dataset=str(data.questions_path.resolve()),
-        split=split,
-        limit=limit,
-        seed=seed,
-        answerer=answerer,
-        k=k,
-        threshold=threshold,
-    )
-    with EvalJournal.open(path, header) as log:
+    with EvalJournal.open(path, header, record_type) as log:
         resumed = sum(q.id in log.done for q in questions)
         if resumed:
             # stderr, so a --json report on stdout stays clean
@@ -457,6 +465,16 @@ def calibrate(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    journal: Annotated[
+        Path | None,
+        typer.Option(
+            "--journal",
+            help="Record each question's reading in this JSONL file as it is read; run the same command with "
+            "the same file again to resume an interrupted calibration where it stopped (the accurate reader "
+            "takes seconds a question). Not for --yes-no or --short-answers, which read no store.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Calibrate the reader's abstention threshold on calibration questions it never trained on.
 
@@ -469,11 +487,14 @@ def calibrate(
     """
     from talentqa.cli.common import friendly_errors, make_settings
     from talentqa.errors import ConfigError
+    from talentqa.eval.calibration import QuestionReading, collect_readings, unseen
     from talentqa.eval.calibration import calibrate as fit
-    from talentqa.eval.calibration import collect_readings, unseen
     from talentqa.eval.evaluation import load_dataset
+    from talentqa.eval.journal import JournalHeader
 
     with friendly_errors():
+        if journal is not None and (yes_no or short_answers):
+            raise ConfigError("--journal records readings of the store: not for --yes-no or --short-answers")
         if yes_no and short_answers:
             raise ConfigError("--yes-no and --short-answers fit different settings: give one")
         if accurate and (yes_no or short_answers):
@@ -499,8 +520,30 @@ def calibrate(
             return
         with _store_folder(store) as folder:
             settings = make_settings(folder)
-            with _opened(settings, data, as_json) as qa, _progress("reading", as_json) as tick:
-                readings = collect_readings(qa, questions, k=k, accurate=accurate, progress=tick)
+            header = JournalHeader(
+                kind="talentqa-calibration-journal",
+                dataset=str(data.questions_path.resolve()),
+                split=split,
+                limit=limit,
+                seed=seed,
+                answerer="accurate" if accurate else "extractive",
+                k=k or settings.retrieval.k,
+                threshold=None,
+            )
+            with (
+                _opened(settings, data, as_json) as qa,
+                _journal(journal, data, questions, header, QuestionReading) as log,
+                _progress("reading", as_json) as tick,
+            ):
+                readings = collect_readings(
+                    qa,
+                    questions,
+                    k=k,
+                    accurate=accurate,
+                    progress=tick,
+                    done=log.done if log else None,
+                    record=log.record if log else None,
+                )
         answer = settings.answer
         result = fit(
             readings,

@@ -10,7 +10,7 @@ would withhold too little elsewhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,10 +82,21 @@ def collect_readings(
     k: int | None = None,
     accurate: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    done: Mapping[str, QuestionReading] | None = None,
+    record: Callable[[QuestionReading], None] | None = None,
 ) -> list[QuestionReading]:
-    """Each question's best reading, as the fast (or, with `accurate`, the accurate) answerer sees it."""
+    """Each question's best reading, as the fast (or, with `accurate`, the accurate) answerer sees it.
+
+    Questions in `done` (an interrupted run's journal) are not read again; each new reading goes to
+    `record` as soon as it is made.
+    """
     collected: list[QuestionReading] = []
     for i, question in enumerate(questions, start=1):
+        if done and question.id in done:
+            collected.append(done[question.id])
+            if progress:
+                progress(i, len(questions))
+            continue
         readings = qa.read(question.question, k=k, accurate=accurate)
         top = readings[0] if readings else None
         has: bool | None = None
@@ -103,6 +114,8 @@ def collect_readings(
                 top_has_answer=has,
             )
         )
+        if record:
+            record(collected[-1])
         if progress:
             progress(i, len(questions))
     return collected

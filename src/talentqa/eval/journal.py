@@ -1,10 +1,11 @@
-"""A resumable record of an eval run: each scored question is appended as it is answered.
+"""A resumable record of an eval or calibration run: each question's result is appended as it is answered.
 
 A whole SQuAD half with the accurate reader takes hours on two cores; a run that is interrupted (a closed
 laptop, a session limit, a crash) should lose the question it was on, not the hours before it. The journal
-is JSONL: a header line naming the run (dataset, split, sample, answerer, k, threshold), then one
-`QuestionResult` per line, flushed and synced as it is written. Reopening it with the same header resumes;
-a different header is refused, so figures from two different runs are never mixed.
+is JSONL: a header line naming the run (what kind of run, dataset, split, sample, answerer, k, threshold),
+then one result per line (an eval's `QuestionResult`, a calibration's `QuestionReading`), flushed and synced
+as it is written. Reopening it with the same header resumes; a different header is refused, so figures from
+two different runs are never mixed.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from talentqa.errors import ConfigError
-from talentqa.eval.evaluation import QuestionResult, Split
+from talentqa.eval.evaluation import Split
+
+# A journal line: one question's result, a pydantic model with the question's `id`.
+R = TypeVar("R", bound=BaseModel)
 
 
 class JournalHeader(BaseModel):
@@ -25,7 +29,7 @@ class JournalHeader(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["talentqa-eval-journal"] = "talentqa-eval-journal"
+    kind: Literal["talentqa-eval-journal", "talentqa-calibration-journal"] = "talentqa-eval-journal"
     dataset: str
     split: Split
     limit: int | None
@@ -35,23 +39,23 @@ class JournalHeader(BaseModel):
     threshold: float | None
 
 
-class EvalJournal:
-    """Appends results to `path`; `done` holds those a previous run of the same header recorded."""
+class EvalJournal(Generic[R]):
+    """Appends results to `path`; `done` holds those a previous run of the same header recorded, by id."""
 
-    def __init__(self, path: Path, header: JournalHeader, done: dict[str, QuestionResult], handle: IO[str]):
+    def __init__(self, path: Path, header: JournalHeader, done: dict[str, R], handle: IO[str]):
         self.path = path
         self.header = header
         self.done = done
         self._handle = handle
 
     @classmethod
-    def open(cls, path: Path, header: JournalHeader) -> EvalJournal:
+    def open(cls, path: Path, header: JournalHeader, record_type: type[R]) -> EvalJournal[R]:
         """Resume `path` if it records this run, start it if it is absent or empty; refuse another run's.
 
-        A last line cut off mid-write (the process was killed while writing it) is dropped: that question
-        is asked again.
+        Each line after the header is read as a `record_type` (which has an `id`). A last line cut off
+        mid-write (the process was killed while writing it) is dropped: that question is asked again.
         """
-        done: dict[str, QuestionResult] = {}
+        done: dict[str, R] = {}
         keep = 0
         try:
             raw = path.read_bytes() if path.exists() else b""
@@ -62,7 +66,7 @@ class EvalJournal:
             try:
                 found = JournalHeader.model_validate(_parse(lines[0]))
             except (ValueError, ValidationError) as exc:
-                raise ConfigError(f"{path} is not an eval journal; give another --journal path") from exc
+                raise ConfigError(f"{path} is not a talentqa journal; give another --journal path") from exc
             if found != header:
                 raise ConfigError(
                     f"{path} records another run ({_difference(found, header)}); "
@@ -74,12 +78,12 @@ class EvalJournal:
                     keep += len(line) + 1
                     continue
                 try:
-                    result = QuestionResult.model_validate(_parse(line))
+                    result = record_type.model_validate(_parse(line))
                 except (ValueError, ValidationError) as exc:
                     if number == len(lines):
                         break  # the torn last write of an interrupted run: no newline yet
                     raise ConfigError(f"{path}:{number}: not a recorded result ({exc})") from exc
-                done[result.id] = result
+                done[_id(result)] = result
                 keep += len(line) + 1
         try:
             handle = path.open("r+" if path.exists() else "w", encoding="utf-8")
@@ -97,20 +101,24 @@ class EvalJournal:
             raise ConfigError(f"cannot write journal {path}: {exc.strerror or exc}") from exc
         return cls(path, header, done, handle)
 
-    def record(self, result: QuestionResult) -> None:
+    def record(self, result: R) -> None:
         self._handle.write(result.model_dump_json() + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
-        self.done[result.id] = result
+        self.done[_id(result)] = result
 
     def close(self) -> None:
         self._handle.close()
 
-    def __enter__(self) -> EvalJournal:
+    def __enter__(self) -> EvalJournal[R]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _id(result: BaseModel) -> str:
+    return str(result.model_dump(include={"id"})["id"])
 
 
 def _parse(line: bytes) -> object:
