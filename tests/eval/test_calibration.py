@@ -101,3 +101,15 @@ def test_the_shipped_abstention_threshold_is_the_recorded_calibration() -> None:
     recorded = json.loads((MODEL_DIR / "calibration.json").read_text())
     assert AnswerSettings().abstain_threshold == recorded["abstain_threshold"]
     assert recorded["calibrated"]["wrongly_abstained"] <= recorded["max_wrong"]
+
+
+def test_the_shipped_accurate_threshold_is_the_recorded_calibration() -> None:
+    import json
+
+    from talentqa.reading.llm_reader import CALIBRATION_FILE
+    from talentqa.settings import AnswerSettings
+
+    recorded = json.loads(CALIBRATION_FILE.read_text())
+    assert AnswerSettings().accurate_threshold == recorded["abstain_threshold"]
+    assert recorded["questions"] == 1000 and recorded["left_out_trained"] > 0  # unseen articles only
+    assert recorded["calibrated"]["wrongly_abstained"] <= recorded["max_wrong"]
