@@ -11,14 +11,14 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from pydantic import BaseModel
 from typer._click.core import Context
 from typer.core import TyperGroup
 
 from talentqa.eval.evaluation import METRIC_KEYS, Split
+from talentqa.eval.journal import R
 from talentqa.models import AnswererName
 
 if TYPE_CHECKING:
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from talentqa.eval.journal import EvalJournal, JournalHeader
     from talentqa.eval.short_answers import ShortAnswerFit
     from talentqa.settings import Settings
-
-# One question's journalled result (an eval's QuestionResult, a calibration's QuestionReading).
-R = TypeVar("R", bound=BaseModel)
 
 
 class _RunByDefault(TyperGroup):
