@@ -463,6 +463,47 @@ def test_passages_of_the_asked_for_dates_are_judged_first_among_those_the_fast_r
     assert PASSAGES[0] in harbour
 
 
+def test_passages_marked_to_skip_are_never_judged_and_the_next_readable_one_is() -> None:
+    def judged_texts(fast: FastReader, skip: list[bool]) -> list[str]:
+        recorder = PromptRecorder()
+        chat = GenericFakeChatModel(messages=iter([judged(0.8)]), callbacks=[recorder])
+        reader = CascadeReader(fast, LLMReader(chat), passages=1, min_fast=0.1)
+        outputs = reader.read_until("Who?", PASSAGES, stop_at=None, skip=skip)
+        assert all(o.probability == 0.0 for o, skipped in zip(outputs, skip, strict=True) if skipped)
+        return [recorder.text(i) for i in range(len(recorder.prompts))]
+
+    [museum] = judged_texts(
+        FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")]), [True, False, False]
+    )
+    assert PASSAGES[2] in museum  # the surest readable passage, not the skipped surest of all
+    # the first readable passage is judged however unlikely the fast reader finds it, as its first always is
+    [ferry] = judged_texts(
+        FastReader([(0.7, "Ines Duarte"), (0.05, "forty"), (0.02, "Paul")]), [True, False, False]
+    )
+    assert PASSAGES[1] in ferry
+    assert judged_texts(FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul")]), [True] * 3) == []
+
+
+def test_an_accurate_answer_spends_no_judgement_on_a_report_from_before_the_week_asked_about() -> None:
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    # d1 has no date: it may tell this week's news, and ranks after the 2018 report among those not dated
+    # this week, so before this rule the 2018 report took the second judgement
+    published = {"d0": dt.date(2018, 3, 26), "d1": None, "d2": dt.date(2023, 1, 10)}
+    this_week = ReadFirst(
+        windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),), reported_since=dt.date(2023, 1, 6)
+    )
+    recorder = PromptRecorder()
+    answerer = _accurate([judged(0.9), judged(0.2), said("Paul Weng", 0.02)], recorder)
+    answer = answerer.answer(
+        "Who was named this week?", _dated_passages(published), texts, read_first=this_week
+    )
+    assert len(recorder.prompts) == 3  # two judgements and the copy
+    judgements = [recorder.text(i) for i in range(2)]
+    assert all(PASSAGES[0] not in text for text in judgements)  # the surest, the 2018 report: not judged
+    assert PASSAGES[2] in judgements[0] and PASSAGES[1] in judgements[1]
+    assert answer.short_answer == "Paul Weng"
+
+
 def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> None:
     texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
     published = {"d0": dt.date(2019, 5, 2), "d1": dt.date(2019, 5, 3), "d2": dt.date(2023, 1, 10)}
@@ -479,7 +520,7 @@ def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> 
     assert answer.citations[0].quote == "Its director is Paul Weng."
 
 
-def _dated_passages(published: dict[str, dt.date]) -> list[Passage]:
+def _dated_passages(published: dict[str, dt.date | None]) -> list[Passage]:
     return [
         Passage(p.chunk.model_copy(update={"published": published[p.chunk.doc_id]}), p.score)
         for p in _article_passages()

@@ -202,9 +202,12 @@ class ReadingAnswerer:
         reader = self._reader()
         texts = [p.chunk.text[cut:] for p, cut in zip(passages, cuts, strict=True)]
         priority = [read_first.met_by(p.chunk) for p in passages] if read_first else None
+        # Reports from before the time asked about are ruled out below whatever they read as: a reader that
+        # reads one passage at a time spends its readings on the others.
+        skip = [read_first.predates(p.chunk) for p in passages] if read_first else None
         asked = as_read(question)
         if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
-            outputs = reader.read_until(asked, texts, headers, stop_at=stop_at, priority=priority)
+            outputs = reader.read_until(asked, texts, headers, stop_at=stop_at, priority=priority, skip=skip)
         else:
             outputs = reader.read(asked, texts, headers)
         outputs = [shifted(o, cut) for o, cut in zip(outputs, cuts, strict=True)]

@@ -211,6 +211,7 @@ class CascadeReader:
         *,
         stop_at: float | None,
         priority: Sequence[int] | None = None,
+        skip: Sequence[bool] | None = None,
     ) -> list[ReaderOutput]:
         """`read`, judging in the fast reader's order and stopping at the first passage judged at least
         `stop_at` likely to answer: the passages after it are not read and keep probability 0. A passage
@@ -218,11 +219,15 @@ class CascadeReader:
         `min_fast`: the LLM seldom finds the answer where the fast reader found none, and a judgement is
         the cost. With `priority`, of those the passages meeting more of the dates and outlets the
         question names are judged first: the fast reader is as sure of an old report of the same kind of
-        event as of this week's ("expanding this week to which state?"), and only the judged can answer."""
+        event as of this week's ("expanding this week to which state?"), and only the judged can answer.
+        Passages `skip` marks are never judged, not even the fast reader's first: they cannot answer (a
+        report from before the week asked about), so a judgement spent on one is a judgement denied to a
+        passage that can."""
         heads = list(headers) if headers is not None else [""] * len(passages)
         fast = self.fast.read(question, passages, heads)
         promise = list(priority) if priority is not None else [0] * len(passages)
-        ranked = sorted(range(len(passages)), key=lambda i: -fast[i].probability)
+        readable = [i for i in range(len(passages)) if skip is None or not skip[i]]
+        ranked = sorted(readable, key=lambda i: -fast[i].probability)
         candidates = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
         order = sorted(candidates, key=lambda i: -promise[i])[: self.passages]  # stable: fast order within
         outputs = [replace(o, probability=0.0) for o in fast]  # unjudged: never the answer
