@@ -9,6 +9,7 @@ from talentqa.answer.asked import (
     Asked,
     Measure,
     another_office,
+    as_judged,
     as_read,
     asked_for,
     asked_part,
@@ -455,6 +456,25 @@ def test_a_time_is_not_the_answer_when_it_dates_the_opposite_event(
 )
 def test_a_question_is_read_in_the_form_the_reader_learnt_questions_in(typed: str, read: str) -> None:
     assert as_read(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "judged"),
+    [
+        # alone, "he" names nobody: the LLM reads the lead-in it refers to
+        (
+            "Hamlin collapsed on Monday. He is a member of which team?",
+            "Hamlin collapsed on Monday. He is a member of which team?",
+        ),
+        ("Lucile Randon died this week. how old was she", "Lucile Randon died this week. how old was she"),
+        # a question naming its own subject is judged alone, as the fast reader reads it
+        ("The IRS began accepting returns this week. When is the deadline?", "When is the deadline?"),
+        ("Who's the harbour master?", "Who is the harbour master?"),
+        ("Where did he go?", "Where did he go?"),
+    ],
+)
+def test_the_llm_reads_the_lead_in_only_of_a_question_that_refers_back_to_it(typed: str, judged: str) -> None:
+    assert as_judged(typed) == judged
 
 
 @pytest.mark.parametrize(

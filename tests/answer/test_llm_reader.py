@@ -548,3 +548,45 @@ def test_a_report_from_before_the_week_a_question_asks_about_never_answers_it() 
     loose = this_week.model_copy(update={"reported_since": None})
     answer = answerer.answer("Who was named recently?", _dated_passages(older), texts, read_first=loose)
     assert answer.citations[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
+
+
+class QuestionRecordingFastReader(FastReader):
+    def __init__(self, verdicts: Sequence[tuple[float, str]]) -> None:
+        super().__init__(verdicts)
+        self.questions: list[str] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.questions.append(question)
+        return super().read(question, passages, headers)
+
+
+def _judged_questions(question: str) -> tuple[list[str], list[str]]:
+    """The questions the fast reader read and the LLM prompts, answering `question` accurately."""
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+    fast = QuestionRecordingFastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
+    recorder = PromptRecorder()
+    chat = GenericFakeChatModel(
+        messages=iter([judged(0.9), judged(0.1), said("Ines Duarte", 0.02)]), callbacks=[recorder]
+    )
+    cascade = CascadeReader(fast, LLMReader(chat, copy_turn=True), passages=2)
+    answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: cascade, name="accurate")
+    answer = answerer.answer(question, _article_passages(), texts)
+    assert answer.short_answer == "Ines Duarte" and len(recorder.prompts) == 3  # two judgements, the copy
+    return fast.questions, [recorder.text(i) for i in range(3)]
+
+
+def test_the_llm_reads_a_question_referring_back_to_its_lead_in_whole_the_fast_reader_alone() -> None:
+    read, prompts = _judged_questions("The port reopened in May after a strike. Who's its harbour master?")
+    # the fast reader learnt from one-sentence questions: a lead-in would draw it to the sentence restating it
+    assert read and set(read) == {"Who is its harbour master?"}
+    # alone, "its" names nothing: every judgement and the copy see the lead-in it refers to
+    whole = "Question: The port reopened in May after a strike. Who is its harbour master?"
+    assert all(whole in prompt for prompt in prompts)
+    # a question naming its own subject is judged alone: the lead-in's claims are not the passage's to make
+    read, prompts = _judged_questions(
+        "The port reopened in May after a strike. Who is the port's harbour master?"
+    )
+    assert set(read) == {"Who is the port's harbour master?"}
+    assert all("Question: Who is the port's harbour master?" in prompt for prompt in prompts)

@@ -19,6 +19,8 @@ import re
 from enum import Enum
 from functools import lru_cache
 
+from talentqa.answer.followup import refers_back
+
 
 class Asked(Enum):
     TIME = "time"
@@ -1088,17 +1090,31 @@ def is_yes_no(question: str) -> bool:
 _WH_CONTRACTION = re.compile(r"\b(what|who|where|when|how|why)['’]s\b", re.I)
 
 
-def as_read(question: str) -> str:
+def as_read(question: str, *, lead_in: bool = False) -> str:
     """The question in the form the reader was trained and calibrated on: SQuAD's questions end in "?"
     and spell "who is" out, and people in a chat often do neither ("who's Michael German"). Without its
     "?" the fast reader is less sure of the passages that answer (on the SQuAD 2.0 dev questions that
     lack one, answerable ones passed the threshold 0.754 -> 0.807 with it added), and the threshold was
     set on questions that have one. A question that does not open as one ("Tell me about Feng Tao.") is
     left as it is. Statements leading a question in, as news quizzes and some users write them, are not
-    read (`without_lead_in`): the reader learnt from one-sentence questions, and a lead-in draws it to the
-    passage's sentence that restates the lead-in ("started accepting returns on Monday, Jan. 23" for
-    "When is the deadline?"). Retrieval still searches with the whole question."""
-    text = _WH_CONTRACTION.sub(lambda m: f"{m.group(1)} is", without_lead_in(question).strip())
+    read (`without_lead_in`): the fast reader learnt from one-sentence questions, and a lead-in draws it
+    to the passage's sentence that restates the lead-in ("started accepting returns on Monday, Jan. 23"
+    for "When is the deadline?"). Retrieval still searches with the whole question. With `lead_in` they
+    are kept (`as_judged`)."""
+    text = question if lead_in else without_lead_in(question)
+    text = _WH_CONTRACTION.sub(lambda m: f"{m.group(1)} is", text.strip())
     if _OPENS_ASKING.match(text) and not text.endswith("?"):
         text = text.rstrip(" .!") + "?"
     return text
+
+
+def as_judged(question: str) -> str:
+    """The question as the accurate reader's LLM reads it: as the fast reader does (`as_read`), except that
+    one whose asked sentence refers back to the statements leading it in (a pronoun or an ellipsis, as a
+    follow-up does: `followup.refers_back`) is read whole. Alone, "He is a valued member of which team?"
+    names nobody, and the LLM said NO to "Buffalo Bills player Damar Hamlin remains hospitalized ...". A
+    question that names its own subject is still read alone: a lead-in adds claims the passage need not
+    make ("The world's largest outdoor ice rink, which usually sees more than a million visitors ..."), and
+    the LLM then doubts a passage that answers (docs/measured.md, "The accurate reader reads a lead-in")."""
+    asked = without_lead_in(question)
+    return as_read(question, lead_in=asked != question and refers_back(asked))

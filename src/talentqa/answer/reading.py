@@ -23,6 +23,7 @@ from talentqa.answer.asked import (
     Asked,
     Measure,
     another_office,
+    as_judged,
     as_read,
     asked_for,
     asks_about_a_month,
@@ -206,8 +207,18 @@ class ReadingAnswerer:
         # reads one passage at a time spends its readings on the others.
         skip = [read_first.predates(p.chunk) for p in passages] if read_first else None
         asked = as_read(question)
-        if (stop_at is not None or priority is not None) and isinstance(reader, SequentialReader):
-            outputs = reader.read_until(asked, texts, headers, stop_at=stop_at, priority=priority, skip=skip)
+        if isinstance(reader, SequentialReader):
+            # The LLM reads a question that refers back to its lead-in whole (`as_judged`); the fast reader
+            # ranking the passages for it reads `asked`, as it was trained.
+            outputs = reader.read_until(
+                as_judged(question),
+                texts,
+                headers,
+                stop_at=stop_at,
+                priority=priority,
+                skip=skip,
+                fast_question=asked,
+            )
         else:
             outputs = reader.read(asked, texts, headers)
         outputs = [shifted(o, cut) for o, cut in zip(outputs, cuts, strict=True)]
@@ -298,7 +309,8 @@ class ReadingAnswerer:
         chunk = reading.passage.chunk
         cut = headline_end(chunk) if self.settings.read_headers else 0
         refined = shifted(
-            reader.refine(as_read(question), chunk.text[cut:], header, shifted(reading.output, -cut)), cut
+            reader.refine(as_judged(question), chunk.text[cut:], header, shifted(reading.output, -cut)),
+            cut,
         )
         if _unquotable(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted

@@ -212,6 +212,7 @@ class CascadeReader:
         stop_at: float | None,
         priority: Sequence[int] | None = None,
         skip: Sequence[bool] | None = None,
+        fast_question: str | None = None,
     ) -> list[ReaderOutput]:
         """`read`, judging in the fast reader's order and stopping at the first passage judged at least
         `stop_at` likely to answer: the passages after it are not read and keep probability 0. A passage
@@ -222,9 +223,11 @@ class CascadeReader:
         event as of this week's ("expanding this week to which state?"), and only the judged can answer.
         Passages `skip` marks are never judged, not even the fast reader's first: they cannot answer (a
         report from before the week asked about), so a judgement spent on one is a judgement denied to a
-        passage that can."""
+        passage that can. The fast reader reads `fast_question` where given (the question without the
+        statements leading it in, as it was trained), the LLM `question` (whole: a lead-in says who "he"
+        is)."""
         heads = list(headers) if headers is not None else [""] * len(passages)
-        fast = self.fast.read(question, passages, heads)
+        fast = self.fast.read(fast_question or question, passages, heads)
         promise = list(priority) if priority is not None else [0] * len(passages)
         readable = [i for i in range(len(passages)) if skip is None or not skip[i]]
         ranked = sorted(readable, key=lambda i: -fast[i].probability)

@@ -116,11 +116,14 @@ class SequentialReader(Protocol):
         stop_at: float | None,
         priority: Sequence[int] | None = None,
         skip: Sequence[bool] | None = None,
+        fast_question: str | None = None,
     ) -> list[ReaderOutput]:
         """`read`, except that passages after the first with probability >= `stop_at` are not read
         (probability 0); `stop_at=None` reads them all. `priority` (one per passage: how many of the
         dates and outlets the question names it meets) puts passages meeting more first among those the
-        reader reads. Passages `skip` marks (they cannot answer whatever the reader says) are not read."""
+        reader reads. Passages `skip` marks (they cannot answer whatever the reader says) are not read.
+        `fast_question`, where given, is the form of the question a trained reader ranking the passages
+        for it reads (`question` is the LLM's)."""
         ...
 
 
