@@ -14,7 +14,7 @@ from langchain_core.messages import BaseMessage
 
 from talentqa.errors import DocumentNotFoundError
 from talentqa.models import Answer
-from talentqa.reading.model import ReaderOutput
+from talentqa.reading.model import PassageReader, ReaderOutput
 from talentqa.retrieval import Passage
 
 # Written for these tests. The curly quotes, the em dash and the injected instruction are deliberate.
@@ -116,3 +116,17 @@ class LookupReader:
             start = text.find(span) if span else 0
             outputs.append(ReaderOutput(p, start, start + len(span), span, 1.0))
         return outputs
+
+
+class QuestionLog:
+    """Wraps a reader and keeps the questions it was asked, in order."""
+
+    def __init__(self, reader: PassageReader) -> None:
+        self.reader = reader
+        self.questions: list[str] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.questions.append(question)
+        return self.reader.read(question, passages, headers)

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import astuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,7 +35,7 @@ from talentqa.reading.second_look import mean_log_odds
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, Settings
 from talentqa.text import window
-from tests.answer.helpers import PromptRecorder, TextStore
+from tests.answer.helpers import PromptRecorder, QuestionLog, TextStore
 
 PASSAGES = [
     "The port reopened in May. The harbour master, Ines Duarte, said traffic doubled. Ships waited.",
@@ -520,7 +520,7 @@ def test_an_accurate_answer_judges_the_passage_of_the_asked_for_week_first() -> 
     assert answer.citations[0].quote == "Its director is Paul Weng."
 
 
-def _dated_passages(published: dict[str, dt.date | None]) -> list[Passage]:
+def _dated_passages(published: Mapping[str, dt.date | None]) -> list[Passage]:
     return [
         Passage(p.chunk.model_copy(update={"published": published[p.chunk.doc_id]}), p.score)
         for p in _article_passages()
@@ -550,22 +550,10 @@ def test_a_report_from_before_the_week_a_question_asks_about_never_answers_it() 
     assert answer.citations[0].quote == "The harbour master, Ines Duarte, said traffic doubled."
 
 
-class QuestionRecordingFastReader(FastReader):
-    def __init__(self, verdicts: Sequence[tuple[float, str]]) -> None:
-        super().__init__(verdicts)
-        self.questions: list[str] = []
-
-    def read(
-        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
-    ) -> list[ReaderOutput]:
-        self.questions.append(question)
-        return super().read(question, passages, headers)
-
-
 def _judged_questions(question: str) -> tuple[list[str], list[str]]:
     """The questions the fast reader read and the LLM prompts, answering `question` accurately."""
     texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
-    fast = QuestionRecordingFastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
+    fast = QuestionLog(FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")]))
     recorder = PromptRecorder()
     chat = GenericFakeChatModel(
         messages=iter([judged(0.9), judged(0.1), said("Ines Duarte", 0.02)]), callbacks=[recorder]

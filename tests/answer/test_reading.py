@@ -35,7 +35,7 @@ from talentqa.reading.model import (
 )
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings, ChunkSettings
-from tests.answer.helpers import LookupReader
+from tests.answer.helpers import LookupReader, QuestionLog
 
 ARTICLES = {
     "retail": "Shares rose on Monday. The chief executive of Target is Brian Cornell, the company said. "
@@ -919,22 +919,8 @@ class TextRecorder(FakeReader):
         return output
 
 
-class QuestionRecorder(FakeReader):
-    """A FakeReader that keeps the questions it was asked."""
-
-    def __init__(self, verdicts: dict[str, tuple[float, str]]) -> None:
-        super().__init__(verdicts)
-        self.questions: list[str] = []
-
-    def read(
-        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
-    ) -> list[ReaderOutput]:
-        self.questions.append(question)
-        return super().read(question, passages, headers)
-
-
 def test_the_reader_is_asked_the_question_spelt_out_and_ending_in_a_question_mark() -> None:
-    reader = QuestionRecorder({"grocer": (0.93, "Sue Gove")})
+    reader = QuestionLog(FakeReader({"grocer": (0.93, "Sue Gove")}))
     answerer = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
     answer = answerer.answer("who's the grocer's chief executive", _passages(), ARTICLES.__getitem__)
     assert reader.questions == ["who is the grocer's chief executive?"]
