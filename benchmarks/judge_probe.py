@@ -1,0 +1,323 @@
+"""What a linear probe on the LLM's hidden state separates, against the accurate reader's YES/NO judge.
+
+The accurate reader asks Qwen2.5-1.5B whether a window of a passage states the answer and reads P(YES)
+against P(NO) at the first token: one direction of the model's last hidden state. A probe reads the
+whole state, and may read it earlier in the model: `--blocks N` keeps the model's first N of its 28
+blocks (a copy of the GGUF without the rest, written once under the bench cache with the `gguf` package:
+`pip install gguf`), served by llama.cpp with `--embeddings --pooling last`, which returns the final
+norm of block N's state at the prompt's last token, where the judge's YES or NO would be generated.
+`--blocks 28` probes the whole model's state (its YES-NO projection is the judge itself).
+
+Data: SQuAD 2.0 dev (`../shared/eval/squad2_dev`), each question given its own paragraph under its
+article's title; the fast reader's span picks the window the accurate reader would judge (the span's
+sentence and one each side; the second view ends at the span's sentence). The probe (logistic
+regression on the standardised state, C chosen by 4-fold cross-validation grouped by article) is fitted
+on questions of the calibration half's articles the fast reader trained on; the threshold, by
+`talentqa calibrate`'s rule (the most unanswerable abstained with at most 15% of answerable withheld),
+on the calibration articles no reader trained on; the figures that decide are the test half's.
+Reported for the judge (one view and the shipped two), the probe, and the probe with the judge's second
+view: AUC, and the test half's unanswerable abstained / answerable withheld at the threshold fitted on
+calibration; and the seconds a window costs each way.
+
+Every window's judgement and state is kept in a journal under the bench cache, so an interrupted run
+resumes. About 2 s a window for the probe of 18 blocks and 3 s for the judge's two views on 2 cores.
+
+    .venv/bin/python benchmarks/judge_probe.py [--blocks 18] [--train 1000] [--limit 300] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from _common import CACHE, EVAL, console, environment, limit_and_json_args, load_avg, table, write_json
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from talentqa.answer.llm import build_chat_model
+from talentqa.answer.reading import shared_reader
+from talentqa.eval.calibration import trained_articles, unseen
+from talentqa.eval.evaluation import (
+    EvalQuestion,
+    contains_answer,
+    load_dataset,
+    sample_questions,
+    split_questions,
+)
+from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model, server_binary
+from talentqa.reading.llm_reader import JUDGE_SYSTEM, LLMReader
+from talentqa.reading.model import passage_header
+from talentqa.settings import Settings
+from talentqa.text import window
+
+MAX_WITHHELD = 0.15
+C_GRID = (0.0003, 0.001, 0.003, 0.01)
+
+
+def first_blocks(model: Path, blocks: int, target: Path) -> Path:
+    """A copy of the GGUF `model` holding only its first `blocks` blocks (its output layers kept)."""
+    if target.exists():
+        return target
+    import gguf  # only this benchmark needs it
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    reader = gguf.GGUFReader(model)
+    arch = reader.fields["general.architecture"].contents()
+    writer = gguf.GGUFWriter(str(target) + ".part", arch=arch, endianess=reader.endianess)
+    for field in reader.fields.values():
+        if field.name == gguf.Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
+            continue
+        kind = field.types[0]
+        value = blocks if field.name == f"{arch}.block_count" else field.contents()
+        sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, value, kind, sub_type=sub)
+    kept = [t for t in reader.tensors if not t.name.startswith("blk.") or int(t.name.split(".")[1]) < blocks]
+    for t in kept:
+        writer.add_tensor_info(t.name, t.data.shape, t.data.dtype, t.data.nbytes, t.tensor_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for t in kept:
+        writer.write_tensor_data(t.data, tensor_endianess=reader.endianess)
+    writer.close()
+    Path(str(target) + ".part").rename(target)
+    return target
+
+
+@contextmanager
+def state_server(model: Path, port: int, threads: int) -> Iterator[str]:
+    """A llama.cpp server returning the last token's state (`/embedding`); yields its base URL."""
+    binary = server_binary()
+    process = subprocess.Popen(
+        [str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "--ctx-size", "2048", "--parallel", "1", "--threads", str(threads), "--no-webui",
+         "--embeddings", "--pooling", "last", "--embd-normalize", "-1"],
+        env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None:
+                raise SystemExit(f"the state server exited with status {process.returncode}")
+            time.sleep(1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def state(url: str, question: str, passage: str) -> list[float]:
+    """The state at the judge prompt's last token: the same messages the judge is asked."""
+    messages = [
+        {"role": "system", "content": JUDGE_SYSTEM},
+        {"role": "user", "content": f"Passage:\n{passage}\n\nQuestion: {question}"},
+    ]
+    prompt = httpx.post(f"{url}/apply-template", json={"messages": messages}, timeout=60).json()["prompt"]
+    reply = httpx.post(f"{url}/embedding", json={"content": prompt}, timeout=600).json()
+    vector = reply[0]["embedding"] if isinstance(reply, list) else reply["embedding"]
+    return [float(x) for x in (vector[-1] if isinstance(vector[0], list) else vector)]
+
+
+def windows(
+    questions: Sequence[EvalQuestion], paragraphs: dict[str, dict[str, str]], context: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each question's window as the accurate reader judges it, in its own paragraph (`context`: an
+    unanswerable question's paragraph, which its `doc_ids` leave out)."""
+    reader = shared_reader()
+    found = []
+    for q in questions:
+        doc = paragraphs[q.doc_ids[0] if q.doc_ids else context[q.id]]
+        head = passage_header(doc["title"])
+        (guess,) = reader.read(q.question, [doc["text"]], [head])
+        s11, e11 = window(doc["text"], guess.start, guess.end, (1, 1))
+        s10, e10 = window(doc["text"], guess.start, guess.end, (1, 0))
+        wide = head + doc["text"][s11:e11]
+        found.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "article": q.article_id,
+                "answerable": q.answerable,
+                "gold": bool(q.answerable and contains_answer(wide, q.answers)),
+                "window": wide,
+                "narrow": head + doc["text"][s10:e10],
+            }
+        )
+    return found
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def threshold(scores: Sequence[float], answerable: Sequence[bool]) -> float:
+    """`talentqa calibrate`'s rule: most unanswerable abstained less answerable withheld, within budget."""
+    yes = np.array([s for s, a in zip(scores, answerable, strict=True) if a])
+    no = np.array([s for s, a in zip(scores, answerable, strict=True) if not a])
+    best, chosen = -1.0, float(min(scores))
+    for t in sorted(set(scores)):
+        withheld = float(np.mean(yes < t))
+        if withheld <= MAX_WITHHELD and float(np.mean(no < t)) - withheld > best:
+            best, chosen = float(np.mean(no < t)) - withheld, t
+    return chosen
+
+
+def figures(scores: Sequence[float], answerable: Sequence[bool], t: float) -> tuple[float, float, float]:
+    yes = np.array([s for s, a in zip(scores, answerable, strict=True) if a])
+    no = np.array([s for s, a in zip(scores, answerable, strict=True) if not a])
+    return float(roc_auc_score(answerable, scores)), float(np.mean(no < t)), float(np.mean(yes < t))
+
+
+def main() -> None:
+    def more(parser: Any) -> None:
+        parser.add_argument("--blocks", type=int, default=18, help="the model's blocks probed (of 28)")
+        parser.add_argument("--train", type=int, default=1000, help="questions the probe is fitted on")
+
+    args = limit_and_json_args(__doc__, 300, more)
+    load_before = load_avg()
+    dataset = load_dataset(EVAL / "squad2_dev")
+    paragraphs = {d["id"]: d for d in map(json.loads, (dataset.document_paths[0]).read_text().splitlines())}
+    context = {
+        r["id"]: r.get("context_doc_id", "")
+        for r in map(json.loads, dataset.questions_path.read_text().splitlines())
+    }
+    calibration = split_questions(dataset.questions, "calibration")
+    trained = trained_articles()
+    sets = {
+        "train": sample_questions([q for q in calibration if q.article_id in trained], args.train, 1),
+        "calibration": sample_questions(unseen(calibration)[0], args.limit, 0),
+        "test": sample_questions(split_questions(dataset.questions, "test"), args.limit, 0),
+    }
+    settings = Settings()
+    model = assemble_model(settings.llm.model_dir)
+    probed = (
+        model if args.blocks >= 28 else first_blocks(model, args.blocks, CACHE / f"qwen-{args.blocks}.gguf")
+    )
+    journal = CACHE / f"judge_probe_{args.blocks}.jsonl"
+    done = (
+        {r["key"]: r for r in map(json.loads, journal.read_text().splitlines())} if journal.exists() else {}
+    )
+    threads = settings.llm.server_threads
+    with (
+        LlamaServer(model, threads=threads) as judge_server,
+        state_server(probed, 18191, threads) as url,
+        journal.open("a") as out,
+    ):
+        judge = LLMReader(
+            build_chat_model(
+                settings.llm.model_copy(update={"base_url": judge_server.base_url, "model": MODEL_ALIAS})
+            )
+        )
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for name, questions in sets.items():
+            rows[name] = []
+            for n, w in enumerate(windows(questions, paragraphs, context)):
+                key = f"{name}:{w['id']}"
+                if key not in done:
+                    started = time.perf_counter()
+                    w["state"] = state(url, w["question"], w["window"])
+                    w["probe_s"] = time.perf_counter() - started
+                    if name != "train":  # the probe learns from labels alone
+                        started = time.perf_counter()
+                        w["p11"] = judge.judge(w["question"], w["window"])
+                        w["p10"] = (
+                            w["p11"]
+                            if w["narrow"] == w["window"]
+                            else judge.judge(w["question"], w["narrow"])
+                        )
+                        w["judge_s"] = time.perf_counter() - started
+                    done[key] = {"key": key, **w}
+                    out.write(json.dumps(done[key]) + "\n")
+                    out.flush()
+                rows[name].append(done[key])
+                console.print(f"{name} {n + 1}/{len(questions)}", end="\r")
+    fit = [r for r in rows["train"] if r["gold"] or not r["answerable"]]
+    x = np.array([r["state"] for r in fit], dtype=np.float64)
+    y = np.array([int(r["gold"]) for r in fit])
+    groups = np.array([r["article"] for r in fit])
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    z = (x - mean) / scale
+
+    def fitted(c: float, which: Any) -> LogisticRegression:
+        return LogisticRegression(C=c, max_iter=5000).fit(z[which], y[which])
+
+    folds = list(GroupKFold(4).split(z, y, groups))
+    cv = {
+        c: float(np.mean([roc_auc_score(y[b], fitted(c, a).decision_function(z[b])) for a, b in folds]))
+        for c in C_GRID
+    }
+    c = max(cv, key=lambda k: cv[k])
+    probe = fitted(c, slice(None))
+
+    def probed_log_odds(r: dict[str, Any]) -> float:
+        return float(probe.decision_function(((np.array(r["state"]) - mean) / scale)[None])[0])
+
+    scorers = {
+        "judge, one view": lambda r: logit(r["p11"]),
+        "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
+        f"probe, {args.blocks} blocks": probed_log_odds,
+        "probe + judge's second view": lambda r: (probed_log_odds(r) + logit(r["p10"])) / 2,
+    }
+    results = {}
+    for name, score in scorers.items():
+        cal = [score(r) for r in rows["calibration"]]
+        cal_answerable = [r["answerable"] for r in rows["calibration"]]
+        t = threshold(cal, cal_answerable)
+        test = [score(r) for r in rows["test"]]
+        auc, abstained, withheld = figures(test, [r["answerable"] for r in rows["test"]], t)
+        results[name] = {
+            "calibration_auc": float(roc_auc_score(cal_answerable, cal)),
+            "test_auc": auc,
+            "test_abstained": abstained,
+            "test_withheld": withheld,
+        }
+    seconds = {
+        "probe": float(np.mean([r["probe_s"] for r in rows["calibration"] + rows["test"]])),
+        "judge": float(np.mean([r["judge_s"] for r in rows["calibration"] + rows["test"]])),
+    }
+    console.print(
+        table(
+            f"Probe of {args.blocks} blocks (fitted on {len(fit)} windows, C {c}) against the judge",
+            ["judgement", "calibration AUC", "test AUC", "test abstained", "test withheld"],
+            [[name, *r.values()] for name, r in results.items()],
+            caption=f"seconds a window: probe {seconds['probe']:.2f}, judge's views {seconds['judge']:.2f}",
+        )
+    )
+    load_after = load_avg()
+    console.print(f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")
+    write_json(
+        args.json,
+        {
+            "blocks": args.blocks,
+            "train_windows": len(fit),
+            "cv_auc": cv,
+            "c": c,
+            "results": results,
+            "seconds_a_window": seconds,
+            "load_before": load_before,
+            "load_after": load_after,
+            "environment": environment(),
+        },
+        f"judge_probe_{args.blocks}.json",
+    )
+
+
+if __name__ == "__main__":
+    main()
