@@ -31,7 +31,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from sklearn.model_selection import GroupKFold
 
 from talentqa.answer.llm import build_chat_model
 from talentqa.answer.reading import shared_reader
-from talentqa.eval.calibration import trained_articles, unseen
+from talentqa.eval.calibration import auc, pick_threshold, trained_articles, unseen
 from talentqa.eval.evaluation import (
     EvalQuestion,
     contains_answer,
@@ -167,22 +167,12 @@ def logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def threshold(scores: Sequence[float], answerable: Sequence[bool]) -> float:
-    """`talentqa calibrate`'s rule: most unanswerable abstained less answerable withheld, within budget."""
-    yes = np.array([s for s, a in zip(scores, answerable, strict=True) if a])
-    no = np.array([s for s, a in zip(scores, answerable, strict=True) if not a])
-    best, chosen = -1.0, float(min(scores))
-    for t in sorted(set(scores)):
-        withheld = float(np.mean(yes < t))
-        if withheld <= MAX_WITHHELD and float(np.mean(no < t)) - withheld > best:
-            best, chosen = float(np.mean(no < t)) - withheld, t
-    return chosen
-
-
-def figures(scores: Sequence[float], answerable: Sequence[bool], t: float) -> tuple[float, float, float]:
-    yes = np.array([s for s, a in zip(scores, answerable, strict=True) if a])
-    no = np.array([s for s, a in zip(scores, answerable, strict=True) if not a])
-    return float(roc_auc_score(answerable, scores)), float(np.mean(no < t)), float(np.mean(yes < t))
+def split(scores: Sequence[float], rows: Sequence[dict[str, Any]]) -> tuple[list[float], list[float]]:
+    """Each question's probability (its log-odds score through the logistic), answerable and not."""
+    p = [1 / (1 + np.exp(-score)) for score in scores]
+    return [x for x, r in zip(p, rows, strict=True) if r["answerable"]], [
+        x for x, r in zip(p, rows, strict=True) if not r["answerable"]
+    ]
 
 
 def main() -> None:
@@ -269,7 +259,7 @@ def main() -> None:
     def probed_log_odds(r: dict[str, Any]) -> float:
         return float(probe.decision_function(((np.array(r["state"]) - mean) / scale)[None])[0])
 
-    scorers = {
+    scorers: dict[str, Callable[[dict[str, Any]], float]] = {
         "judge, one view": lambda r: logit(r["p11"]),
         "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
         f"probe, {args.blocks} blocks": probed_log_odds,
@@ -277,16 +267,14 @@ def main() -> None:
     }
     results = {}
     for name, score in scorers.items():
-        cal = [score(r) for r in rows["calibration"]]
-        cal_answerable = [r["answerable"] for r in rows["calibration"]]
-        t = threshold(cal, cal_answerable)
-        test = [score(r) for r in rows["test"]]
-        auc, abstained, withheld = figures(test, [r["answerable"] for r in rows["test"]], t)
+        cal_yes, cal_no = split([score(r) for r in rows["calibration"]], rows["calibration"])
+        t = pick_threshold(cal_yes, cal_no, MAX_WITHHELD)  # `talentqa calibrate`'s rule
+        yes, no = split([score(r) for r in rows["test"]], rows["test"])
         results[name] = {
-            "calibration_auc": float(roc_auc_score(cal_answerable, cal)),
-            "test_auc": auc,
-            "test_abstained": abstained,
-            "test_withheld": withheld,
+            "calibration_auc": auc(cal_yes, cal_no),
+            "test_auc": auc(yes, no),
+            "test_abstained": float(np.mean(np.asarray(no) < t)),
+            "test_withheld": float(np.mean(np.asarray(yes) < t)),
         }
     seconds = {
         "probe": float(np.mean([r["probe_s"] for r in rows["calibration"] + rows["test"]])),
