@@ -28,11 +28,8 @@ resumes. About 2 s a window for the probe of 18 blocks and 3 s for the judge's t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +50,7 @@ from talentqa.eval.evaluation import (
     sample_questions,
     split_questions,
 )
-from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model, server_binary
+from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
 from talentqa.reading.llm_reader import JUDGE_SYSTEM, LLMReader
 from talentqa.reading.model import passage_header
 from talentqa.settings import Settings
@@ -94,32 +91,8 @@ def first_blocks(model: Path, blocks: int, target: Path) -> Path:
     return target
 
 
-@contextmanager
-def state_server(model: Path, port: int, threads: int) -> Iterator[str]:
-    """A llama.cpp server returning the last token's state (`/embedding`); yields its base URL."""
-    binary = server_binary()
-    process = subprocess.Popen(
-        [str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--ctx-size", "2048", "--parallel", "1", "--threads", str(threads), "--no-webui",
-         "--embeddings", "--pooling", "last", "--embd-normalize", "-1"],
-        env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                raise SystemExit(f"the state server exited with status {process.returncode}")
-            time.sleep(1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+# llama.cpp returns the final-normed state of the prompt's last token from `/embedding`.
+STATE_ARGS = ("--embeddings", "--pooling", "last", "--embd-normalize", "-1")
 
 
 def state(url: str, question: str, passage: str) -> list[float]:
@@ -201,13 +174,14 @@ def main() -> None:
         model if args.blocks >= 28 else first_blocks(model, args.blocks, CACHE / f"qwen-{args.blocks}.gguf")
     )
     journal = CACHE / f"judge_probe_{args.blocks}.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)  # --blocks 28 writes no model copy there first
     done = (
         {r["key"]: r for r in map(json.loads, journal.read_text().splitlines())} if journal.exists() else {}
     )
     threads = settings.llm.server_threads
     with (
         LlamaServer(model, threads=threads) as judge_server,
-        state_server(probed, 18191, threads) as url,
+        LlamaServer(probed, threads=threads, extra_args=STATE_ARGS) as state_server,
         journal.open("a") as out,
     ):
         judge = LLMReader(
@@ -215,6 +189,7 @@ def main() -> None:
                 settings.llm.model_copy(update={"base_url": judge_server.base_url, "model": MODEL_ALIAS})
             )
         )
+        state_url = f"http://127.0.0.1:{state_server.port}"  # llama.cpp's own routes, not /v1
         rows: dict[str, list[dict[str, Any]]] = {}
         for name, questions in sets.items():
             rows[name] = []
@@ -222,7 +197,7 @@ def main() -> None:
                 key = f"{name}:{w['id']}"
                 if key not in done:
                     started = time.perf_counter()
-                    w["state"] = state(url, w["question"], w["window"])
+                    w["state"] = state(state_url, w["question"], w["window"])
                     w["probe_s"] = time.perf_counter() - started
                     if name != "train":  # the probe learns from labels alone
                         started = time.perf_counter()

@@ -62,6 +62,20 @@ def test_a_server_that_starts_is_started_once_with_repacking_left_to_llama_cpp(
     assert NO_REPACK not in call and call[call.index("--threads") + 1] == "2"
 
 
+def test_extra_server_options_reach_both_the_first_start_and_the_no_repack_retry(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAND_IN_CRASH", "unless-no-repack")
+    extra = ("--embeddings", "--pooling", "last")
+    server = LlamaServer(tmp_path / "model.gguf", extra_args=extra).start()
+    try:
+        for call in _calls(stand_in):
+            at = call.index("--embeddings")
+            assert tuple(call[at : at + len(extra)]) == extra
+    finally:
+        server.stop()
+
+
 def test_a_server_killed_by_a_signal_while_starting_is_started_again_without_repacked_weights(
     stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

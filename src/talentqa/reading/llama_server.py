@@ -22,6 +22,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,17 @@ class LlamaServer:
     """`llama-server` on a free loopback port, stopped on `stop()`, on exit, or when its owner dies."""
 
     def __init__(
-        self, model: Path, *, threads: int = 2, context: int = 2048, log_path: Path | None = None
+        self,
+        model: Path,
+        *,
+        threads: int = 2,
+        context: int = 2048,
+        log_path: Path | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.model = model
+        # More llama-server options (a benchmark's `--embeddings`); the port is always chosen here.
+        self.extra_args = tuple(extra_args)
         self.threads = threads
         self.context = context
         self.log_path = log_path
@@ -142,6 +151,7 @@ class LlamaServer:
             "--parallel", "1",
             "--threads", str(self.threads),
             "--no-webui",
+            *self.extra_args,
         ]  # fmt: skip
         code = self._launch(command)
         if code is not None and code < 0:
