@@ -20,7 +20,8 @@ view: AUC, and the test half's unanswerable abstained / answerable withheld at t
 calibration; and the seconds a window costs each way.
 
 Every window's judgement and state is kept in a journal under the bench cache, so an interrupted run
-resumes. About 2 s a window for the probe of 18 blocks and 3 s for the judge's two views on 2 cores.
+resumes, and a run at another `--blocks` takes the judge's readings of the same windows from it. About
+2 s a window for the probe of 18 blocks and 3 s for the judge's two views on 2 cores.
 
     .venv/bin/python benchmarks/judge_probe.py [--blocks 18] [--train 1000] [--limit 300] [--json FILE]
 """
@@ -135,6 +136,60 @@ def windows(
     return found
 
 
+JUDGED = ("p11", "p10", "judge_s")
+
+
+def earlier_judgements(journal: Path) -> dict[str, dict[str, Any]]:
+    """The judge's readings in the journals of other `--blocks`: the whole model's judgement of a window
+    does not depend on the blocks probed, so a second depth costs only its states."""
+    found: dict[str, dict[str, Any]] = {}
+    for other in sorted(journal.parent.glob("judge_probe_*.jsonl")):
+        if other != journal:
+            for r in map(json.loads, other.read_text().splitlines()):
+                if "p11" in r:
+                    found[r["key"]] = r
+    return found
+
+
+class Probe:
+    """A logistic regression on the standardised state, C chosen by 4-fold cross-validation grouped by
+    article, fitted on windows labelled by whether they hold a gold answer (answerable windows without
+    one left out: they are neither)."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        fit = [r for r in rows if r["gold"] or not r["answerable"]]
+        x = np.array([r["state"] for r in fit], dtype=np.float64)
+        y = np.array([int(r["gold"]) for r in fit])
+        groups = np.array([r["article"] for r in fit])
+        self.mean, self.scale = x.mean(0), x.std(0) + 1e-6
+        z = (x - self.mean) / self.scale
+
+        def fitted(c: float, which: Any) -> LogisticRegression:
+            return LogisticRegression(C=c, max_iter=5000).fit(z[which], y[which])
+
+        folds = list(GroupKFold(4).split(z, y, groups))
+        self.cv = {
+            c: float(np.mean([roc_auc_score(y[b], fitted(c, a).decision_function(z[b])) for a, b in folds]))
+            for c in C_GRID
+        }
+        self.c = max(self.cv, key=lambda k: self.cv[k])
+        self.model = fitted(self.c, slice(None))
+        self.windows = len(fit)
+
+    def state_log_odds(self, state: Sequence[float]) -> float:
+        return float(self.model.decision_function(((np.array(state) - self.mean) / self.scale)[None])[0])
+
+    def log_odds(self, row: dict[str, Any]) -> float:
+        return self.state_log_odds(row["state"])
+
+
+def read_journal(journal: Path) -> dict[str, dict[str, Any]]:
+    """The journal's windows by key ("train:<id>", "calibration:<id>", "test:<id>")."""
+    if not journal.exists():
+        return {}
+    return {r["key"]: r for r in map(json.loads, journal.read_text().splitlines())}
+
+
 def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return float(np.log(p / (1 - p)))
@@ -175,9 +230,8 @@ def main() -> None:
     )
     journal = CACHE / f"judge_probe_{args.blocks}.jsonl"
     journal.parent.mkdir(parents=True, exist_ok=True)  # --blocks 28 writes no model copy there first
-    done = (
-        {r["key"]: r for r in map(json.loads, journal.read_text().splitlines())} if journal.exists() else {}
-    )
+    done = read_journal(journal)
+    judged = earlier_judgements(journal)
     threads = settings.llm.server_threads
     with (
         LlamaServer(model, threads=threads) as judge_server,
@@ -199,7 +253,11 @@ def main() -> None:
                     started = time.perf_counter()
                     w["state"] = state(state_url, w["question"], w["window"])
                     w["probe_s"] = time.perf_counter() - started
-                    if name != "train":  # the probe learns from labels alone
+                    same = judged.get(key, {})
+                    reused = [same.get("window"), same.get("narrow")] == [w["window"], w["narrow"]]
+                    if name != "train" and reused:
+                        w.update({k: same[k] for k in JUDGED})  # the judge is the same whatever --blocks
+                    elif name != "train":  # the probe learns from labels alone
                         started = time.perf_counter()
                         w["p11"] = judge.judge(w["question"], w["window"])
                         w["p10"] = (
@@ -213,27 +271,8 @@ def main() -> None:
                     out.flush()
                 rows[name].append(done[key])
                 console.print(f"{name} {n + 1}/{len(questions)}", end="\r")
-    fit = [r for r in rows["train"] if r["gold"] or not r["answerable"]]
-    x = np.array([r["state"] for r in fit], dtype=np.float64)
-    y = np.array([int(r["gold"]) for r in fit])
-    groups = np.array([r["article"] for r in fit])
-    mean, scale = x.mean(0), x.std(0) + 1e-6
-    z = (x - mean) / scale
-
-    def fitted(c: float, which: Any) -> LogisticRegression:
-        return LogisticRegression(C=c, max_iter=5000).fit(z[which], y[which])
-
-    folds = list(GroupKFold(4).split(z, y, groups))
-    cv = {
-        c: float(np.mean([roc_auc_score(y[b], fitted(c, a).decision_function(z[b])) for a, b in folds]))
-        for c in C_GRID
-    }
-    c = max(cv, key=lambda k: cv[k])
-    probe = fitted(c, slice(None))
-
-    def probed_log_odds(r: dict[str, Any]) -> float:
-        return float(probe.decision_function(((np.array(r["state"]) - mean) / scale)[None])[0])
-
+    probe = Probe(rows["train"])
+    probed_log_odds = probe.log_odds
     scorers: dict[str, Callable[[dict[str, Any]], float]] = {
         "judge, one view": lambda r: logit(r["p11"]),
         "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
@@ -257,7 +296,7 @@ def main() -> None:
     }
     console.print(
         table(
-            f"Probe of {args.blocks} blocks (fitted on {len(fit)} windows, C {c}) against the judge",
+            f"Probe of {args.blocks} blocks ({probe.windows} windows, C {probe.c}) against the judge",
             ["judgement", "calibration AUC", "test AUC", "test abstained", "test withheld"],
             [[name, *r.values()] for name, r in results.items()],
             caption=f"seconds a window: probe {seconds['probe']:.2f}, judge's views {seconds['judge']:.2f}",
@@ -269,9 +308,9 @@ def main() -> None:
         args.json,
         {
             "blocks": args.blocks,
-            "train_windows": len(fit),
-            "cv_auc": cv,
-            "c": c,
+            "train_windows": probe.windows,
+            "cv_auc": probe.cv,
+            "c": probe.c,
             "results": results,
             "seconds_a_window": seconds,
             "load_before": load_before,
