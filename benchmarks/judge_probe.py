@@ -54,6 +54,7 @@ from talentqa.eval.evaluation import (
 from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
 from talentqa.reading.llm_reader import JUDGE_SYSTEM, LLMReader
 from talentqa.reading.model import passage_header
+from talentqa.reading.news_data import build_news
 from talentqa.settings import Settings
 from talentqa.text import window
 
@@ -137,6 +138,34 @@ def windows(
 
 
 JUDGED = ("p11", "p10", "judge_s")
+FITTED_ON = ("train", "news")  # the journal's windows the probe is fitted on (`--news`: the second)
+
+
+def news_windows(folder: Path) -> list[dict[str, Any]]:
+    """The training parts of the written news questions (`eval/reader-news`, as `talentqa.reading.news_data`
+    makes reader examples of them: the stored chunk holding the answer's or the near-miss's sentence, under
+    its article's title and date), each as the window the accurate reader would judge. A near-miss is
+    unanswerable; its sentence is about the question's subject but does not state what is asked."""
+    reader = shared_reader()
+    found = []
+    for ex in build_news(folder, EVAL / "realtimeqa_news" / "documents.jsonl").train:
+        head = passage_header(ex.title, ex.date)
+        (guess,) = reader.read(ex.question, [ex.context], [head])
+        s11, e11 = window(ex.context, guess.start, guess.end, (1, 1))
+        s10, e10 = window(ex.context, guess.start, guess.end, (1, 0))
+        wide = head + ex.context[s11:e11]
+        found.append(
+            {
+                "id": ex.id,
+                "question": ex.question,
+                "article": ex.title,
+                "answerable": ex.answerable,
+                "gold": bool(ex.answerable and contains_answer(wide, [ex.answer_text])),
+                "window": wide,
+                "narrow": head + ex.context[s10:e10],
+            }
+        )
+    return found
 
 
 def earlier_judgements(journal: Path) -> dict[str, dict[str, Any]]:
@@ -207,6 +236,12 @@ def main() -> None:
     def more(parser: Any) -> None:
         parser.add_argument("--blocks", type=int, default=18, help="the model's blocks probed (of 28)")
         parser.add_argument("--train", type=int, default=1000, help="questions the probe is fitted on")
+        parser.add_argument(
+            "--news",
+            type=Path,
+            default=None,
+            help="also fit the probe on these written news questions' training parts (eval/reader-news)",
+        )
 
     args = limit_and_json_args(__doc__, 300, more)
     load_before = load_avg()
@@ -245,9 +280,12 @@ def main() -> None:
         )
         state_url = f"http://127.0.0.1:{state_server.port}"  # llama.cpp's own routes, not /v1
         rows: dict[str, list[dict[str, Any]]] = {}
-        for name, questions in sets.items():
+        found = {name: windows(questions, paragraphs, context) for name, questions in sets.items()}
+        if args.news:
+            found["news"] = news_windows(args.news)
+        for name, read in found.items():
             rows[name] = []
-            for n, w in enumerate(windows(questions, paragraphs, context)):
+            for n, w in enumerate(read):
                 key = f"{name}:{w['id']}"
                 if key not in done:
                     started = time.perf_counter()
@@ -255,9 +293,10 @@ def main() -> None:
                     w["probe_s"] = time.perf_counter() - started
                     same = judged.get(key, {})
                     reused = [same.get("window"), same.get("narrow")] == [w["window"], w["narrow"]]
-                    if name != "train" and reused:
+                    judged_here = name not in FITTED_ON  # the probe learns from labels alone
+                    if judged_here and reused:
                         w.update({k: same[k] for k in JUDGED})  # the judge is the same whatever --blocks
-                    elif name != "train":  # the probe learns from labels alone
+                    elif judged_here:
                         started = time.perf_counter()
                         w["p11"] = judge.judge(w["question"], w["window"])
                         w["p10"] = (
@@ -270,8 +309,8 @@ def main() -> None:
                     out.write(json.dumps(done[key]) + "\n")
                     out.flush()
                 rows[name].append(done[key])
-                console.print(f"{name} {n + 1}/{len(questions)}", end="\r")
-    probe = Probe(rows["train"])
+                console.print(f"{name} {n + 1}/{len(read)}", end="\r")
+    probe = Probe([r for name in FITTED_ON for r in rows.get(name, [])])
     probed_log_odds = probe.log_odds
     scorers: dict[str, Callable[[dict[str, Any]], float]] = {
         "judge, one view": lambda r: logit(r["p11"]),
@@ -309,6 +348,7 @@ def main() -> None:
         {
             "blocks": args.blocks,
             "train_windows": probe.windows,
+            "news": str(args.news) if args.news else None,
             "cv_auc": probe.cv,
             "c": probe.c,
             "results": results,

@@ -3,8 +3,9 @@
 `judge_probe.py` measures the probe on SQuAD 2.0 windows, each question given its own paragraph. The
 accurate reader's weakest set is news, where it judges the windows its retrieval and fast reader find; this
 benchmark puts the probe in the judge's place there. The probe is fitted on `judge_probe.py --blocks N`'s
-journal of training windows (run that first), and each judgement's threshold by `talentqa calibrate`'s
-rule on that journal's calibration windows. Then the accurate reader answers every RealTimeQA question
+journal of training windows (run that first; with `--news`, also on its written news questions' windows),
+and each judgement's threshold by `talentqa calibrate`'s rule on that journal's calibration windows.
+Then the accurate reader answers every RealTimeQA question
 (each on its own date, as `talentqa eval` asks it) with the same retrieval, fast reader and copy, judging
 each passage's window by:
 
@@ -108,10 +109,16 @@ def main() -> None:
     def more(parser: Any) -> None:
         parser.add_argument("--blocks", type=int, default=21, help="the model's blocks probed (of 28)")
         parser.add_argument("--store", type=Path, required=True, help="embedded store for the documents")
+        parser.add_argument(
+            "--news",
+            action="store_true",
+            help="fit the probe on the journal's written news windows too (`judge_probe.py --news`)",
+        )
 
     args = limit_and_json_args(__doc__, 0, more)
     journal = read_journal(CACHE / f"judge_probe_{args.blocks}.jsonl")
-    train = [r for k, r in journal.items() if k.startswith("train:")]
+    fitted_on = ("train:", "news:") if args.news else ("train:",)
+    train = [r for k, r in journal.items() if k.startswith(fitted_on)]
     calibration = [r for k, r in journal.items() if k.startswith("calibration:") and "p11" in r]
     if not train or not calibration:
         raise SystemExit(f"no windows journaled for --blocks {args.blocks}: run judge_probe.py first")
@@ -192,12 +199,13 @@ def main() -> None:
             "blocks": args.blocks,
             "questions": len(questions),
             "train_windows": probe.windows,
+            "fitted_on_news": args.news,
             "c": probe.c,
             "calibration_windows": len(calibration),
             "results": results,
             "environment": environment(),
         },
-        f"judge_probe_news_{args.blocks}.json",
+        f"judge_probe_news_{args.blocks}{'_news' if args.news else ''}.json",
     )
 
 
