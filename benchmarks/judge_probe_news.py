@@ -15,7 +15,7 @@ each passage's window by:
 
 Reported for each: gold answer in the quotes and the top quote, citation precision, unanswerable abstained
 and answerable withheld. Every judgement, state and copy is kept in a journal under the bench cache, so the
-runs read each window once and an interrupted run resumes.
+runs read each window once, an interrupted run resumes, and another `--blocks` reads only its states.
 
     .venv/bin/python benchmarks/judge_probe_news.py --store DIR [--blocks 21] [--limit N] [--json FILE]
 
@@ -48,20 +48,24 @@ NARROW = (1, 0)  # the second view: the judge's (`accurate_views`' default)
 
 
 class Readings:
-    """Judgements, states and copies by (kind, question, passage), kept in a JSONL journal."""
+    """Judgements, states and copies by (kind, question, passage), kept in JSONL journals under `folder`:
+    a state in its depth's (`judge_probe_news_<blocks>.jsonl`), judgements and copies where every depth
+    finds them (the whole model's readings do not depend on the blocks probed)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path, blocks: int) -> None:
+        self.shared = folder / "judge_probe_news.jsonl"
+        self.own = folder / f"judge_probe_news_{blocks}.jsonl"
         self.found: dict[tuple[str, str, str], Any] = {}
-        if path.exists():
+        for path in sorted(folder.glob("judge_probe_news*.jsonl")):
             for r in map(json.loads, path.read_text().splitlines()):
-                self.found[(r["kind"], r["question"], r["passage"])] = r["value"]
+                if r["kind"] != "state" or path == self.own:
+                    self.found[(r["kind"], r["question"], r["passage"])] = r["value"]
 
     def get(self, kind: str, question: str, passage: str, compute: Callable[[], Any]) -> Any:
         key = (kind, question, passage)
         if key not in self.found:
             self.found[key] = compute()
-            with self.path.open("a") as out:
+            with (self.own if kind == "state" else self.shared).open("a") as out:
                 record = {"kind": kind, "question": question, "passage": passage, "value": self.found[key]}
                 out.write(json.dumps(record) + "\n")
         return self.found[key]
@@ -136,7 +140,7 @@ def main() -> None:
     dataset = load_dataset(EVAL / "realtimeqa_news")
     questions = sample_questions(dataset.questions, args.limit or None, 0)
     settings = make_settings(args.store)
-    readings = Readings(CACHE / f"judge_probe_news_{args.blocks}.jsonl")
+    readings = Readings(CACHE, args.blocks)
     model = assemble_model(settings.llm.model_dir)
     probed = (
         first_blocks(model, args.blocks, CACHE / f"qwen-{args.blocks}.gguf") if args.blocks < 28 else model
