@@ -21,7 +21,8 @@ calibration; and the seconds a window costs each way.
 
 Every window's judgement and state is kept in a journal under the bench cache, so an interrupted run
 resumes, and a run at another `--blocks` takes the judge's readings of the same windows from it. About
-2 s a window for the probe of 18 blocks and 3 s for the judge's two views on 2 cores.
+2 s a window for the probe of 18 blocks and 3 s for the judge's two views on 2 cores of an AMD EPYC
+machine; about 1 s each (blocks 21 and 24) on an Intel Xeon one.
 
     .venv/bin/python benchmarks/judge_probe.py [--blocks 18] [--train 1000] [--limit 300] [--json FILE]
 """
@@ -172,7 +173,7 @@ def earlier_judgements(journal: Path) -> dict[str, dict[str, Any]]:
     """The judge's readings in the journals of other `--blocks`: the whole model's judgement of a window
     does not depend on the blocks probed, so a second depth costs only its states."""
     found: dict[str, dict[str, Any]] = {}
-    for other in sorted(journal.parent.glob("judge_probe_*.jsonl")):
+    for other in sorted(journal.parent.glob("judge_probe_[0-9]*.jsonl")):  # not judge_probe_news.py's
         if other != journal:
             for r in map(json.loads, other.read_text().splitlines()):
                 if "p11" in r:
