@@ -213,6 +213,16 @@ class Probe:
         return self.state_log_odds(row["state"])
 
 
+def window_scorers(probe: Probe, blocks: int) -> dict[str, Callable[[dict[str, Any]], float]]:
+    """Each judgement of a journaled window, as log-odds: the judge's views and the probe's."""
+    return {
+        "judge, one view": lambda r: logit(r["p11"]),
+        "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
+        f"probe, {blocks} blocks": probe.log_odds,
+        "probe + judge's second view": lambda r: (probe.log_odds(r) + logit(r["p10"])) / 2,
+    }
+
+
 def read_journal(journal: Path) -> dict[str, dict[str, Any]]:
     """The journal's windows by key ("train:<id>", "calibration:<id>", "test:<id>")."""
     if not journal.exists():
@@ -312,13 +322,7 @@ def main() -> None:
                 rows[name].append(done[key])
                 console.print(f"{name} {n + 1}/{len(read)}", end="\r")
     probe = Probe([r for name in FITTED_ON for r in rows.get(name, [])])
-    probed_log_odds = probe.log_odds
-    scorers: dict[str, Callable[[dict[str, Any]], float]] = {
-        "judge, one view": lambda r: logit(r["p11"]),
-        "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
-        f"probe, {args.blocks} blocks": probed_log_odds,
-        "probe + judge's second view": lambda r: (probed_log_odds(r) + logit(r["p10"])) / 2,
-    }
+    scorers = window_scorers(probe, args.blocks)
     results = {}
     for name, score in scorers.items():
         cal_yes, cal_no = split([score(r) for r in rows["calibration"]], rows["calibration"])

@@ -32,7 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from _common import CACHE, EVAL, console, environment, limit_and_json_args, table, write_json
-from judge_probe import MAX_WITHHELD, STATE_ARGS, Probe, first_blocks, logit, read_journal, split, state
+from judge_probe import (
+    MAX_WITHHELD,
+    STATE_ARGS,
+    Probe,
+    first_blocks,
+    logit,
+    read_journal,
+    split,
+    state,
+    window_scorers,
+)
 
 from talentqa.app import TalentQA
 from talentqa.cli.common import make_settings
@@ -127,14 +137,9 @@ def main() -> None:
     if not train or not calibration:
         raise SystemExit(f"no windows journaled for --blocks {args.blocks}: run judge_probe.py first")
     probe = Probe(train)
-    on_windows: dict[str, Callable[[dict[str, Any]], float]] = {
-        "judge, two views (shipped)": lambda r: (logit(r["p11"]) + logit(r["p10"])) / 2,
-        f"probe, {args.blocks} blocks": probe.log_odds,
-        "probe + judge's second view": lambda r: (probe.log_odds(r) + logit(r["p10"])) / 2,
-    }
     thresholds = {
         name: pick_threshold(*split([f(r) for r in calibration], calibration), MAX_WITHHELD)
-        for name, f in on_windows.items()
+        for name, f in window_scorers(probe, args.blocks).items()
     }
 
     dataset = load_dataset(EVAL / "realtimeqa_news")
