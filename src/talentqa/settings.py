@@ -198,6 +198,21 @@ class AnswerSettings(BaseModel):
         "SQuAD 2.0 calibration questions, 0.1 judged 1.47 passages a question instead of 2 with the same "
         "threshold; 0 judges all `accurate_passages`.",
     )
+    accurate_second_quote_ratio: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="Another passage the accurate reader's LLM judges above the threshold adds its quote "
+        "where it is at least this share of the surest one's probability.",
+    )
+    accurate_judge_read_first: bool = Field(
+        default=True,
+        description="The passages best meeting the dates and outlets a question names (read first) are "
+        "judged by the accurate reader's LLM however unlikely the fast reader finds them, within "
+        "`accurate_passages`; False holds them to `accurate_min_fast` like the rest. On RealTimeQA it "
+        "answered two more questions with the gold answer and none fewer (docs/measured.md, 'Judging "
+        "this week's reports and quoting every passing passage').",
+    )
     accurate_stop_early: bool = Field(
         default=False,
         description="The accurate reader judges passages in the fast reader's order and answers from the "

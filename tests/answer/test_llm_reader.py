@@ -149,7 +149,11 @@ def test_the_cascade_is_built_as_the_settings_say() -> None:
     assert (cascade.passages, cascade.min_fast, cascade.sentences) == (3, 0.2, (1, 0))
     assert cascade.llm.copy_turn is False and cascade.keep_fast is False
     assert cascade.fast_weight == 0.0
-    assert build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([])).keep_fast
+    default = build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([]))
+    assert default.keep_fast and default.judge_read_first
+    unfloored = AnswerSettings(accurate_judge_read_first=False)
+    off = build_cascade(unfloored, GenericFakeChatModel(messages=iter([])), FastReader([]))
+    assert not off.judge_read_first
     mixed = build_cascade(
         AnswerSettings(accurate_fast_weight=0.2), GenericFakeChatModel(messages=iter([])), FastReader([])
     )
@@ -254,12 +258,19 @@ def _article_passages() -> list[Passage]:
 
 
 def _accurate(
-    replies: list[AIMessage], recorder: PromptRecorder, *, copy_turn: bool = False, stop_early: bool = False
+    replies: list[AIMessage],
+    recorder: PromptRecorder,
+    *,
+    copy_turn: bool = False,
+    stop_early: bool = False,
+    second_quote_ratio: float = 0.9,
 ) -> ReadingAnswerer:
     fast = FastReader([(0.7, "Ines Duarte"), (0.2, "forty"), (0.6, "Paul Weng")])
     chat = GenericFakeChatModel(messages=iter(replies), callbacks=[recorder])
     cascade = CascadeReader(fast, LLMReader(chat, copy_turn=copy_turn), passages=2)
-    settings = AnswerSettings(abstain_threshold=0.5, accurate_stop_early=stop_early)
+    settings = AnswerSettings(
+        abstain_threshold=0.5, accurate_stop_early=stop_early, accurate_second_quote_ratio=second_quote_ratio
+    )
     return ReadingAnswerer(settings, reader=lambda: cascade, name="accurate")
 
 
@@ -274,6 +285,21 @@ def test_stopping_early_the_first_passage_judged_above_the_threshold_answers_els
     answerer = _accurate([judged(0.7), judged(0.95), said("Paul Weng", 0.02)], recorder, stop_early=False)
     answer = answerer.answer("Who runs the harbour?", _article_passages(), texts)
     assert answer.citations[0].quote == "Its director is Paul Weng." and len(recorder.prompts) == 3
+
+
+def test_another_passage_judged_above_the_threshold_is_quoted_after_the_surest_as_the_ratio_allows() -> None:
+    texts = TextStore(dict(zip(["d0", "d1", "d2"], PASSAGES, strict=True)))
+
+    def quotes(ratio: float) -> list[str]:
+        replies = [judged(0.7), judged(0.95), said("Paul Weng", 0.02)]
+        answer = _accurate(replies, PromptRecorder(), second_quote_ratio=ratio).answer(
+            "Who runs the harbour?", _article_passages(), texts
+        )
+        return [c.quote for c in answer.citations]
+
+    assert quotes(0.9) == ["Its director is Paul Weng."]  # 0.7 is under 0.9 x 0.95
+    harbour = "The harbour master, Ines Duarte, said traffic doubled."
+    assert quotes(0.0) == ["Its director is Paul Weng.", harbour]
 
 
 def test_an_accurate_answer_leads_with_the_copied_phrase_from_the_passage_judged_best() -> None:
@@ -446,7 +472,7 @@ def test_passages_of_the_asked_for_dates_are_judged_first_among_those_the_fast_r
     def judged_texts(priority: list[int] | None, reader_fast: FastReader = fast) -> list[str]:
         recorder = PromptRecorder()
         chat = GenericFakeChatModel(messages=iter([judged(0.8)]), callbacks=[recorder])
-        reader = CascadeReader(reader_fast, LLMReader(chat), passages=1, min_fast=0.1)
+        reader = CascadeReader(reader_fast, LLMReader(chat), passages=1, min_fast=0.1, judge_read_first=False)
         reader.read_until("Who?", PASSAGES, stop_at=None, priority=priority)
         return [recorder.text(i) for i in range(len(recorder.prompts))]
 
@@ -460,6 +486,29 @@ def test_passages_of_the_asked_for_dates_are_judged_first_among_those_the_fast_r
     assert PASSAGES[0] in harbour
     hopeless = FastReader([(0.7, "Ines Duarte"), (0.05, "forty"), (0.6, "Paul Weng")])
     [harbour] = judged_texts([0, 1, 0], hopeless)  # under min_fast: never judged, whatever its date
+    assert PASSAGES[0] in harbour
+
+
+def test_passages_best_meeting_the_asked_for_dates_are_judged_however_the_fast_reader_reads_them() -> None:
+    hopeless = FastReader([(0.7, "Ines Duarte"), (0.05, "forty"), (0.02, "Paul Weng")])
+
+    def judged_texts(priority: list[int], *, floor: bool, passages: int = 2) -> list[str]:
+        recorder = PromptRecorder()
+        chat = GenericFakeChatModel(messages=iter([judged(0.8), judged(0.7)]), callbacks=[recorder])
+        reader = CascadeReader(
+            hopeless, LLMReader(chat), passages=passages, min_fast=0.1, judge_read_first=not floor
+        )
+        reader.read_until("Who?", PASSAGES, stop_at=None, priority=priority)
+        return [recorder.text(i) for i in range(len(recorder.prompts))]
+
+    ferry, harbour = judged_texts([0, 1, 0], floor=False)  # this week's report first, then the fast reader's
+    assert PASSAGES[1] in ferry and PASSAGES[0] in harbour
+    [harbour] = judged_texts([0, 1, 0], floor=True)  # floored: only the fast reader's first is a candidate
+    assert PASSAGES[0] in harbour
+    # only the passages meeting the most of what the question names escape the floor
+    museum, harbour = judged_texts([0, 1, 2], floor=False)
+    assert PASSAGES[2] in museum and PASSAGES[0] in harbour
+    [harbour] = judged_texts([0, 0, 0], floor=False)  # a question naming no date: the floor as before
     assert PASSAGES[0] in harbour
 
 

@@ -407,10 +407,13 @@ class ReadingAnswerer:
             return self._abstention(question, [*copied_wrong, *rest], threshold, text_of, debug)
         skipped = ruled | {id(first.passage)}
         chosen = [first]
+        ratio = SECOND_QUOTE_RATIO
+        if isinstance(self._reader(), SpanRefiner):
+            ratio = self.settings.accurate_second_quote_ratio
         for reading in (r for r in readings if id(r.passage) not in skipped):
             if len(chosen) >= self.settings.max_quotes:
                 break
-            if reading.probability < max(threshold, SECOND_QUOTE_RATIO * best):
+            if reading.probability < max(threshold, ratio * best):
                 continue  # passing readings are not in probability order once read_first reorders them
             if any(_overlaps(reading, c) for c in chosen):
                 continue

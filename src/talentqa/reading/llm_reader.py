@@ -188,6 +188,7 @@ class CascadeReader:
         fast_weight: float = 0.0,
         keep_fast: bool = True,
         views: Sequence[tuple[int, int]] = (),
+        judge_read_first: bool = True,
     ) -> None:
         self.fast = fast
         self.llm = llm
@@ -197,6 +198,7 @@ class CascadeReader:
         self.fast_weight = fast_weight
         self.keep_fast = keep_fast
         self.views = tuple(views)
+        self.judge_read_first = judge_read_first
 
     def read(
         self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
@@ -221,6 +223,8 @@ class CascadeReader:
         the cost. With `priority`, of those the passages meeting more of the dates and outlets the
         question names are judged first: the fast reader is as sure of an old report of the same kind of
         event as of this week's ("expanding this week to which state?"), and only the judged can answer.
+        With `judge_read_first`, the passages meeting the most of them are candidates whatever the fast
+        reader gives them.
         Passages `skip` marks are never judged, not even the fast reader's first: they cannot answer (a
         report from before the week asked about), so a judgement spent on one is a judgement denied to a
         passage that can. The fast reader reads `fast_question` where given (the question without the
@@ -231,7 +235,16 @@ class CascadeReader:
         promise = list(priority) if priority is not None else [0] * len(passages)
         readable = [i for i in range(len(passages)) if skip is None or not skip[i]]
         ranked = sorted(readable, key=lambda i: -fast[i].probability)
-        candidates = ranked[:1] + [i for i in ranked[1:] if fast[i].probability >= self.min_fast]
+        best_promise = max((promise[i] for i in readable), default=0)
+
+        def candidate(i: int) -> bool:
+            if fast[i].probability >= self.min_fast:
+                return True
+            # Those best meeting the asked-for dates and outlets are judged however unlikely the fast reader
+            # finds them: it reads news poorly ("Nepal" at 0.03 for the week's crash), the LLM passed them.
+            return self.judge_read_first and best_promise > 0 and promise[i] == best_promise
+
+        candidates = ranked[:1] + [i for i in ranked[1:] if candidate(i)]
         order = sorted(candidates, key=lambda i: -promise[i])[: self.passages]  # stable: fast order within
         outputs = [replace(o, probability=0.0) for o in fast]  # unjudged: never the answer
         for i in order:
@@ -302,4 +315,5 @@ def build_cascade(answer: AnswerSettings, chat: BaseChatModel, fast: Any) -> Cas
         fast_weight=answer.accurate_fast_weight,
         keep_fast=answer.accurate_keep_fast,
         views=answer.accurate_views,
+        judge_read_first=answer.accurate_judge_read_first,
     )
