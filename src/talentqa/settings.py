@@ -213,7 +213,7 @@ class AnswerSettings(BaseModel):
         "judged by the accurate reader's LLM however unlikely the fast reader finds them, within "
         "`accurate_passages`; False holds them to `accurate_min_fast` like the rest. On RealTimeQA it "
         "answered two more questions with the gold answer and none fewer (docs/measured.md, 'Judging "
-        "this week's reports and quoting every passing passage').",
+        "this week's reports however the fast reader reads them').",
     )
     accurate_stop_early: bool = Field(
         default=False,

@@ -151,8 +151,8 @@ def test_the_cascade_is_built_as_the_settings_say() -> None:
     assert cascade.fast_weight == 0.0
     default = build_cascade(AnswerSettings(), GenericFakeChatModel(messages=iter([])), FastReader([]))
     assert default.keep_fast and default.judge_read_first
-    unfloored = AnswerSettings(accurate_judge_read_first=False)
-    off = build_cascade(unfloored, GenericFakeChatModel(messages=iter([])), FastReader([]))
+    floored = AnswerSettings(accurate_judge_read_first=False)
+    off = build_cascade(floored, GenericFakeChatModel(messages=iter([])), FastReader([]))
     assert not off.judge_read_first
     mixed = build_cascade(
         AnswerSettings(accurate_fast_weight=0.2), GenericFakeChatModel(messages=iter([])), FastReader([])

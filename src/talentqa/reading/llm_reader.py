@@ -241,7 +241,8 @@ class CascadeReader:
             if fast[i].probability >= self.min_fast:
                 return True
             # Those best meeting the asked-for dates and outlets are judged however unlikely the fast reader
-            # finds them: it reads news poorly ("Nepal" at 0.03 for the week's crash), the LLM passed them.
+            # finds them: it reads news poorly (it put the week's reports of a crash in Nepal under the floor;
+            # the LLM passed them), and a report of the days asked about is the likeliest to answer.
             return self.judge_read_first and best_promise > 0 and promise[i] == best_promise
 
         candidates = ranked[:1] + [i for i in ranked[1:] if candidate(i)]
