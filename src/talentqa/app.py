@@ -176,6 +176,7 @@ class TalentQA:
                         update={
                             "abstain_threshold": answer.accurate_threshold,
                             "yes_no_threshold": answer.accurate_threshold,
+                            "news_abstain_threshold": answer.accurate_news_threshold,
                         }
                     ),
                     reader=lambda: cascade,

@@ -93,6 +93,16 @@ class AnswerSettings(BaseModel):
         "`talentqa calibrate` on SQuAD 2.0 calibration articles the reader never trained on (1,870 "
         "questions), to withhold at most 15% of answerable questions there.",
     )
+    news_abstain_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="The threshold for questions whose passages are mostly news reports (an article with a "
+        "publication date or an outlet); None holds them to abstain_threshold too. The accurate reader "
+        "sets it to accurate_news_threshold. Fitted for the fast reader as that one is, it would be 0.7575 "
+        "(the fast reader is surer on news than on Wikipedia); measured and not the default "
+        "(docs/measured.md, 'A threshold calibrated on news').",
+    )
     second_look: bool = Field(
         default=True,
         description="The fast reader reads the window around each passage's answer span (its sentence and "
@@ -164,6 +174,18 @@ class AnswerSettings(BaseModel):
         "passage states the answer, mixed over `accurate_views`): `talentqa calibrate --accurate --limit "
         "1000` on the same unseen calibration articles (recorded in talentqa/reading/llm_calibration.json; "
         "300 of them gave 0.6276).",
+    )
+    accurate_news_threshold: float | None = Field(
+        default=0.506,
+        ge=0.0,
+        le=1.0,
+        description="The accurate reader's threshold where the passages read are mostly news reports (an "
+        "article with a publication date or an outlet), fitted by the same rule on news: 480 of the written "
+        "news questions of eval/reader-news (answerable ones and near-misses on 72 RealTimeQA articles that "
+        "no reader trained on), asked among all 1,627 articles (`benchmarks/news_threshold.py`; recorded in "
+        "talentqa/reading/llm_calibration_news.json). On news the judge is less sure of answers than on "
+        "Wikipedia paragraphs: accurate_threshold withholds 18% of those answerable questions (this one "
+        "14%). None holds news to accurate_threshold (docs/measured.md, 'A threshold calibrated on news').",
     )
     accurate_fast_weight: float = Field(
         default=0.0,

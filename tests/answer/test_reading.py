@@ -18,6 +18,7 @@ from talentqa.answer.reading import (
     headline_end,
     names_an_outlet,
     passage_header,
+    reads_news,
     short_answer,
 )
 from talentqa.answer.texts import NO_ANSWER_TEXT
@@ -169,6 +170,37 @@ def test_a_yes_no_question_is_answered_at_its_own_threshold_and_a_span_question_
     # a threshold given for the call serves every question
     strict = answerer.answer("Is Sue Gove the chief?", _passages(), ARTICLES.__getitem__, threshold=0.4)
     assert strict.abstained
+
+
+def _reports(published: dt.date | None, outlet: str | None) -> list[Passage]:
+    return [
+        replace(p, chunk=p.chunk.model_copy(update={"published": published, "outlet": outlet}))
+        for p in _passages()
+    ]
+
+
+def test_news_reports_are_held_to_the_news_threshold_and_undated_paragraphs_to_the_readers() -> None:
+    verdicts = {"grocer": (0.45, "Sue Gove")}
+    question = "Who is the grocer's chief executive?"
+    answerer = _answerer(verdicts, news_abstain_threshold=0.4)
+    report = answerer.answer(question, _reports(dt.date(2023, 1, 6), None), ARTICLES.__getitem__)
+    assert not report.abstained and report.debug["threshold"] == 0.4
+    from_an_outlet = answerer.answer(question, _reports(None, "CNN"), ARTICLES.__getitem__)
+    assert not from_an_outlet.abstained
+    undated = answerer.answer(question, _passages(), ARTICLES.__getitem__)
+    assert undated.abstained and undated.debug["threshold"] == 0.5
+    # without a news threshold, news is held to the reader's own; a threshold given for the call serves all
+    same = _answerer(verdicts).answer(question, _reports(dt.date(2023, 1, 6), None), ARTICLES.__getitem__)
+    assert same.abstained and same.debug["threshold"] == 0.5
+    dated = _reports(dt.date(2023, 1, 6), None)
+    assert answerer.answer(question, dated, ARTICLES.__getitem__, threshold=0.5).abstained
+
+
+def test_a_question_reads_news_where_most_of_its_passages_are_reports() -> None:
+    report, paragraph = _reports(dt.date(2023, 1, 6), "CNN")[0], _passages()[1]
+    assert reads_news([report, report, paragraph])
+    assert not reads_news([report, paragraph])
+    assert not reads_news([])
 
 
 def test_a_span_as_long_as_its_sentence_is_not_repeated_as_a_short_answer() -> None:

@@ -45,3 +45,14 @@ def test_warm_up_builds_the_configured_accurate_answerer_before_any_question(tmp
     with _app(tmp_path / "fast") as fast:
         fast.warm_up()
         assert fast._accurate is None  # the fast default starts no LLM
+
+
+def test_the_accurate_answerer_holds_news_to_its_own_news_threshold_and_the_fast_reader_does_not(
+    tmp_path: Path,
+) -> None:
+    answer = AnswerSettings(accurate_threshold=0.6, accurate_news_threshold=0.45)
+    settings = Settings(store=tmp_path / "vs", llm=ENDPOINT, answer=answer)
+    with TalentQA.open(settings, embedder=FakeEmbedder()) as qa:
+        accurate = qa.accurate_answerer().settings
+        assert (accurate.abstain_threshold, accurate.news_abstain_threshold) == (0.6, 0.45)
+        assert qa.extractive.settings.news_abstain_threshold is None

@@ -113,3 +113,15 @@ def test_the_shipped_accurate_threshold_is_the_recorded_calibration() -> None:
     assert AnswerSettings().accurate_threshold == recorded["abstain_threshold"]
     assert recorded["questions"] == 1000 and recorded["left_out_trained"] > 0  # unseen articles only
     assert recorded["calibrated"]["wrongly_abstained"] <= recorded["max_wrong"]
+
+
+def test_the_shipped_accurate_news_threshold_is_the_recorded_news_calibration() -> None:
+    import json
+
+    from talentqa.reading.llm_reader import NEWS_CALIBRATION_FILE
+    from talentqa.settings import AnswerSettings
+
+    recorded = json.loads(NEWS_CALIBRATION_FILE.read_text())
+    assert AnswerSettings().accurate_news_threshold == recorded["abstain_threshold"]
+    assert recorded["calibrated"]["wrongly_abstained"] <= recorded["max_wrong"]
+    assert recorded["articles"] > 50  # spread over the written news questions' 72 articles

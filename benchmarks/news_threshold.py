@@ -1,0 +1,147 @@
+"""The accurate reader's threshold for news, fitted on the written news questions of `eval/reader-news`.
+
+`accurate_threshold` is fitted on SQuAD 2.0's Wikipedia paragraphs; on news the judge is less sure of the
+answers it finds (the threshold withholds a fifth of answerable news questions, against the 15% budget).
+This fits the news threshold by `talentqa calibrate`'s rule (the most unanswerable abstained less
+answerable withheld, at most 15% of answerable withheld) on news questions no reader trained on: the 864
+answerable questions and near-misses of `eval/reader-news`, on 72 RealTimeQA articles that are no
+RealTimeQA question's answer and none of our held-out rounds' articles.
+
+Two steps, the first of which asks the accurate reader (about an hour for 1,000 questions on 2 cores):
+
+    .venv/bin/python benchmarks/news_threshold.py questions OUT.jsonl
+    .venv/bin/talentqa eval run OUT.jsonl --docs ../shared/eval/realtimeqa_news/documents.jsonl \\
+        --answerer accurate --limit 480 --seed 0 --journal JOURNAL.jsonl
+    .venv/bin/python benchmarks/news_threshold.py fit JOURNAL.jsonl [--questions OUT.jsonl] [--json FILE]
+
+`questions` writes the written questions in the eval schema, each asked on its article's publication day
+(the writers asked about "this week's search" as the article reports it). `fit` reads each question's
+confidence from the eval journal (what `talentqa ask` compares with the threshold) and fits the threshold,
+with its AUC, its figures, and a bootstrap over articles of how far the fitted threshold moves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from _common import NEWS, REPO, console, read_jsonl, table, write_json
+
+from talentqa.eval.calibration import auc, pick_threshold
+
+WRITTEN = REPO / "eval" / "reader-news"
+MAX_WITHHELD = 0.15
+BOOTSTRAPS = 200
+FIGURES = ("abstained_unanswerable", "wrongly_abstained")
+
+
+def eval_questions(written: Path = WRITTEN, documents: Path = NEWS) -> list[dict[str, Any]]:
+    """`eval/reader-news`'s questions as eval questions asked on their article's publication day."""
+    published = {d["id"]: d.get("publish_date") for d in read_jsonl(documents)}
+    questions = []
+    for part in sorted(written.glob("part*.jsonl")):
+        for q in read_jsonl(part):
+            day = published.get(q["article_id"])
+            questions.append(
+                {
+                    "id": q["id"],
+                    "question": q["question"],
+                    "answers": [q["answer"]] if q["answerable"] else [],
+                    "doc_ids": [q["article_id"]],
+                    "answerable": q["answerable"],
+                    "asked_on": day.replace("/", "-") if day else None,
+                }
+            )
+    return questions
+
+
+def figures(rows: list[dict[str, Any]], threshold: float) -> tuple[float, float]:
+    """(unanswerable abstained, answerable withheld) at `threshold`."""
+    yes = [r["confidence"] for r in rows if r["answerable"]]
+    no = [r["confidence"] for r in rows if not r["answerable"]]
+    return (
+        sum(c < threshold for c in no) / max(1, len(no)),
+        sum(c < threshold for c in yes) / max(1, len(yes)),
+    )
+
+
+def fit(rows: list[dict[str, Any]]) -> float:
+    yes = [r["confidence"] for r in rows if r["answerable"]]
+    no = [r["confidence"] for r in rows if not r["answerable"]]
+    return round(pick_threshold(yes, no, MAX_WITHHELD), 4)
+
+
+def bootstrap(rows: list[dict[str, Any]], article_of: dict[str, str], seed: int = 0) -> list[float]:
+    """The threshold fitted on `BOOTSTRAPS` resamples of the articles (each with all its questions)."""
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_article.setdefault(article_of[row["id"]], []).append(row)
+    articles = sorted(by_article)
+    rng = random.Random(seed)
+    fits = []
+    for _ in range(BOOTSTRAPS):
+        drawn = [row for _ in articles for row in by_article[rng.choice(articles)]]
+        fits.append(fit(drawn))
+    return sorted(fits)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    steps = parser.add_subparsers(dest="step", required=True)
+    write = steps.add_parser("questions", help="write eval/reader-news as eval questions")
+    write.add_argument("out", type=Path)
+    fitting = steps.add_parser("fit", help="fit the news threshold on an eval journal")
+    fitting.add_argument("journal", type=Path)
+    fitting.add_argument("--questions", type=Path, default=None, help="the file `questions` wrote")
+    fitting.add_argument("--current", type=float, default=None, help="a threshold to compare with")
+    fitting.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    if args.step == "questions":
+        questions = eval_questions()
+        args.out.write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
+        console.print(f"{len(questions)} questions written to {args.out}")
+        return
+
+    rows = [r for r in read_jsonl(args.journal) if "confidence" in r]  # the first line is the header
+    questions = read_jsonl(args.questions) if args.questions else eval_questions()
+    article_of = {q["id"]: q["doc_ids"][0] for q in questions}
+    yes = [r["confidence"] for r in rows if r["answerable"]]
+    no = [r["confidence"] for r in rows if not r["answerable"]]
+    threshold = fit(rows)
+    fits = bootstrap(rows, article_of)
+    spread = (fits[BOOTSTRAPS // 20], fits[BOOTSTRAPS // 2], fits[BOOTSTRAPS - BOOTSTRAPS // 20])
+    result: dict[str, Any] = {
+        "abstain_threshold": threshold,
+        "max_wrong": MAX_WITHHELD,
+        "questions": len(rows),
+        "answerable": len(yes),
+        "unanswerable": len(no),
+        "articles": len({article_of[r["id"]] for r in rows}),
+        "auc": auc(yes, no),
+        "calibrated": dict(zip(FIGURES, figures(rows, threshold), strict=True)),
+        "bootstrap_5_50_95": spread,
+        "journal": args.journal.name,
+    }
+    found = [("fitted", f"{threshold:.4f}", *figures(rows, threshold))]
+    if args.current is not None:
+        result["current"] = dict(zip(FIGURES, figures(rows, args.current), strict=True))
+        found.append(("current", f"{args.current:.4f}", *figures(rows, args.current)))
+    console.print(
+        table(
+            f"news threshold: {len(rows)} questions ({len(yes)} answerable), AUC {result['auc']:.3f}; "
+            f"bootstrap over articles 5/50/95%: {spread}",
+            ["threshold", "value", "unanswerable abstained", "answerable withheld"],
+            found,
+        )
+    )
+    write_json(args.json, result, "news_threshold")
+
+
+if __name__ == "__main__":
+    main()
