@@ -108,7 +108,9 @@ def main() -> None:
         console.print(f"{len(questions)} questions written to {args.out}")
         return
 
-    rows = [r for r in read_jsonl(args.journal) if "confidence" in r]  # the first line is the header
+    lines = read_jsonl(args.journal)
+    asked = {key: lines[0].get(key) for key in ("answerer", "limit", "seed", "k", "threshold")}
+    rows = [r for r in lines if "confidence" in r]  # the first line is the journal's header
     questions = read_jsonl(args.questions) if args.questions else eval_questions()
     article_of = {q["id"]: q["doc_ids"][0] for q in questions}
     yes = [r["confidence"] for r in rows if r["answerable"]]
@@ -126,7 +128,7 @@ def main() -> None:
         "auc": auc(yes, no),
         "calibrated": dict(zip(FIGURES, figures(rows, threshold), strict=True)),
         "bootstrap_5_50_95": spread,
-        "journal": args.journal.name,
+        "asked": asked,  # as the journal's header records the `talentqa eval run` that asked them
     }
     found = [("fitted", f"{threshold:.4f}", *figures(rows, threshold))]
     if args.current is not None:

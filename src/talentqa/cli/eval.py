@@ -477,7 +477,8 @@ def calibrate(
 
     Questions are retrieved and read as `talentqa ask` does; questions on articles the reader was trained
     on (its model card lists them) are left out. Set the result as TALENTQA_ANSWER__ABSTAIN_THRESHOLD
-    (--accurate: TALENTQA_ANSWER__ACCURATE_THRESHOLD), or try it first with
+    (--accurate: TALENTQA_ANSWER__ACCURATE_THRESHOLD; fitted on news articles, which have a date or an
+    outlet, the NEWS_ABSTAIN_THRESHOLD or ACCURATE_NEWS_THRESHOLD that news is held to), or try it first with
     `talentqa eval DATASET --split test --threshold T`. --yes-no and --short-answers fit the fast reader's
     other two settings instead (TALENTQA_ANSWER__YES_NO_THRESHOLD, and how sure it must be of a span
     before the span leads the answer: TALENTQA_ANSWER__SHORT_ANSWER_MIN_SPAN_PROBABILITY).
