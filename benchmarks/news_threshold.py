@@ -30,12 +30,12 @@ from typing import Any
 
 from _common import NEWS, REPO, console, read_jsonl, table, write_json
 
-from talentqa.eval.calibration import auc, pick_threshold
+from talentqa.eval import calibration
+from talentqa.eval.calibration import CalibrationResult, QuestionReading
 
 WRITTEN = REPO / "eval" / "reader-news"
 MAX_WITHHELD = 0.15
 BOOTSTRAPS = 200
-FIGURES = ("abstained_unanswerable", "wrongly_abstained")
 
 
 def eval_questions(written: Path = WRITTEN, documents: Path = NEWS) -> list[dict[str, Any]]:
@@ -58,20 +58,20 @@ def eval_questions(written: Path = WRITTEN, documents: Path = NEWS) -> list[dict
     return questions
 
 
+def readings(rows: list[dict[str, Any]]) -> list[QuestionReading]:
+    """The journal's questions as `talentqa calibrate` reads them: each one's confidence is its best."""
+    return [QuestionReading(id=r["id"], answerable=r["answerable"], best=r["confidence"]) for r in rows]
+
+
 def figures(rows: list[dict[str, Any]], threshold: float) -> tuple[float, float]:
     """(unanswerable abstained, answerable withheld) at `threshold`."""
-    yes = [r["confidence"] for r in rows if r["answerable"]]
-    no = [r["confidence"] for r in rows if not r["answerable"]]
-    return (
-        sum(c < threshold for c in no) / max(1, len(no)),
-        sum(c < threshold for c in yes) / max(1, len(yes)),
-    )
+    found = calibration.figures(readings(rows), threshold)
+    return found.abstained_unanswerable or 0.0, found.wrongly_abstained or 0.0
 
 
-def fit(rows: list[dict[str, Any]]) -> float:
-    yes = [r["confidence"] for r in rows if r["answerable"]]
-    no = [r["confidence"] for r in rows if not r["answerable"]]
-    return round(pick_threshold(yes, no, MAX_WITHHELD), 4)
+def fit(rows: list[dict[str, Any]], current: float | None = None) -> CalibrationResult:
+    """`talentqa calibrate`'s fit of the journal's questions (compared with `current`, where given)."""
+    return calibration.calibrate(readings(rows), current_threshold=current or 0.0, max_wrong=MAX_WITHHELD)
 
 
 def bootstrap(rows: list[dict[str, Any]], article_of: dict[str, str], seed: int = 0) -> list[float]:
@@ -84,7 +84,7 @@ def bootstrap(rows: list[dict[str, Any]], article_of: dict[str, str], seed: int 
     fits = []
     for _ in range(BOOTSTRAPS):
         drawn = [row for _ in articles for row in by_article[rng.choice(articles)]]
-        fits.append(fit(drawn))
+        fits.append(fit(drawn).abstain_threshold)
     return sorted(fits)
 
 
@@ -113,30 +113,25 @@ def main() -> None:
     rows = [r for r in lines if "confidence" in r]  # the first line is the journal's header
     questions = read_jsonl(args.questions) if args.questions else eval_questions()
     article_of = {q["id"]: q["doc_ids"][0] for q in questions}
-    yes = [r["confidence"] for r in rows if r["answerable"]]
-    no = [r["confidence"] for r in rows if not r["answerable"]]
-    threshold = fit(rows)
+    fitted = fit(rows, args.current)
+    threshold = fitted.abstain_threshold
     fits = bootstrap(rows, article_of)
     spread = (fits[BOOTSTRAPS // 20], fits[BOOTSTRAPS // 2], fits[BOOTSTRAPS - BOOTSTRAPS // 20])
     result: dict[str, Any] = {
-        "abstain_threshold": threshold,
-        "max_wrong": MAX_WITHHELD,
-        "questions": len(rows),
-        "answerable": len(yes),
-        "unanswerable": len(no),
+        **fitted.model_dump(exclude={"left_out_trained", "current_threshold", "current"}),
         "articles": len({article_of[r["id"]] for r in rows}),
-        "auc": auc(yes, no),
-        "calibrated": dict(zip(FIGURES, figures(rows, threshold), strict=True)),
         "bootstrap_5_50_95": spread,
         "asked": asked,  # as the journal's header records the `talentqa eval run` that asked them
     }
     found = [("fitted", f"{threshold:.4f}", *figures(rows, threshold))]
     if args.current is not None:
-        result["current"] = dict(zip(FIGURES, figures(rows, args.current), strict=True))
+        result["current_threshold"] = args.current
+        result["current"] = fitted.current.model_dump()
         found.append(("current", f"{args.current:.4f}", *figures(rows, args.current)))
     console.print(
         table(
-            f"news threshold: {len(rows)} questions ({len(yes)} answerable), AUC {result['auc']:.3f}; "
+            f"news threshold: {len(rows)} questions ({fitted.answerable} answerable), "
+            f"AUC {fitted.auc or 0.0:.3f}; "
             f"bootstrap over articles 5/50/95%: {spread}",
             ["threshold", "value", "unanswerable abstained", "answerable withheld"],
             found,
