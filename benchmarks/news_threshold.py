@@ -14,7 +14,11 @@ a question's confidence does not depend on it):
     .venv/bin/python benchmarks/news_threshold.py questions OUT.jsonl
     .venv/bin/talentqa eval run OUT.jsonl --docs ../shared/eval/realtimeqa_news/documents.jsonl \\
         --answerer accurate --threshold 0.6057 --journal JOURNAL.jsonl
-    .venv/bin/python benchmarks/news_threshold.py fit JOURNAL.jsonl [--questions OUT.jsonl] [--json FILE]
+    .venv/bin/python benchmarks/news_threshold.py fit JOURNAL.jsonl [MORE.jsonl ...] \\
+        [--questions OUT.jsonl] [--json FILE]
+
+The shipped fit was asked in two parts (the seeded 480 with `--limit 480 --seed 0`, then the other 384 as
+a file of their own), each with its journal: `fit` takes both.
 
 `questions` writes the written questions in the eval schema, each asked on its article's publication day
 (the writers asked about "this week's search" as the article reports it). `fit` reads each question's
@@ -90,6 +94,26 @@ def bootstrap(rows: list[dict[str, Any]], article_of: dict[str, str], seed: int 
     return sorted(fits)
 
 
+def journal_rows(journals: list[list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The questions of one or more eval journals (each question once), and how each journal asked them.
+
+    The calibration set may be asked in parts (a seeded sample, then the rest); parts asked by another
+    answerer or at another k or threshold would mix two readers' confidences, so they are refused.
+    """
+    keys = ("answerer", "limit", "seed", "k", "threshold")
+    asked = [{key: lines[0].get(key) for key in keys} for lines in journals]
+    if len({(a["answerer"], a["k"], a["threshold"]) for a in asked}) > 1:
+        raise SystemExit(f"the journals were asked differently: {asked}")
+    rows: dict[str, dict[str, Any]] = {}
+    for lines in journals:
+        for row in lines:
+            if "confidence" in row:  # the first line is the journal's header
+                if row["id"] in rows:
+                    raise SystemExit(f"question {row['id']} is in two journals")
+                rows[row["id"]] = row
+    return list(rows.values()), asked
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,8 +121,8 @@ def main() -> None:
     steps = parser.add_subparsers(dest="step", required=True)
     write = steps.add_parser("questions", help="write eval/reader-news as eval questions")
     write.add_argument("out", type=Path)
-    fitting = steps.add_parser("fit", help="fit the news threshold on an eval journal")
-    fitting.add_argument("journal", type=Path)
+    fitting = steps.add_parser("fit", help="fit the news threshold on eval journals (the set, or its parts)")
+    fitting.add_argument("journals", type=Path, nargs="+")
     fitting.add_argument("--questions", type=Path, default=None, help="the file `questions` wrote")
     fitting.add_argument("--current", type=float, default=None, help="a threshold to compare with")
     fitting.add_argument("--json", type=Path, default=None)
@@ -110,9 +134,7 @@ def main() -> None:
         console.print(f"{len(questions)} questions written to {args.out}")
         return
 
-    lines = read_jsonl(args.journal)
-    asked = {key: lines[0].get(key) for key in ("answerer", "limit", "seed", "k", "threshold")}
-    rows = [r for r in lines if "confidence" in r]  # the first line is the journal's header
+    rows, asked = journal_rows([read_jsonl(path) for path in args.journals])
     questions = read_jsonl(args.questions) if args.questions else eval_questions()
     article_of = {q["id"]: q["doc_ids"][0] for q in questions}
     fitted = fit(rows, args.current)
@@ -123,7 +145,7 @@ def main() -> None:
         **fitted.model_dump(exclude={"left_out_trained", "current_threshold", "current"}),
         "articles": len({article_of[r["id"]] for r in rows}),
         "bootstrap_5_50_95": spread,
-        "asked": asked,  # as the journal's header records the `talentqa eval run` that asked them
+        "asked": asked,  # as each journal's header records the `talentqa eval run` that asked its part
     }
     found = [("fitted", f"{threshold:.4f}", *figures(rows, threshold))]
     if args.current is not None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 from talentqa.eval.calibration import pick_threshold
 from talentqa.eval.evaluation import EvalQuestion
 from tests.integration.conftest import shared_path
@@ -46,3 +48,21 @@ def test_the_news_fit_follows_calibrates_rule_within_the_budget_and_its_bootstra
     assert withheld <= 0.15
     article_of = {r["id"]: f"a{int(r['id'][1:]) // 4}" for r in rows}
     assert news.bootstrap(rows, article_of) == news.bootstrap(rows, article_of)
+
+
+def test_the_news_fit_reads_a_set_asked_in_parts_once_each_and_refuses_parts_asked_differently() -> None:
+    news = _module()
+    header = {"kind": "talentqa-eval-journal", "answerer": "accurate", "k": 5, "threshold": 0.6057}
+    first = [
+        {**header, "limit": 2, "seed": 0},
+        {"id": "a", "confidence": 0.9},
+        {"id": "b", "confidence": 0.2},
+    ]
+    rest = [{**header, "limit": None, "seed": 0}, {"id": "c", "confidence": 0.7}]
+    rows, asked = news.journal_rows([first, rest])
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert [a["limit"] for a in asked] == [2, None]
+    with pytest.raises(SystemExit):
+        news.journal_rows([first, first])
+    with pytest.raises(SystemExit):
+        news.journal_rows([first, [{**header, "threshold": 0.5}, {"id": "c", "confidence": 0.7}]])
