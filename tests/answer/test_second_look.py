@@ -81,6 +81,47 @@ def test_a_window_that_does_not_answer_alone_lowers_the_passage_below_one_that_d
     assert topical.probability < 0.5 < sure.probability
 
 
+class ByWindow:
+    """Reads a window by its last sentence: sure where the window ends at the span's sentence."""
+
+    def __init__(self) -> None:
+        self.texts: list[list[str]] = []
+
+    def read(
+        self, question: str, passages: Sequence[str], headers: Sequence[str] | None = None
+    ) -> list[ReaderOutput]:
+        self.texts.append(list(passages))
+        outputs = []
+        for text in passages:
+            start = text.find("Sue Gove")
+            p = 0.8 if text.endswith("sales grew.") else 0.3
+            outputs.append(ReaderOutput(p, start, start + len("Sue Gove"), "Sue Gove", 1.0))
+        return outputs
+
+
+def test_further_views_of_the_window_are_read_in_one_call_and_averaged_in_log_odds() -> None:
+    windows = WindowAware(alone=0.9)
+    views = ByWindow()
+    look = SecondLook(windows, window_reader=views, views=[(1, 0), (1, 1)])
+    [output] = look.read("Who runs the grocer?", [PASSAGE])
+    # one call, the repeated view not read twice: [1,1] then [1,0]
+    assert views.texts == [
+        [
+            "The grocer opened ten stores last year. Its chief executive, Sue Gove, said sales grew. "
+            "Analysts expect more cuts.",
+            "The grocer opened ten stores last year. Its chief executive, Sue Gove, said sales grew.",
+        ]
+    ]
+    logit = (math.log(0.3 / 0.7) * 2 + math.log(0.8 / 0.2)) / 3  # the repeated view counts again
+    assert output.probability == pytest.approx(both_views(0.9, 1 / (1 + math.exp(-logit))))
+
+
+def test_the_window_views_setting_reaches_the_second_look() -> None:
+    reader = default_reader(AnswerSettings(window_views=[(1, 0)]))()
+    assert isinstance(reader, SecondLook) and reader.views == ((1, 0),)
+    assert default_reader(AnswerSettings(window_views=[(1, 0)]))() is reader  # shared, not rebuilt
+
+
 def test_questions_it_does_not_apply_to_keep_the_first_reading() -> None:
     fake = WindowAware(alone=0.1)
     looked = SecondLook(fake, applies=lambda q: not q.startswith("Did"))

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from talentqa.answer.agreement import Agreement, agreeing_reports, agreements, asks_for_a_name, strongest
 from talentqa.answer.asked import (
@@ -110,18 +110,18 @@ def shared_window_reader() -> Reader:
     return Reader.load(WINDOW_MODEL_DIR)
 
 
-@lru_cache(maxsize=1)
-def shared_second_look() -> SecondLook:
+@lru_cache(maxsize=4)
+def shared_second_look(views: tuple[tuple[int, int], ...] = ()) -> SecondLook:
     """The shared reader taking a second look at its answer windows with the window reader
-    (`talentqa.reading.second_look`), except for yes/no questions, whose threshold is fitted on the
-    passage's own probability."""
-    return SecondLook(shared_reader(), applies=_not_yes_no, window_reader=shared_window_reader())
+    (`talentqa.reading.second_look`), in each of `views` too, except for yes/no questions, whose threshold
+    is fitted on the passage's own probability."""
+    return SecondLook(shared_reader(), applies=_not_yes_no, window_reader=shared_window_reader(), views=views)
 
 
-@lru_cache(maxsize=1)
-def shared_own_second_look() -> SecondLook:
+@lru_cache(maxsize=4)
+def shared_own_second_look(views: tuple[tuple[int, int], ...] = ()) -> SecondLook:
     """The second look with the fast reader reading the windows itself (`window_reader` off)."""
-    return SecondLook(shared_reader(), applies=_not_yes_no)
+    return SecondLook(shared_reader(), applies=_not_yes_no, views=views)
 
 
 def _not_yes_no(question: str) -> bool:
@@ -133,7 +133,9 @@ def default_reader(settings: AnswerSettings) -> Callable[[], PassageReader]:
     without it."""
     if not settings.second_look:
         return shared_reader
-    return shared_second_look if settings.window_reader else shared_own_second_look
+    views = tuple((before, after) for before, after in settings.window_views)
+    look = shared_second_look if settings.window_reader else shared_own_second_look
+    return partial(look, views) if views else look
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,10 @@ class SecondLook:
         sentences: tuple[int, int] = WINDOW_SENTENCES,
         most: int = SECOND_LOOKS,
         window_reader: PassageReader | None = None,
+        views: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.reader = reader
+        self.views = tuple(views)
         self.window_reader = window_reader if window_reader is not None else reader
         self.applies = applies
         self.sentences = sentences
@@ -90,13 +92,23 @@ class SecondLook:
         if not passages or not self.applies(question):
             return first
         looked = sorted(range(len(passages)), key=lambda i: -first[i].probability)[: self.most]
-        windows = []
+        # Each looked-at passage's windows: the first, then each further view; a view that is the same
+        # text as one already listed (the span's sentence ends the passage) counts again, unread again.
+        texts: list[str] = []
+        heads: list[str] = []
+        slots: dict[tuple[int, int, int], int] = {}
+        read_as: dict[int, list[int]] = {}
         for i in looked:
-            start, end = window(passages[i], first[i].start, first[i].end, self.sentences)
-            windows.append(passages[i][start:end])
-        heads = [headers[i] for i in looked] if headers is not None else None
-        second = self.window_reader.read(question, windows, heads)
-        alone = {i: output.probability for i, output in zip(looked, second, strict=True)}
+            read_as[i] = []
+            for sentences in (self.sentences, *self.views):
+                start, end = window(passages[i], first[i].start, first[i].end, sentences)
+                if (i, start, end) not in slots:
+                    slots[(i, start, end)] = len(texts)
+                    texts.append(passages[i][start:end])
+                    heads.append(headers[i] if headers is not None else "")
+                read_as[i].append(slots[(i, start, end)])
+        second = self.window_reader.read(question, texts, heads if headers is not None else None)
+        alone = {i: mean_log_odds([second[k].probability for k in read_as[i]]) for i in looked}
         # A window not read counts as undecided: the passage keeps its place below those looked at.
         return [
             replace(o, probability=both_views(o.probability, alone.get(i, 0.5))) for i, o in enumerate(first)
