@@ -412,6 +412,21 @@ def test_a_sentence_naming_only_other_years_than_the_asked_one_dates_another_fac
     assert (match is True) is asked_year
 
 
+def test_a_report_dates_what_it_states_by_the_year_it_was_published() -> None:
+    question = "On what date in 2022 did oil prices spike to $122.11?"
+    context = "Prices of oil spiked to $122.11 on June 8, about a dollar off its highest level since 2008."
+    assert year_match(question, context) is False  # the year alone names another time
+    assert year_match(question, context, reported_in=2022) is True
+    assert year_match(question, context, reported_in=2023) is False
+    assert (
+        year_match("How much did China's GDP grow in 2020?", "In 2021, it grew.", reported_in=2021) is False
+    )
+    # The publication alone never rules a context out: one naming no year stays undecided.
+    assert (
+        year_match("What did oil cost in 2020?", "Oil spiked to $122.11 on June 8.", reported_in=2022) is None
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "before", "opposite"),
     [

@@ -584,6 +584,27 @@ def test_a_sentence_dating_its_fact_to_another_year_does_not_answer_a_question_a
     assert not yes_no.abstained
 
 
+def test_a_report_of_the_asked_year_answers_though_its_sentence_names_an_earlier_one() -> None:
+    articles = {
+        "oil": "Prices of oil spiked to $122.11 on June 8, about a dollar off its highest level since 2008."
+    }
+    question = "On what date in 2022 did oil prices spike to $122.11?"
+
+    def dated(published: dt.date | None) -> list[Passage]:
+        return [
+            Passage(p.chunk.model_copy(update={"published": published}), p.score) for p in _passages(articles)
+        ]
+
+    answerer = _answerer({"oil": (0.95, "June 8")}, articles)
+    assert (
+        answerer.answer(question, dated(dt.date(2022, 6, 22)), articles.__getitem__).short_answer == "June 8"
+    )
+    assert answerer.answer(question, dated(dt.date(2023, 6, 22)), articles.__getitem__).abstained
+    assert answerer.answer(
+        question, dated(None), articles.__getitem__
+    ).abstained  # undated: "since 2008" only
+
+
 def test_a_wrong_year_sentence_gives_way_to_the_span_heads_runner_up_naming_the_asked_year() -> None:
     articles = {
         "pool": "Before 2016, the pool of eligible men was about 110,000. Since then it has declined every "

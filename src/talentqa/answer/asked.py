@@ -757,17 +757,22 @@ def _years_asked(question: str) -> tuple[set[str], set[str]]:
     return _years(_occasion_part(question))
 
 
-def year_match(question: str, context: str) -> bool | None:
+def year_match(question: str, context: str, reported_in: int | None = None) -> bool | None:
     """None where the question asks about no year or `context` names none; else whether `context` (an
     answer's sentence and the one before it) names one it asks about. Only the asking sentence counts (not
     a lead-in: "Feinstein will not run in 2024. What year was she first elected?"), and a yes/no question
-    is answered by its evidence either way."""
+    is answered by its evidence either way. A report dates what it states by its publication, so the year
+    it was published in (`reported_in`) counts as named: "Prices of oil spiked to $122.11 on June 8, ...
+    about a dollar off its highest level since 2008", reported in June 2022, answers when oil spiked in
+    2022. It never rules a context out on its own: one naming no year stays undecided."""
     asked_years, asked_decades = _years_asked(question)
     if not asked_years and not asked_decades:
         return None
     years, decades = _years(context)
     if not years and not decades:
         return None
+    if reported_in is not None:
+        years = years | {str(reported_in)}
     return bool(
         asked_years & years
         or asked_decades & decades

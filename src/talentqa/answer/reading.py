@@ -836,15 +836,23 @@ def _occasion_read(question: str, reading: Reading, match: Callable[[str, str], 
     6 answers, all to unanswerable questions, though 31 of 821 answerable public questions naming a year
     have a gold sentence (and the one before it) naming only others, mostly slips in the question ("built
     in 1964" of "In 1564 ..."): docs/measured.md, "New articles, new questions"."""
-    if reading.output.probability == 0.0 or match(question, _dating_context(reading)) is not False:
+    if reading.output.probability == 0.0 or _dates_match(question, reading, match) is not False:
         return reading
     other = reading.output.other
     if other is not None:
         output = respanned(reading.output, reading.passage.chunk.text, other.start, other.end)
         moved = Reading(reading.passage, reading.rank, output)
-        if match(question, _dating_context(moved)) is True and not _unquotable(moved.passage, output):
+        if _dates_match(question, moved, match) is True and not _unquotable(moved.passage, output):
             return moved
     return _ruled_out(reading)
+
+
+def _dates_match(question: str, reading: Reading, match: Callable[[str, str], bool | None]) -> bool | None:
+    """`match` on the reading's dating context; a year also by its article's publication (`year_match`)."""
+    if match is year_match:
+        published = reading.passage.chunk.published
+        return year_match(question, _dating_context(reading), published.year if published else None)
+    return match(question, _dating_context(reading))
 
 
 def _dating_context(reading: Reading) -> str:
