@@ -172,6 +172,9 @@ _BOUNDARY = re.compile(
     rf"|(?<![{_CJK_END}])[{_CJK_END}]++[{_CJK_CLOSE}]*+"
     r"|\n++"
 )
+# Initials written together ("J.K. Rowling", "R.L. Fridley Theatres"): like "U.S.", they end a sentence
+# only before a word that usually starts one.
+_DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _NEXT_WORD = re.compile(r"\s*+[\"'\u201c\u2018(\[]*+([\w\u00c0-\u024f]++)")
 _WORD_BEFORE = re.compile(r"[\w.]+\Z")
 _NON_SPACE = re.compile(r"\S")
@@ -219,7 +222,7 @@ def _ends_sentence(text: str, sentence_start: int, dot: int, end: int) -> bool:
         return False
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
         return False
-    if word in _ABBREVIATIONS:
+    if word in _ABBREVIATIONS or _DOTTED_INITIALS.fullmatch(word):
         return "." in word and next_word.lower() in _SENTENCE_STARTERS
     return True
 

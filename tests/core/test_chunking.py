@@ -29,6 +29,19 @@ def test_sentences_respect_abbreviations_initials_and_paragraphs() -> None:
     ]
 
 
+def test_initials_written_together_end_a_sentence_only_before_a_sentence_starter() -> None:
+    text = (
+        "The theater was given away by Des Moines-based R.L. Fridley Theatres. J.K. Rowling wrote it. "
+        "She joined R.E.M. The band split."
+    )
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "The theater was given away by Des Moines-based R.L. Fridley Theatres.",
+        "J.K. Rowling wrote it.",
+        "She joined R.E.M.",
+        "The band split.",
+    ]
+
+
 def test_chunks_are_sentence_aligned_sized_and_overlapping() -> None:
     sentence = "Researchers from elite universities joined the new laboratory in {n} after years abroad."
     text = " ".join(sentence.format(n=2000 + i) for i in range(80))
