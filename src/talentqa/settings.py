@@ -128,6 +128,15 @@ class AnswerSettings(BaseModel):
         "but abstained on no more within the 15% budget (docs/measured.md, 'More views of the fast "
         "reader's window').",
     )
+    window_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="The window's share of the second look's log-odds (the passage reading has the rest); "
+        "0.5 is their mean. abstain_threshold is calibrated for the default, so calibrate again after "
+        "changing it. 0.7, at its fitted threshold 0.5427, tied the mean on held-out news and lost on the "
+        "samples (docs/measured.md, 'The window's share of the second look').",
+    )
     short_answer_min_span_probability: float = Field(
         default=0.16,
         ge=0.0,

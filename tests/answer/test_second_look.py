@@ -122,6 +122,22 @@ def test_the_window_views_setting_reaches_the_second_look() -> None:
     assert default_reader(AnswerSettings(window_views=[(1, 0)]))() is reader  # shared, not rebuilt
 
 
+def test_the_window_share_weighs_the_window_against_the_passage() -> None:
+    fake = WindowAware(alone=0.2)
+    [mean] = SecondLook(fake).read("Who runs the grocer?", [PASSAGE])
+    [heavier] = SecondLook(fake, window_share=0.7).read("Who runs the grocer?", [PASSAGE])
+    logit = 0.3 * math.log(0.9 / 0.1) + 0.7 * math.log(0.2 / 0.8)
+    assert heavier.probability == pytest.approx(1 / (1 + math.exp(-logit)))
+    assert heavier.probability < mean.probability == pytest.approx(both_views(0.9, 0.2))
+
+
+def test_the_window_share_setting_reaches_the_second_look() -> None:
+    reader = default_reader(AnswerSettings(window_share=0.7))()
+    assert isinstance(reader, SecondLook) and reader.window_share == 0.7 and reader.views == ()
+    assert default_reader(AnswerSettings(window_share=0.7))() is reader  # shared, not rebuilt
+    assert shared_second_look().window_share == 0.5
+
+
 def test_questions_it_does_not_apply_to_keep_the_first_reading() -> None:
     fake = WindowAware(alone=0.1)
     looked = SecondLook(fake, applies=lambda q: not q.startswith("Did"))

@@ -82,7 +82,7 @@ from talentqa.reading.model import (
     SpanRefiner,
 )
 from talentqa.reading.model import passage_header as reader_header
-from talentqa.reading.second_look import SecondLook
+from talentqa.reading.second_look import WINDOW_SHARE, SecondLook
 from talentqa.retrieval import Passage
 from talentqa.settings import AnswerSettings
 from talentqa.text import split_sentences
@@ -111,17 +111,27 @@ def shared_window_reader() -> Reader:
 
 
 @lru_cache(maxsize=4)
-def shared_second_look(views: tuple[tuple[int, int], ...] = ()) -> SecondLook:
+def shared_second_look(
+    views: tuple[tuple[int, int], ...] = (), window_share: float = WINDOW_SHARE
+) -> SecondLook:
     """The shared reader taking a second look at its answer windows with the window reader
     (`talentqa.reading.second_look`), in each of `views` too, except for yes/no questions, whose threshold
     is fitted on the passage's own probability."""
-    return SecondLook(shared_reader(), applies=_not_yes_no, window_reader=shared_window_reader(), views=views)
+    return SecondLook(
+        shared_reader(),
+        applies=_not_yes_no,
+        window_reader=shared_window_reader(),
+        views=views,
+        window_share=window_share,
+    )
 
 
 @lru_cache(maxsize=4)
-def shared_own_second_look(views: tuple[tuple[int, int], ...] = ()) -> SecondLook:
+def shared_own_second_look(
+    views: tuple[tuple[int, int], ...] = (), window_share: float = WINDOW_SHARE
+) -> SecondLook:
     """The second look with the fast reader reading the windows itself (`window_reader` off)."""
-    return SecondLook(shared_reader(), applies=_not_yes_no, views=views)
+    return SecondLook(shared_reader(), applies=_not_yes_no, views=views, window_share=window_share)
 
 
 def _not_yes_no(question: str) -> bool:
@@ -135,7 +145,9 @@ def default_reader(settings: AnswerSettings) -> Callable[[], PassageReader]:
         return shared_reader
     views = tuple((before, after) for before, after in settings.window_views)
     look = shared_second_look if settings.window_reader else shared_own_second_look
-    return partial(look, views) if views else look
+    if not views and settings.window_share == WINDOW_SHARE:
+        return look
+    return partial(look, views, settings.window_share)
 
 
 @dataclass(frozen=True)

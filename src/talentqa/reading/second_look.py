@@ -57,9 +57,14 @@ def mean_log_odds(probabilities: Sequence[float]) -> float:
     return 1 / (1 + math.exp(-sum(_logit(p) for p in probabilities) / len(probabilities)))
 
 
-def both_views(passage: float, window_alone: float) -> float:
-    """The two readings' probabilities combined: the mean of their log-odds, as a probability."""
-    return log_odds_mix(passage, window_alone, 0.5)
+# The window's share of the combined log-odds: the mean (docs/measured.md, "A second look at the answer's
+# window"; "The window's share of the second look" for the shares measured since).
+WINDOW_SHARE = 0.5
+
+
+def both_views(passage: float, window_alone: float, window_share: float = WINDOW_SHARE) -> float:
+    """The two readings' probabilities combined in log-odds, `window_share` of it the window's."""
+    return log_odds_mix(passage, window_alone, window_share)
 
 
 class SecondLook:
@@ -77,8 +82,10 @@ class SecondLook:
         most: int = SECOND_LOOKS,
         window_reader: PassageReader | None = None,
         views: Sequence[tuple[int, int]] = (),
+        window_share: float = WINDOW_SHARE,
     ) -> None:
         self.reader = reader
+        self.window_share = window_share
         self.views = tuple(views)
         self.window_reader = window_reader if window_reader is not None else reader
         self.applies = applies
@@ -111,5 +118,6 @@ class SecondLook:
         alone = {i: mean_log_odds([second[k].probability for k in read_as[i]]) for i in looked}
         # A window not read counts as undecided: the passage keeps its place below those looked at.
         return [
-            replace(o, probability=both_views(o.probability, alone.get(i, 0.5))) for i, o in enumerate(first)
+            replace(o, probability=both_views(o.probability, alone.get(i, 0.5), self.window_share))
+            for i, o in enumerate(first)
         ]
