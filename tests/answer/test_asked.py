@@ -17,6 +17,7 @@ from talentqa.answer.asked import (
     can_answer,
     cannot_be_short_answer,
     counts_another_kind,
+    dated_by_its_report,
     is_yes_no,
     measure_asked,
     month_match,
@@ -45,6 +46,9 @@ from talentqa.answer.asked import (
         ("What percentage of researchers stayed?", Asked.AMOUNT),
         ("How long did Sun Nan spend in the U.S.?", Asked.AMOUNT),
         ("How long ago did the study appear?", Asked.TIME),
+        ("How old was Lucile Randon?", Asked.AMOUNT),
+        ("How close to midnight is the Doomsday Clock?", Asked.AMOUNT),
+        ("How far did the rocket fly?", Asked.OTHER),  # "any terrestrial distance", a place
         ("Who runs the fund?", Asked.NAME),
         ("Which journal did MacroPolo publish its report in?", Asked.NAME),
         ("In which cities did returnees settle?", Asked.NAME),
@@ -153,6 +157,11 @@ def test_a_span_that_cannot_be_what_a_question_asked_in_place_asks_for_does_not_
         ("How long would this coalition last?", "until the end of the current Parliament", True),
         ("How long ago did it happen?", "in January", True),
         ("How long did the call last?", "69th birthday", False),  # a number, no unit
+        ("How close to midnight did the Bulletin set the clock?", "closer to midnight", False),
+        ("How close to midnight did the Bulletin set the clock?", "100 seconds", True),
+        ("How old was she when she died?", "118", True),
+        ("How old was she when she died?", "the world's oldest person", False),
+        ("How tall is the tower?", "a hundred metres", True),
         ("How long did the call last?", "about 40 minutes", True),
         ("How long has the heat wave lasted?", "more than 60 years ago", False),  # when, not how long
         ("How long did Tesla hold this position?", "1892 to 1894", True),
@@ -421,6 +430,13 @@ def test_a_report_dates_what_it_states_by_the_year_it_was_published() -> None:
     assert (
         year_match("How much did China's GDP grow in 2020?", "In 2021, it grew.", reported_in=2021) is False
     )
+    # Years alone date a sentence whenever it was reported: the report's year completes only a yearless date
+    assert not dated_by_its_report("The furthest the clock has been was 17 minutes in 1991.")
+    assert not dated_by_its_report("Prices may rise in 2023.")  # "may", no month
+    assert dated_by_its_report("Prices of oil spiked to $122.11 on June 8.")
+    assert dated_by_its_report("Inflation hit 9.1% in June.")
+    assert dated_by_its_report("On Thursday, the clock was set at 100 seconds to midnight.")
+    assert dated_by_its_report("Sales rose this year.")
     # The publication alone never rules a context out: one naming no year stays undecided.
     assert (
         year_match("What did oil cost in 2020?", "Oil spiked to $122.11 on June 8.", reported_in=2022) is None

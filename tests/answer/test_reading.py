@@ -605,6 +605,17 @@ def test_a_report_of_the_asked_year_answers_though_its_sentence_names_an_earlier
     ).abstained  # undated: "since 2008" only
 
 
+def test_a_report_of_the_asked_year_does_not_date_a_sentence_naming_only_another_year() -> None:
+    articles = {"clock": "The furthest the clock has been from midnight was 17 minutes in 1991."}
+    question = "How close to midnight was the Doomsday Clock set in January 2020?"
+    published = dt.date(2020, 1, 23)
+    passages = [
+        Passage(p.chunk.model_copy(update={"published": published}), p.score) for p in _passages(articles)
+    ]
+    answerer = _answerer({"clock": (0.95, "17 minutes")}, articles)
+    assert answerer.answer(question, passages, articles.__getitem__).abstained
+
+
 def test_a_wrong_year_sentence_gives_way_to_the_span_heads_runner_up_naming_the_asked_year() -> None:
     articles = {
         "pool": "Before 2016, the pool of eligible men was about 110,000. Since then it has declined every "

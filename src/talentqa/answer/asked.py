@@ -63,6 +63,12 @@ _NOT_A_COUNT = frozenset(("many", "some"))
 # opening "How long" (not "How long ago", a time), every one has a gold answer that does; "January", a point
 # in time, does not ("How long did Feng Tao work at the University of Kansas?").
 _HOW_LONG = re.compile(_OPEN + r"how\s+long\b(?!\s+ago\b)", re.I)
+# "How old was she?", "How close to midnight is the clock?": a measure, which a span shows by a number or a
+# word of amount ("118", "100 seconds", "a dozen"). Of the 62 answerable SQuAD 1.1 / 2.0 dev, RealTimeQA,
+# NewsQA and our own questions opening how old / high / large / tall / wide / deep / close, every gold answer
+# does; "closer to midnight" does not. "How far", "how big", "how often" are left out: a place ("Lake
+# Balkhash"), a comparison ("the size of a small car") or a word ("biennial", "weekly") answers some.
+_HOW_MEASURED = re.compile(_OPEN + r"how\s+(?:old|high|large|tall|wide|deep|close)\b", re.I)
 _DURATION_WORDS = frozenset(
     """second minute hour day night week fortnight month year decade century centuries millennium millennia
     lifetime life while term season generation era moment instant since until till period long longer
@@ -757,14 +763,31 @@ def _years_asked(question: str) -> tuple[set[str], set[str]]:
     return _years(_occasion_part(question))
 
 
+# A date its report's year completes: a day or month written without a year ("on June 8", "Thursday", "in
+# June"), or "this year / week / month". A sentence whose only dates are years ("17 minutes in 1991") is about
+# those years, whenever it was reported.
+_REPORT_DATED = re.compile(
+    _DAY.pattern
+    + r"|\bthis\s+(?:year|week|month)\b|(?-i:\b(?:January|February|March|April|June|July|August|September"
+    r"|October|November|December)\b)",
+    re.I,
+)
+
+
+def dated_by_its_report(quote: str) -> bool:
+    """Whether `quote` dates its fact by a day or month its report's year completes (`year_match`)."""
+    return bool(_REPORT_DATED.search(quote))
+
+
 def year_match(question: str, context: str, reported_in: int | None = None) -> bool | None:
     """None where the question asks about no year or `context` names none; else whether `context` (an
     answer's sentence and the one before it) names one it asks about. Only the asking sentence counts (not
     a lead-in: "Feinstein will not run in 2024. What year was she first elected?"), and a yes/no question
     is answered by its evidence either way. A report dates what it states by its publication, so the year
-    it was published in (`reported_in`) counts as named: "Prices of oil spiked to $122.11 on June 8, ...
-    about a dollar off its highest level since 2008", reported in June 2022, answers when oil spiked in
-    2022. It never rules a context out on its own: one naming no year stays undecided."""
+    it was published in (`reported_in`, given where the quote writes a date without its year:
+    `dated_by_its_report`) counts as named: "Prices of oil spiked to $122.11 on June 8, ... about a dollar
+    off its highest level since 2008", reported in June 2022, answers when oil spiked in 2022. It never
+    rules a context out on its own: one naming no year stays undecided."""
     asked_years, asked_decades = _years_asked(question)
     if not asked_years and not asked_decades:
         return None
@@ -981,8 +1004,8 @@ def _kind_asked(question: str) -> Asked:
         return Asked.OTHER
     if _TIME_QUESTION.match(question):
         return Asked.TIME
-    if _AMOUNT_QUESTION.match(question) or _HOW_LONG.match(question):
-        return Asked.AMOUNT  # "how long" asks for a duration or a length, both amounts
+    if _AMOUNT_QUESTION.match(question) or _HOW_LONG.match(question) or _HOW_MEASURED.match(question):
+        return Asked.AMOUNT  # "how long" asks for a duration or a length, "how old" an age: amounts
     if _REASON_QUESTION.match(question):
         return Asked.REASON
     if _NAME_QUESTION.match(question):

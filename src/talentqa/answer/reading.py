@@ -32,6 +32,7 @@ from talentqa.answer.asked import (
     can_answer,
     cannot_be_short_answer,
     counts_another_kind,
+    dated_by_its_report,
     is_photo_credit,
     is_yes_no,
     measure_asked,
@@ -860,10 +861,13 @@ def _occasion_read(question: str, reading: Reading, match: Callable[[str, str], 
 
 
 def _dates_match(question: str, reading: Reading, match: Callable[[str, str], bool | None]) -> bool | None:
-    """`match` on the reading's dating context; a year also by its article's publication (`year_match`)."""
+    """`match` on the reading's dating context; a year also by its article's publication where the quote
+    writes a date without its year (`year_match`, `dated_by_its_report`): "17 minutes in 1991", reported
+    in 2020, does not say how close the clock was set in 2020."""
     if match is year_match:
         published = reading.passage.chunk.published
-        return year_match(question, _dating_context(reading), published.year if published else None)
+        reported = published.year if published and dated_by_its_report(_quote_of(reading)) else None
+        return year_match(question, _dating_context(reading), reported)
     return match(question, _dating_context(reading))
 
 
