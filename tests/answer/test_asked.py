@@ -430,7 +430,9 @@ def test_a_report_dates_what_it_states_by_the_year_it_was_published() -> None:
     assert (
         year_match("How much did China's GDP grow in 2020?", "In 2021, it grew.", reported_in=2021) is False
     )
-    # Years alone date a sentence whenever it was reported: the report's year completes only a yearless date
+    # Years alone date a sentence whenever it was reported; the report's year dates one naming none, or
+    # completes a date written without its year
+    assert dated_by_its_report("He got 71.1% this time after coming up short at 70% last year.")
     assert not dated_by_its_report("The furthest the clock has been was 17 minutes in 1991.")
     assert not dated_by_its_report("Prices may rise in 2023.")  # "may", no month
     assert dated_by_its_report("Prices of oil spiked to $122.11 on June 8.")

@@ -765,7 +765,7 @@ def _years_asked(question: str) -> tuple[set[str], set[str]]:
 
 # A date its report's year completes: a day or month written without a year ("on June 8", "Thursday", "in
 # June"), or "this year / week / month". A sentence whose only dates are years ("17 minutes in 1991") is about
-# those years, whenever it was reported.
+# those years, whenever it was reported; one naming none ("He got 71.1% this time") about its report's.
 _REPORT_DATED = re.compile(
     _DAY.pattern
     + r"|\bthis\s+(?:year|week|month)\b|(?-i:\b(?:January|February|March|April|June|July|August|September"
@@ -775,8 +775,9 @@ _REPORT_DATED = re.compile(
 
 
 def dated_by_its_report(quote: str) -> bool:
-    """Whether `quote` dates its fact by a day or month its report's year completes (`year_match`)."""
-    return bool(_REPORT_DATED.search(quote))
+    """Whether its report's year dates `quote`'s fact (`year_match`): the quote names no year, or writes a
+    day or month that year completes."""
+    return not any(_years(quote)) or bool(_REPORT_DATED.search(quote))
 
 
 def year_match(question: str, context: str, reported_in: int | None = None) -> bool | None:
@@ -784,8 +785,8 @@ def year_match(question: str, context: str, reported_in: int | None = None) -> b
     answer's sentence and the one before it) names one it asks about. Only the asking sentence counts (not
     a lead-in: "Feinstein will not run in 2024. What year was she first elected?"), and a yes/no question
     is answered by its evidence either way. A report dates what it states by its publication, so the year
-    it was published in (`reported_in`, given where the quote writes a date without its year:
-    `dated_by_its_report`) counts as named: "Prices of oil spiked to $122.11 on June 8, ... about a dollar
+    it was published in (`reported_in`, given unless the quote names only years: `dated_by_its_report`)
+    counts as named: "Prices of oil spiked to $122.11 on June 8, ... about a dollar
     off its highest level since 2008", reported in June 2022, answers when oil spiked in 2022. It never
     rules a context out on its own: one naming no year stays undecided."""
     asked_years, asked_decades = _years_asked(question)

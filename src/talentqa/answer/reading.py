@@ -861,9 +861,9 @@ def _occasion_read(question: str, reading: Reading, match: Callable[[str, str], 
 
 
 def _dates_match(question: str, reading: Reading, match: Callable[[str, str], bool | None]) -> bool | None:
-    """`match` on the reading's dating context; a year also by its article's publication where the quote
-    writes a date without its year (`year_match`, `dated_by_its_report`): "17 minutes in 1991", reported
-    in 2020, does not say how close the clock was set in 2020."""
+    """`match` on the reading's dating context; a year also by its article's publication unless the quote
+    names only years (`year_match`, `dated_by_its_report`): "17 minutes in 1991", reported in 2020, does
+    not say how close the clock was set in 2020."""
     if match is year_match:
         published = reading.passage.chunk.published
         reported = published.year if published and dated_by_its_report(_quote_of(reading)) else None
