@@ -786,9 +786,9 @@ def year_match(question: str, context: str, reported_in: int | None = None) -> b
     a lead-in: "Feinstein will not run in 2024. What year was she first elected?"), and a yes/no question
     is answered by its evidence either way. A report dates what it states by its publication, so the year
     it was published in (`reported_in`, given unless the quote names only years: `dated_by_its_report`)
-    counts as named: "Prices of oil spiked to $122.11 on June 8, ... about a dollar
-    off its highest level since 2008", reported in June 2022, answers when oil spiked in 2022. It never
-    rules a context out on its own: one naming no year stays undecided."""
+    counts as named: "Prices of oil spiked to $122.11 on June 8, ... about a dollar off its highest level
+    since 2008", reported in June 2022, answers when oil spiked in 2022. It never rules a context out on
+    its own: one naming no year stays undecided."""
     asked_years, asked_decades = _years_asked(question)
     if not asked_years and not asked_decades:
         return None
