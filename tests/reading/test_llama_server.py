@@ -98,3 +98,47 @@ def test_a_server_that_cannot_start_says_how_it_exited_after_at_most_one_retry(
     with pytest.raises(ConfigError, match=f"exited with status {status} while starting"):
         LlamaServer(tmp_path / "model.gguf").start()
     assert len(_calls(stand_in)) == (2 if crash == "always" else 1)  # a plain failure is not retried
+
+
+def _started_by_settings(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: object
+) -> list[list[str]]:
+    from talentqa.settings import LLMSettings
+
+    monkeypatch.setattr(llama_server, "assemble_model", lambda model_dir: tmp_path / "model.gguf")
+    server = llama_server.start_local_server(LLMSettings(**settings))  # type: ignore[arg-type]
+    server.stop()
+    return _calls(stand_in)
+
+
+def test_the_server_talentqa_starts_reads_plain_weights_unless_repacking_is_asked_for(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAND_IN_CRASH", "never")
+    (plain,) = _started_by_settings(stand_in, tmp_path, monkeypatch)
+    assert NO_REPACK in plain
+    stand_in.unlink()
+    (repacked,) = _started_by_settings(stand_in, tmp_path, monkeypatch, server_repack=True)
+    assert NO_REPACK not in repacked
+
+
+def test_server_options_from_the_settings_reach_the_server(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAND_IN_CRASH", "never")
+    monkeypatch.setenv("TALENTQA_LLM__SERVER_ARGS", '["--flash-attn", "off"]')
+    from talentqa.settings import Settings
+
+    args = Settings().llm.server_args
+    (call,) = _started_by_settings(stand_in, tmp_path, monkeypatch, server_args=args)
+    at = call.index("--flash-attn")
+    assert call[at : at + 2] == ["--flash-attn", "off"]
+
+
+def test_a_server_crashing_on_plain_weights_is_not_started_again(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAND_IN_CRASH", "always")
+    with pytest.raises(ConfigError, match="exited with status -11 while starting"):
+        _started_by_settings(stand_in, tmp_path, monkeypatch)
+    assert len(_calls(stand_in)) == 1  # already without repacking: nothing left to retry

@@ -154,7 +154,7 @@ class LlamaServer:
             *self.extra_args,
         ]  # fmt: skip
         code = self._launch(command)
-        if code is not None and code < 0:
+        if code is not None and code < 0 and NO_REPACK not in command:
             # Killed by a signal while loading: llama.cpp built with -march=native on a CPU that advertises
             # AMX repacks the weights for its AMX kernels, and on the 2-core VMs here the first of those
             # (at the server's warm-up) died of SIGSEGV at `ldtilecfg`. Without repacked weight buffers
@@ -226,7 +226,8 @@ class LlamaServer:
 
 def start_local_server(llm: LLMSettings) -> LlamaServer:
     """A llama.cpp server on the local Qwen2.5 model, as `llm`'s settings ask (model folder, threads)."""
-    return LlamaServer(assemble_model(llm.model_dir), threads=llm.server_threads).start()
+    extra = (*(() if llm.server_repack else (NO_REPACK,)), *llm.server_args)
+    return LlamaServer(assemble_model(llm.model_dir), threads=llm.server_threads, extra_args=extra).start()
 
 
 def pointed_at(llm: LLMSettings, server: LlamaServer) -> LLMSettings:
