@@ -7,6 +7,8 @@ without it (the baseline):
   window, each at its own calibrated threshold (0.6276 and 0.6209).
 - `--compare stop-early`: stopping at the first passage its LLM judges above the threshold
   (`accurate_stop_early=true`) against judging all its passages and taking the surest (the default).
+- `--compare repack`: the llama.cpp server reading the weights as stored (`--no-repack`, the default)
+  against one repacking them for its CPU kernels (`TALENTQA_LLM__SERVER_REPACK=true`); the same reader.
 
 Target (issue 17): the accurate reader's median answer within 5 s on these 2 cores. Each judgement reads a
 window of a passage (about 1.3 s on SQuAD, 2.5 s on news here); an answer that is given adds one copy.
@@ -50,7 +52,7 @@ from talentqa.app import TalentQA
 from talentqa.eval.calibration import unseen
 from talentqa.eval.evaluation import contains_answer, load_dataset, sample_questions, split_questions
 from talentqa.models import Answer
-from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
+from talentqa.reading.llama_server import MODEL_ALIAS, NO_REPACK, LlamaServer, assemble_model
 from talentqa.reading.llm_reader import CascadeReader, build_cascade
 from talentqa.settings import AnswerSettings, Settings
 
@@ -70,7 +72,10 @@ COMPARISONS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, An
         ("two views", {}),
         ("one window", {"accurate_views": [], "abstain_threshold": 0.6209}),
     ),
+    "repack": (("plain weights", {}), ("repacked", {})),
 }
+# The servers' own options where a comparison is of them: (the variant's, the baseline's).
+SERVER_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {"repack": ((NO_REPACK,), ())}
 
 
 def _cascade(settings: Settings, answer: AnswerSettings, server: LlamaServer) -> Callable[[], CascadeReader]:
@@ -104,10 +109,13 @@ def main() -> None:
     same_decision = same_quote = 0
     model = assemble_model(settings.llm.model_dir)
     threshold = settings.answer.accurate_threshold
+    shipped = (*(() if settings.llm.server_repack else (NO_REPACK,)), *settings.llm.server_args)
+    variant_options, baseline_options = SERVER_OPTIONS.get(args.compare, (shipped, shipped))
+    threads = settings.llm.server_threads
     with (
         TalentQA.open(settings) as qa,
-        LlamaServer(model, threads=settings.llm.server_threads) as variant_server,
-        LlamaServer(model, threads=settings.llm.server_threads) as baseline_server,
+        LlamaServer(model, threads=threads, extra_args=variant_options) as variant_server,
+        LlamaServer(model, threads=threads, extra_args=baseline_options) as baseline_server,
     ):
         qa.ingest_sources([str(p) for p in dataset.document_paths])
         # One server each: llama.cpp keeps recent prompts, so a second answerer asking the same judgements
