@@ -18,6 +18,7 @@ from talentqa.answer.asked import (
     cannot_be_short_answer,
     counts_another_kind,
     dated_by_its_report,
+    gives_only_a_year,
     is_yes_no,
     measure_asked,
     month_match,
@@ -589,6 +590,48 @@ def test_a_count_of_institutions_does_not_answer_a_question_counting_people(
     question: str, span_on: str, another: bool
 ) -> None:
     assert counts_another_kind(question, span_on) is another
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "after", "only_a_year"),
+    [
+        ("How many visitors attend the festival each year?", "1994", ". And watching", True),
+        ("How many visitors attend the festival each year?", "since 1994", ".", True),
+        ("How many guests attended the dinner?", "2000", " guests, and", False),  # a count of guests
+        ("How many people died?", "2,000", " in the", False),
+        ("How much did it cost?", "$2000", "", False),
+        ("How many boxes were sold in 2019?", "five", " in 2019", False),
+        ("How many boxes were sold?", "five in 2019", "", False),  # a count beside its year
+        ("When did the festival start?", "1994", "", False),  # a year is asked for
+    ],
+)
+def test_a_year_alone_is_no_count_or_sum(question: str, span: str, after: str, only_a_year: bool) -> None:
+    assert gives_only_a_year(question, span, after) is only_a_year
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "published", "match"),
+    [
+        # a figure of a report's year before, written "last year"
+        ("How many groups took part in the parade in 2016?", "Last year, 80 groups took part.", 2016, False),
+        ("How many groups took part in the parade in 2015?", "Last year, 80 groups took part.", 2016, True),
+        ("How tall was the tree in 2015?", "This year's tree tops 35 feet.", 2016, False),
+        ("How tall was the tree in 2016?", "This year's tree tops 35 feet.", 2016, True),
+        ("Who will be on the 2022 ballot?", "He will be on next year's ballot.", 2021, True),
+        # what this year's figure is set against is not the year it states
+        ("How much did sales grow in 2015?", "Sales grew 5% from last year.", 2016, None),
+        ("How much did sales grow in 2016?", "Sales grew 5% from last year.", 2016, None),
+        # the year's figure and last year's in one sentence: this time's stands
+        ("What share did he get in 2021?", "He got 71.1% this time after 70% last year.", 2021, True),
+        ("What share did he get in 2019?", "He got 71.1% this time after 70% last year.", 2021, False),
+        ("How tall was the tree in 2015?", "This year's tree tops 35 feet.", None, None),  # undated report
+    ],
+)
+def test_this_last_and_next_year_name_years_counted_from_the_report(
+    question: str, context: str, published: int | None, match: bool | None
+) -> None:
+    reported = published if dated_by_its_report(context) else None
+    assert year_match(question, context, reported, published) is match
 
 
 @pytest.mark.parametrize(

@@ -959,6 +959,26 @@ def test_a_passage_opening_with_its_headline_is_read_from_the_body_under_the_who
     assert headline_end(one_chunk(HEADLINED, title="Study traces")) == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Washington CNN —\n\nRep. Mayra Flores was sworn in.", "Rep. Mayra Flores was sworn in."),
+        ("(CNN) —\nThe storm hit.", "The storm hit."),
+        ("London CNN Business —  \n\nShares fell.", "Shares fell."),
+        ("Shares fell — again.\nThey rose.", "Shares fell — again.\nThey rose."),  # a sentence
+        ("Washington CNN —\n\n", "Washington CNN —\n\n"),  # nothing else to read
+    ],
+)
+def test_a_dateline_on_a_line_of_its_own_is_not_read_as_the_story(text: str, read: str) -> None:
+    assert text[headline_end(one_chunk(text, title="Flores sworn in")) :] == read
+
+
+def test_a_dateline_below_the_headline_is_skipped_with_it() -> None:
+    text = "Study traces returning scientists\nBeijing CNN —\n\nAround 1,250 scientists returned."
+    chunk = one_chunk(text, title="Study traces returning scientists")
+    assert text[headline_end(chunk) :] == "Around 1,250 scientists returned."
+
+
 class TextRecorder(FakeReader):
     """A FakeReader over whatever text it is given (not a fixed article), keeping what it was given."""
 
