@@ -48,8 +48,9 @@ from talentqa.answer.llm import build_chat_model
 from talentqa.eval.calibration import unseen
 from talentqa.eval.evaluation import load_dataset, sample_questions, split_questions
 from talentqa.reading.llama_server import MODEL_ALIAS, LlamaServer, assemble_model
-from talentqa.reading.llm_reader import LLMReader, window
+from talentqa.reading.llm_reader import LLMReader
 from talentqa.settings import Settings
+from talentqa.text import window
 
 TARGET_S = 5.0
 

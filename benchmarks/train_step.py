@@ -61,8 +61,8 @@ def main() -> None:
     where = torch.device("cpu")
     started = time.perf_counter()
     data = load_data(None, EVAL, DATA_SEED)
-    grouped = _batches(data.train, HYPER["batch_size"])
-    steps = len(grouped) * HYPER["epochs"]
+    grouped = _batches(data.train, int(HYPER["batch_size"]))
+    steps = len(grouped) * int(HYPER["epochs"])
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
     sample = random.Random(0).sample(grouped, min(len(grouped), args.limit + 2))
     batches = [_features(tokenizer, b, HYPER) for b in sample]

@@ -400,10 +400,8 @@ def test_a_question_saying_this_week_reads_that_weeks_articles_first_and_the_res
     assert_verbatim(sample_qa, answer.citations + answer.related)
     # the article from before the week (a day's slack) is read, but can only be related, never the answer
     published = {p.chunk.doc_id: p.chunk.published for p in passages}
-    assert all(
-        published[c.doc_id] is None or published[c.doc_id] >= week - dt.timedelta(days=1)
-        for c in answer.citations
-    )
+    cited = [published[c.doc_id] for c in answer.citations]
+    assert all(day is None or day >= week - dt.timedelta(days=1) for day in cited)
 
 
 def test_a_question_naming_a_report_date_reads_that_days_articles_first(sample_qa: TalentQA) -> None:
