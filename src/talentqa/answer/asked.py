@@ -917,7 +917,6 @@ def counts_another_kind(question: str, span_on: str) -> bool:
     return other is not None and other != kind
 
 
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _PLURAL_NEXT = re.compile(r"\s+[a-z]+s\b")  # "2000 guests": a count of something
 
 
@@ -928,7 +927,7 @@ def gives_only_a_year(question: str, span: str, after: str) -> bool:
     answer is a year but one annotator's slip ("1869," beside two annotators' "154" for how many gems)."""
     if not _HOW_MUCH_OR_MANY.match(asked_part(question)):
         return False
-    numbers = _NUMBER.findall(span)
+    numbers = _A_NUMBER.findall(span)
     words = {w.lower() for w in _WORD.findall(span)}
     if not numbers or words & _NUMBER_WORDS:
         return False
