@@ -307,6 +307,9 @@ def test_a_sum_of_money_is_named_by_a_currency_or_as_free() -> None:
         ("What was the final score of the game against Finland?", Measure.SCORE),
         ("What was the score of the 2015 NFC championship game?", Measure.SCORE),
         ("What was her score on the SAT?", None),  # a test score is one number
+        ("By what score did the home side beat the visitors?", Measure.SCORE),
+        ("With what final score did the team win the cup?", Measure.SCORE),
+        ("By what margin did she win the seat?", None),  # "by 4 points": a margin is one number
         ("How much of the budget went to laboratories?", None),
         ("How big was the object?", None),
     ],

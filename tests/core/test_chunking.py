@@ -42,6 +42,22 @@ def test_initials_written_together_end_a_sentence_only_before_a_sentence_starter
     ]
 
 
+def test_a_photo_credit_run_into_the_next_sentence_ends_a_sentence_of_its_own() -> None:
+    text = (
+        "Snow fell on Friday. Lindsay DeDario/Reuters Residents dig out in Buffalo. "
+        "Jim Watson/AFP via Getty Images \u201cWe are ready,\u201d she said. He wrote and/or Smith/AP said."
+    )
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "Snow fell on Friday.",
+        "Lindsay DeDario/Reuters",
+        "Residents dig out in Buffalo.",
+        "Jim Watson/AFP via Getty Images",
+        "\u201cWe are ready,\u201d she said.",
+        # one capitalised word before the slash is no photographer's name
+        "He wrote and/or Smith/AP said.",
+    ]
+
+
 def test_chunks_are_sentence_aligned_sized_and_overlapping() -> None:
     sentence = "Researchers from elite universities joined the new laboratory in {n} after years abroad."
     text = " ".join(sentence.format(n=2000 + i) for i in range(80))
@@ -110,6 +126,10 @@ CRAFTED = {
     "opening brackets": "a. (((",
     "quotes": "x.\u201d ",
     "no spaces": "a",
+    "photo credits": "Jo Ann Lee/AP Snow ",
+    "credit-like slashes": "Ab Cd Ef/Gh/Ij ",
+    "capitalised words and slashes": "Ab Cd/",
+    "agencies without end": "Ab Cd/Ef/Gh/Ij/Kl/",
     "spaces": " ",
     "newlines": "\n",
 }
