@@ -47,7 +47,7 @@ from _common import (
 )
 
 from talentqa.answer.llm import build_chat_model
-from talentqa.answer.reading import ReadingAnswerer, shared_reader
+from talentqa.answer.reading import ReadingAnswerer, accurate_ranker
 from talentqa.app import TalentQA
 from talentqa.eval.calibration import unseen
 from talentqa.eval.evaluation import contains_answer, load_dataset, sample_questions, split_questions
@@ -73,6 +73,10 @@ COMPARISONS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, An
         ("one window", {"accurate_views": [], "abstain_threshold": 0.6209}),
     ),
     "repack": (("plain weights", {}), ("repacked", {})),
+    "rank": (
+        ("ranked with the second look", {"accurate_rank_second_look": True}),
+        ("passage reading alone", {"accurate_rank_second_look": False}),
+    ),
 }
 # The servers' own options where a comparison is of them: (the variant's, the baseline's).
 SERVER_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {"repack": ((NO_REPACK,), ())}
@@ -81,7 +85,7 @@ SERVER_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {"repack": 
 def _cascade(settings: Settings, answer: AnswerSettings, server: LlamaServer) -> Callable[[], CascadeReader]:
     """The accurate reader as `TalentQA.accurate_answerer` builds it, on `server`."""
     llm = settings.llm.model_copy(update={"base_url": server.base_url, "model": MODEL_ALIAS})
-    cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
+    cascade = build_cascade(answer, build_chat_model(llm), accurate_ranker(answer))
     return lambda: cascade
 
 

@@ -162,14 +162,14 @@ class TalentQA:
         with self._answerer_lock:
             if self._accurate is None:
                 from talentqa.answer.llm import build_chat_model
-                from talentqa.answer.reading import shared_reader
+                from talentqa.answer.reading import accurate_ranker
                 from talentqa.reading.llm_reader import build_cascade
 
                 llm = self.settings.llm
                 if llm.base_url is None:
                     llm = self._local_llm(llm)
                 answer = self.settings.answer
-                cascade = build_cascade(answer, build_chat_model(llm), shared_reader())
+                cascade = build_cascade(answer, build_chat_model(llm), accurate_ranker(answer))
                 self._accurate = ReadingAnswerer(
                     # its LLM's one threshold (`ask` keeps yes/no questions with the fast reader)
                     answer.model_copy(

@@ -257,6 +257,12 @@ class AnswerSettings(BaseModel):
         "answered two more questions with the gold answer and none fewer (docs/measured.md, 'Judging "
         "this week's reports however the fast reader reads them').",
     )
+    accurate_rank_second_look: bool = Field(
+        default=False,
+        description="The fast reader ranks the passages for the accurate reader's LLM with its second look "
+        "(as it ranks them for its own answers; `second_look`), choosing which `accurate_passages` are "
+        "judged; False: by its passage reading alone.",
+    )
     accurate_stop_early: bool = Field(
         default=False,
         description="The accurate reader judges passages in the fast reader's order and answers from the "

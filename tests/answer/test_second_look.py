@@ -9,6 +9,7 @@ import pytest
 
 from talentqa.answer.reading import (
     ReadingAnswerer,
+    accurate_ranker,
     default_reader,
     shared_own_second_look,
     shared_reader,
@@ -154,6 +155,14 @@ def test_the_answerer_takes_a_second_look_unless_switched_off() -> None:
     fake = WindowAware(alone=0.1)
     answerer = ReadingAnswerer(AnswerSettings(), reader=lambda: fake)
     assert answerer._reader() is fake
+
+
+def test_the_accurate_reader_is_ranked_with_the_second_look_where_the_setting_asks() -> None:
+    assert accurate_ranker(AnswerSettings(accurate_rank_second_look=True)) is shared_second_look()
+    assert accurate_ranker(AnswerSettings(accurate_rank_second_look=False)) is shared_reader()
+    # switched off, the second look ranks nothing: the fast reader's own passage reading does
+    settings = AnswerSettings(accurate_rank_second_look=True, second_look=False)
+    assert accurate_ranker(settings) is shared_reader()
 
 
 @pytest.mark.slow

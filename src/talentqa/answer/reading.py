@@ -152,6 +152,12 @@ def default_reader(settings: AnswerSettings) -> Callable[[], PassageReader]:
     return partial(look, views, settings.window_share)
 
 
+def accurate_ranker(settings: AnswerSettings) -> PassageReader:
+    """The fast reader that ranks the passages for the accurate reader's LLM: with its second look where
+    `accurate_rank_second_look` asks for it, as it ranks them for its own answers."""
+    return default_reader(settings)() if settings.accurate_rank_second_look else shared_reader()
+
+
 @dataclass(frozen=True)
 class Reading:
     """The reader's verdict on one retrieved passage, with the passage's retrieval rank."""
