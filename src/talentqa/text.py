@@ -245,7 +245,7 @@ def _ends_sentence(text: str, sentence_start: int, dot: int, end: int) -> bool:
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
-    if "/" in text[start:end]:
+    if text.find("/", start, end) != -1:
         for credit in _CREDIT_RUN_ON.finditer(text, start, end):
             _add_piece(spans, text, start, credit.end())
             start = credit.end()
