@@ -8,6 +8,7 @@ import pytest
 from talentqa.answer.asked import (
     Asked,
     Measure,
+    an_address_for_who,
     another_office,
     as_judged,
     as_read,
@@ -18,6 +19,7 @@ from talentqa.answer.asked import (
     cannot_be_short_answer,
     counts_another_kind,
     dated_by_its_report,
+    dates_a_place,
     gives_only_a_year,
     is_yes_no,
     measure_asked,
@@ -274,6 +276,10 @@ def test_a_yes_no_question_is_told_from_a_choice_and_a_wh_question(question: str
         ("How much of the budget went to laboratories?", False),
         ("What is the comparison in price between private and public schools?", False),
         ("How many returnees did the study count?", False),
+        ("How much are tickets for the show at the Van Buren?", True),  # a price, no verb of paying
+        ("How much is a single ticket to the gala?", True),
+        ("How much are ticket prices expected to rise?", False),  # a change, not a price
+        ("How much is the sieve method used?", False),
     ],
 )
 def test_a_question_asks_for_money_when_it_asks_what_something_costs_pays_or_is_worth(
@@ -724,3 +730,35 @@ def test_a_quote_naming_no_month_does_not_answer_in_which_month(
     question: str, quote: str, missing: bool
 ) -> None:
     assert month_missing(question, quote) is missing
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "clash"),
+    [
+        ("Where did the tour kick off?", "6/23", True),  # a listing's date heading
+        ("Where did the tour kick off?", "on Saturday, June 23", True),
+        ("Where did the tour kick off?", "in 2014", True),
+        ("Where did the tour kick off?", "Chase Field", False),
+        ("Where did the tour kick off?", "1234 Main St.", False),  # a number, but no date
+        ("Where and when did the investigation begin?", "1894", False),  # two things asked
+        ("When did the tour kick off?", "6/23", False),
+    ],
+)
+def test_a_where_question_is_not_answered_by_a_date_alone(question: str, span: str, clash: bool) -> None:
+    assert dates_a_place(question, span) is clash
+    assert can_answer(question, span) is not clash
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "clash"),
+    [
+        ("Who is opening for them at the stadium?", "Loop 101 and Glendale Avenue, Glendale", True),
+        ("Who is opening for them?", "730 N. Mill Ave., Tempe", True),
+        ("Who partnered with Tesla?", "Robert Lane and Benjamin Vail", False),  # a street-like name
+        ("Who bought the rights?", "Prospect Park", False),
+        ("Which street is closed?", "Glendale Avenue", False),  # a street asked for
+    ],
+)
+def test_a_who_question_is_not_answered_by_a_street_address(question: str, span: str, clash: bool) -> None:
+    assert an_address_for_who(question, span) is clash
+    assert can_answer(question, span) is not clash

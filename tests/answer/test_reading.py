@@ -291,6 +291,15 @@ def test_a_copy_of_the_wrong_kind_passes_the_answer_to_the_next_passage_or_absta
     strict = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: alone)
     none = strict.answer("When did the grocer open stores?", _passages(), ARTICLES.__getitem__)
     assert none.abstained and none.related[0].doc_id == "grocer" and alone.refined == ["grocer"]
+    # a copy naming only the question's own name answers no "Who ...?": the next passage's copy does
+    named = Refining({"grocer": (0.9, "Sue Gove"), "retail": (0.8, "Brian Cornell")}, {"grocer": "Gove"})
+    who = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: named)
+    chief = who.answer("Who spoke for a chain besides Sue Gove?", _passages(), ARTICLES.__getitem__)
+    assert chief.short_answer == "Brian Cornell" and named.refined == ["grocer", "retail"]
+    # nor does a date answer "Where ...?", a question of no checked kind: no passage's copy is a place
+    dated = Refining({"retail": (0.9, "Monday")})
+    where = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: dated)
+    assert where.answer("Where did shares rise?", _passages(), ARTICLES.__getitem__).abstained
     # a question of no checked kind is answered from its first passage, copied once
     what = Refining({"grocer": (0.9, "Sue Gove")})
     other = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: what)

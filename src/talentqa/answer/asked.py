@@ -381,6 +381,17 @@ _MONEY_QUESTION = re.compile(
     r"(?:salary|price|fee|budget|cost|fine|wage|valuation|ransom|bail|prize|payment|grant|stipend)\b)",
     re.I,
 )
+# "How much are tickets for the show?", "How much is a single ticket?": a price, asked with no verb of
+# paying, which only a sum of money answers ("all three" programmes did not). No answerable public or own
+# question has this shape (three near-misses of ours do); "How much are CO2 levels expected to increase?"
+# asks for no price, nor does a change in one.
+_PRICE_QUESTION = re.compile(
+    _OPEN + r"how\s+much\s+(?:is|are|was|were|will\s+be)\s+(?:(?:a|an|the|each|one|single|general)\s+)?"
+    r"(?:[\w'’-]+\s+){0,3}?(?:tickets?|admission|entry|fares?|fees?|fines?|tuition|rent|passes)\b"
+    r"(?!.*\b(?:increase|increased|rise|risen|rose|fall|fallen|fell|drop|dropped|grow|grown|climb|climbed"
+    r"|jump|jumped)\b)",
+    re.I,
+)
 _MONEY = re.compile(
     r"[$€£¥₹]|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|renminbi|rmb|usd|eur|gbp|rupees?|francs?|"
     r"pesos?|marks|guineas?|shillings?|pence|bucks|won|lire|lira|roubles?|rubles?|kronor|krona|crowns?|"
@@ -417,6 +428,8 @@ _HOW_MUCH_DID = re.compile(
 def asks_for_money(question: str) -> bool:
     """Whether the question asks for a sum of money: what something costs, pays or is worth."""
     part = asked_part(question)
+    if _PRICE_QUESTION.match(part):
+        return True
     if not _MONEY_QUESTION.match(part):
         return False
     if not _HOW_MUCH_DID.match(part) or _OTHER_MONEY_VERB.search(part):
@@ -997,6 +1010,38 @@ def names_only_the_asked_about(question: str, span: str) -> bool:
     return bool(words) and all(w in own for w in words)
 
 
+# "Where did the tour kick off?" is not answered by "6/23" (a listing's date heading): a span naming only a
+# day or a year says when, not where. None of the 757 answerable public and own "Where ...?" questions has
+# only such gold answers; "Where and when ...?" asks for both, and is left alone.
+_WHERE_QUESTION = re.compile(_OPEN + r"(?:(?:from|to)\s+)?where\b(?!\s+and\b)", re.I)
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+_DATE_LINKS = frozenset(("on", "in", "at", "the", "of", "since", "by", "and", "from", "to", "until"))
+
+
+def dates_a_place(question: str, span: str) -> bool:
+    """Whether the question asks where and `span` names only a date or a year."""
+    if not _WHERE_QUESTION.match(asked_part(question)):
+        return False
+    text = span.strip(" .,;:")
+    rest = _NUMERIC_DATE.sub(" ", _A_YEAR.sub(" ", _DAY.sub(" ", text)))
+    if rest == text or _DIGIT.search(rest):
+        return False  # no date, or a number besides it
+    return all(w.lower() in _TIME_WORDS or w.lower() in _DATE_LINKS for w in _WORD.findall(rest))
+
+
+# "Who is opening for them at the stadium?" is not answered by "Loop 101 and Glendale Avenue, Glendale": a
+# street address locates, it names no one. None of the 1,763 answerable public and own "Who ...?" questions
+# has a gold answer naming a street so ("Robert Lane", "Cosgrove Hall" and "Prospect Park" do answer).
+_ADDRESS = re.compile(
+    r"\b(?-i:[A-Z][\w.'’-]*)\s+(?:Avenue|Ave\.|Street|Road|Rd\.|Boulevard|Blvd\.|Highway|Hwy\.|Parkway)(?!\w)"
+)
+
+
+def an_address_for_who(question: str, span: str) -> bool:
+    """Whether the question asks who and `span` gives a street address."""
+    return bool(_WHO_QUESTION.match(asked_part(question))) and bool(_ADDRESS.search(span))
+
+
 def named_by_number(before_span: str) -> str:
     """The capitalised words that a bare number ends the name of, right before it ("Executive Order" of
     "the Governor's Executive Order 2022-33", "Super Bowl" of "Super Bowl 50"), or "": a question asking
@@ -1112,14 +1157,18 @@ def month_missing(question: str, quote: str) -> bool:
 
 def can_answer(question: str, span: str) -> bool:
     """False when the question asks for a time, an amount, a reason or a name and `span` cannot be one."""
-    if is_photo_credit(question, span):
+    if is_photo_credit(question, span) or dates_a_place(question, span):
         return False
     question = asked_part(question)
     asked = _kind_asked(question)
     if asked is Asked.REASON:
         return bool(_REASON_OPENING.match(span))
     if asked is Asked.NAME:
-        return bool(_WORD.search(span)) and not kind_clash(question, span)
+        return (
+            bool(_WORD.search(span))
+            and not kind_clash(question, span)
+            and not an_address_for_who(question, span)
+        )
     if asked is Asked.TIME and _YEAR_QUESTION.match(question):
         return bool(_YEAR.search(span))
     if asked is Asked.TIME and _DATE_QUESTION.match(question):

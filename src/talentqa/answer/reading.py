@@ -33,6 +33,7 @@ from talentqa.answer.asked import (
     cannot_be_short_answer,
     counts_another_kind,
     dated_by_its_report,
+    dates_a_place,
     gives_only_a_year,
     is_photo_credit,
     is_yes_no,
@@ -306,18 +307,23 @@ class ReadingAnswerer:
     ) -> tuple[Reading | None, list[Reading]]:
         """The first reading refined (the accurate reader's LLM copies its answer phrase), and the passing
         readings before it whose copy could not be what a when / how-many / who question asks for ("the
-        number of top scientists" for "How many top scientists does China have?"), ruled out. The fast
-        reader's spans are held to the kind when read (`_kind_read`); a copying reader's first span is not,
-        so its copy is: a passage whose copy is the wrong kind did not state what was asked, and the next
-        passing passage may. None when no passing passage's copy is the asked kind."""
-        if not isinstance(self._reader(), SpanRefiner) or asked_for(question) not in _KIND_RULED:
-            return self._refined(question, readings[0], header(readings[0])), []
+        number of top scientists" for "How many top scientists does China have?") or names nothing asked
+        ("restaurateurs" for "Which restaurateurs did he sue?", "Husavik" for "Who sings 'Husavik'?"), ruled
+        out. The fast reader's spans are held to both when read (`_kind_read`, `_names_nothing_asked`); a
+        copying reader's first span is not, so its copy is: a passage whose copy is the wrong kind did not
+        state what was asked, and the next passing passage may. None when no passing passage's copy is
+        the asked kind."""
+        if not isinstance(self._reader(), SpanRefiner):
+            return readings[0], []
+        kind_ruled = asked_for(question) in _KIND_RULED
         wrong: list[Reading] = []
         for reading in readings:
             if reading.probability < threshold:
                 continue  # passing readings are not in probability order once read_first reorders them
             refined = self._refined(question, reading, header(reading))
-            checked = _kind_read(question, refined)
+            checked = _kind_read(question, refined) if kind_ruled else refined
+            if checked.ruled_out_from is None and _names_nothing_asked(question, refined):
+                checked = _ruled_out(refined)
             if checked.ruled_out_from is None:
                 return refined, wrong
             wrong.append(checked)
@@ -914,6 +920,7 @@ def _names_nothing_asked(question: str, reading: Reading) -> bool:
         restates_the_asked(question, span)
         or names_only_the_asked_about(question, span)
         or is_photo_credit(question, span)
+        or dates_a_place(question, span)
         or _told_to(question, reading)
     )
 
