@@ -20,6 +20,7 @@ from talentqa.answer.asked import (
     counts_another_kind,
     dated_by_its_report,
     dates_a_place,
+    dates_the_saying,
     gives_only_a_year,
     is_yes_no,
     measure_asked,
@@ -762,3 +763,23 @@ def test_a_where_question_is_not_answered_by_a_date_alone(question: str, span: s
 def test_a_who_question_is_not_answered_by_a_street_address(question: str, span: str, clash: bool) -> None:
     assert an_address_for_who(question, span) is clash
     assert can_answer(question, span) is not clash
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "dates_it"),
+    [
+        # the day a plan was announced is not when it will be finished
+        ("When is the Newport North End development expected to be finished?", "The group says ", True),
+        ("When will the bridge open?", "officials said on ", True),
+        # asked when it was said or announced, that day answers
+        ("When were the two finalists announced?", "the league announced ", False),
+        ("When did the mayor say the bridge would open?", "the mayor said ", False),
+        # a day not right after a reporting verb; a question not asking when
+        ("When will the bridge open?", "it will open on ", False),
+        ("Who said it?", "the mayor said ", False),
+    ],
+)
+def test_a_day_right_after_a_reporting_verb_dates_the_saying_not_the_event(
+    question: str, before: str, dates_it: bool
+) -> None:
+    assert dates_the_saying(question, before) is dates_it

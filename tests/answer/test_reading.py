@@ -1176,3 +1176,50 @@ def test_the_asked_for_week_never_turns_an_abstention_into_an_answer() -> None:
     this_week = ReadFirst(windows=((dt.date(2023, 1, 6), dt.date(2023, 1, 13)),))
     answer = answerer.answer("Which state?", passages, articles.__getitem__, read_first=this_week)
     assert answer.abstained and [c.doc_id for c in answer.related] == ["new"]
+
+
+ROUNDUP = {
+    "roundup": "Montgomery:A Department of Corrections narcotics dog died last weekend. "
+    "Officials say K-9 Jake collapsed during a contraband search.\n"
+    "Lake Charles:Hurricane Barry dropped the most rain in South Ragley.",
+}
+
+
+def test_a_span_in_a_lines_label_does_not_answer() -> None:
+    # "Montgomery:" is where the roundup's item was filed, not the dog's name
+    answerer = _answerer({"roundup": (0.9, "Montgomery")}, ROUNDUP)
+    answer = answerer.answer("What was the dog's name?", _passages(ROUNDUP), ROUNDUP.__getitem__)
+    assert answer.abstained and "Montgomery" in answer.related[0].quote
+    # the same words inside the line's text answer
+    told = {"roundup": "Officials in Montgomery said K-9 Jake died."}
+    answer = _answerer({"roundup": (0.9, "Montgomery")}, told).answer(
+        "Where did officials speak?", _passages(told), told.__getitem__
+    )
+    assert answer.short_answer == "Montgomery"
+
+
+def test_a_copy_in_a_lines_label_gives_way_to_the_readers_own_span() -> None:
+    reader = Refining({"roundup": (0.9, "K-9 Jake")}, {"roundup": "Montgomery"})
+    reader.articles = ROUNDUP
+    accurate = ReadingAnswerer(AnswerSettings(abstain_threshold=0.5), reader=lambda: reader)
+    answer = accurate.answer("What was the dog's name?", _passages(ROUNDUP), ROUNDUP.__getitem__)
+    assert not answer.abstained and answer.short_answer == "K-9 Jake"
+
+
+def test_a_quote_cutting_a_quotation_takes_in_the_rest_of_it() -> None:
+    articles = {
+        "hot-mic": "He was reacting to a hot-mic moment. In that exchange, Obama told Medvedev: “This is my "
+        "last election. And after my election, I have more flexibility.” Romney called it alarming."
+    }
+    answerer = _answerer({"hot-mic": (0.9, "This is my last election")}, articles)
+    answer = answerer.answer("What did Obama tell Medvedev?", _passages(articles), articles.__getitem__)
+    assert answer.citations[0].quote == (
+        "In that exchange, Obama told Medvedev: “This is my last election. And after my election, I have "
+        "more flexibility.”"
+    )
+    # from inside the quotation, back to who spoke; straight quotes pair in turns
+    straight = {"said": 'Officials met. "We are here. We stay," the mayor said. Then they left.'}
+    answer = _answerer({"said": (0.9, "We stay")}, straight).answer(
+        "What did the mayor say?", _passages(straight), straight.__getitem__
+    )
+    assert answer.citations[0].quote == '"We are here. We stay," the mayor said.'

@@ -641,6 +641,34 @@ def told_recipient(question: str, before_span: str) -> bool:
     )
 
 
+# "The Carpionato Group says Tuesday it wants to create ...": the day right after a reporting verb is when
+# something was said, not when what was said happens ("When is the development expected to be finished?").
+# Of the answerable public and own "When ...?" questions, three have gold only in such a place, each asking
+# when something was announced, which such a day does answer.
+_SAID_ON = re.compile(
+    r"\b(?:says|said|say|announced|announces|told|tells|reported|reports|wrote|writes|confirmed|added"
+    r"|noted|explained|stated|tweeted)\s+(?:on\s+)?$",
+    re.I,
+)
+_ASKS_WHEN_SAID = re.compile(
+    r"\b(?:say|said|says|announc\w*|tell|told|report\w*|reveal\w*|confirm\w*|unveil\w*|stat(?:e|ed|es)"
+    r"|disclos\w*|tweet\w*|post\w*|write|wrote|declar\w*|publish\w*|releas\w*|issu\w*|comment\w*|speak"
+    r"|spoke|warn\w*|claim\w*|news)\b",
+    re.I,
+)
+
+
+def dates_the_saying(question: str, before_span: str) -> bool:
+    """Whether a "When ...?" question's span is the day a statement was made ("says Tuesday") and the
+    question asks when something happens, not when it was said or announced."""
+    asked = asked_part(question)
+    return (
+        _kind_asked(asked) is Asked.TIME
+        and bool(_SAID_ON.search(before_span))
+        and not _ASKS_WHEN_SAID.search(asked)
+    )
+
+
 def another_office(question: str, before_span: str) -> bool:
     """Whether the span answering a "Which governor ...?" question names a person the words just before it
     give another office ("Sen." before "Josh Hawley")."""

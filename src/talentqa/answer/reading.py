@@ -34,6 +34,7 @@ from talentqa.answer.asked import (
     counts_another_kind,
     dated_by_its_report,
     dates_a_place,
+    dates_the_saying,
     gives_only_a_year,
     is_photo_credit,
     is_yes_no,
@@ -61,9 +62,11 @@ from talentqa.answer.attribution import (
 from talentqa.answer.citations import (
     compose_text,
     credits_line,
+    in_a_line_label,
     instruction_like,
     latest_date,
     make_citation,
+    whole_quotation,
 )
 from talentqa.answer.clues import clues
 from talentqa.answer.texts import (
@@ -183,13 +186,16 @@ class Reading:
         return self.ruled_out_from if self.ruled_out_from is not None else self.probability
 
     def quote_span(self) -> tuple[int, int]:
-        """Article offsets of the sentence(s) of the passage that hold the answer span."""
+        """Article offsets of the sentence(s) of the passage that hold the answer span, with the rest of a
+        quotation they cut (`whole_quotation`)."""
         chunk = self.passage.chunk
         start, end = self.output.start, max(self.output.end, self.output.start + 1)
-        sentences = [s for s in split_sentences(chunk.text) if s.start < end and s.end > start]
-        if not sentences:
+        sentences = [(s.start, s.end) for s in split_sentences(chunk.text)]
+        holding = [i for i, (s_start, s_end) in enumerate(sentences) if s_start < end and s_end > start]
+        if not holding:
             return chunk.start, chunk.end
-        return chunk.start + sentences[0].start, chunk.start + sentences[-1].end
+        first, last = whole_quotation(chunk.text, sentences, holding[0], holding[-1])
+        return chunk.start + sentences[first][0], chunk.start + sentences[last][1]
 
 
 class ReadingAnswerer:
@@ -342,6 +348,10 @@ class ReadingAnswerer:
         )
         if _unquotable(reading.passage, refined):
             return reading  # the copied phrase sits in a sentence addressed to AI systems: never quoted
+        if in_a_line_label(chunk.text, refined.start, refined.end):
+            # A line's label ("Montgomery:" of a roundup's item) names no fact the line states: the fast
+            # reader's own span of the passage stands, and is held to the question as the copy would be.
+            return reading
         return Reading(reading.passage, reading.rank, refined)
 
     def _each_named_outlet(
@@ -922,6 +932,8 @@ def _names_nothing_asked(question: str, reading: Reading) -> bool:
         or is_photo_credit(question, span)
         or dates_a_place(question, span)
         or _told_to(question, reading)
+        or _in_a_line_label(reading)
+        or _dates_the_saying(question, reading)
     )
 
 
@@ -996,6 +1008,16 @@ def _another_office(question: str, reading: Reading) -> bool:
     ruled ...?")."""
     text, offset = reading.passage.chunk.text, reading.output.start
     return another_office(question, text[max(0, offset - 60) : offset] + office_lead(reading.output.span))
+
+
+def _in_a_line_label(reading: Reading) -> bool:
+    output = reading.output
+    return in_a_line_label(reading.passage.chunk.text, output.start, output.end)
+
+
+def _dates_the_saying(question: str, reading: Reading) -> bool:
+    text, offset = reading.passage.chunk.text, reading.output.start
+    return dates_the_saying(question, text[max(0, offset - 20) : offset])
 
 
 def _told_to(question: str, reading: Reading) -> bool:
