@@ -783,3 +783,22 @@ def test_a_day_right_after_a_reporting_verb_dates_the_saying_not_the_event(
     question: str, before: str, dates_it: bool
 ) -> None:
     assert dates_the_saying(question, before) is dates_it
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "ruled_out"),
+    [
+        ("According to Romney, which country typically sides with Russia at the UN?", "Russia", True),
+        ("What did TikTok spokesperson Hilary McQuaide call the push?", "TikTok", True),
+        ("According to Romney, which country typically sides with Russia at the UN?", "China", False),
+        # a choice is answered by one of its own names
+        ("Is China or Russia the larger trading partner?", "China", False),
+        ("Which team won the final between France and Argentina?", "Argentina", False),
+        # names in a lead-in are not the asked part's
+        ("Buffalo Bills player Damar Hamlin collapsed. Which team does he play for?", "Buffalo Bills", False),
+    ],
+)
+def test_a_span_naming_only_what_the_question_names_does_not_lead_the_answer(
+    question: str, span: str, ruled_out: bool
+) -> None:
+    assert cannot_be_short_answer(question, span) is ruled_out
